@@ -1,0 +1,184 @@
+"""Command line: `flopcount estimate | accelerators | thresholds`.
+
+Bad input of any kind prints one line naming the file and field and exits with status 2;
+no traceback reaches the user for an input problem.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Callable, Sequence
+
+from . import __version__
+from .configs import spec_from_mapping
+from .data import assumptions
+from .data.accelerators import ACCELERATORS
+from .data.phases import BY_ID as PHASE_KINDS
+from .data.thresholds import THRESHOLDS
+from .errors import InputError
+from .estimate import METHODS, estimate
+from .fields import load_mapping
+from .formulas import ATTENTION_CONVENTIONS
+from .hardware import HardwareUse, default_utilization, find_accelerator, peak
+from .numbers import parse_count, parse_fraction_range, parse_positive, sig2
+from .plan import BaseModel, ModelRef, Phase, Plan, is_plan, plan_from_mapping
+from .render import to_json, to_text
+
+EXIT_INPUT = 2
+METHOD_NAMES = {m.lower(): m for m in METHODS if m != "reported"}
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # argparse's own exit status is also 2
+        self.exit(EXIT_INPUT, f"flopcount: error: {message}\n")
+
+
+def _hardware(args: argparse.Namespace) -> HardwareUse | None:
+    given = [o for o in ("gpu_hours", "precision", "utilization") if getattr(args, o) is not None]
+    if args.accelerator is None:
+        if given:
+            raise InputError("needs --accelerator", field="--" + given[0].replace("_", "-"))
+        return None
+    acc = find_accelerator(args.accelerator, "--accelerator")
+    if args.gpu_hours is None:
+        raise InputError("required with --accelerator (accelerator-hours: devices × wall-clock hours)",
+                         field="--gpu-hours")
+    hours = parse_positive(args.gpu_hours, "--gpu-hours")
+    precision = (args.precision or assumptions.DEFAULT_PRECISION).lower()
+    peak(acc, precision, "--precision")
+    util = (parse_fraction_range(args.utilization, "--utilization") if args.utilization is not None
+            else default_utilization())
+    return HardwareUse(acc, hours, precision, util, utilization_given=args.utilization is not None)
+
+
+def _single_phase_plan(args: argparse.Namespace, model: ModelRef, source: str) -> Plan:
+    seq_len = parse_count(args.seq_len, "--seq-len") if args.seq_len is not None else assumptions.DEFAULT_SEQ_LEN
+    attention = args.attention or "full"
+    tokens = parse_count(args.tokens, "--tokens", allow_zero=True) if args.tokens is not None else None
+    hardware = _hardware(args)
+    base = None
+    if args.base_compute is not None:
+        unknown = args.base_compute.strip().lower() == "unknown"
+        base = BaseModel("base model", None if unknown else parse_count(args.base_compute, "--base-compute"),
+                         args.base_systemic_risk)
+    if tokens is None and hardware is None:
+        raise InputError("give --tokens D (training tokens) and/or --accelerator with --gpu-hours", field="--tokens")
+    kind = PHASE_KINDS[args.kind or ("fine-tuning" if base else "pre-training")]
+    phase = Phase(name=kind.id, kind=kind, model=model, seq_len=seq_len, attention=attention, tokens=tokens,
+                  hardware=hardware, seq_len_assumed=args.seq_len is None)
+    return Plan(name=model.name, model=model, phases=(phase,), seq_len=seq_len, attention=attention, base=base,
+                source=source)
+
+
+def _plan(args: argparse.Namespace) -> Plan:
+    if args.path is None:
+        if args.params is None:
+            raise InputError("give a config.json / run plan PATH, or --params N with --tokens D", field="--params")
+        return _single_phase_plan(args, ModelRef("model", params=parse_count(args.params, "--params")), "")
+    data = load_mapping(args.path)
+    if is_plan(data):
+        extra = [o for o in ("params", "tokens", "accelerator", "gpu_hours", "base_compute", "kind")
+                 if getattr(args, o) is not None]
+        if extra:
+            raise InputError(f"--{extra[0].replace('_', '-')} applies to config files; a run plan sets it per phase",
+                             source=args.path)
+        for key in ("seq_len", "attention"):  # command-line values override the plan's defaults
+            if getattr(args, key) is not None:
+                data[key] = getattr(args, key)
+        return plan_from_mapping(data, args.path)
+    if args.params is not None:
+        raise InputError("--params conflicts with a config file, which defines the parameters", field="--params")
+    spec = spec_from_mapping(data, args.path)
+    return _single_phase_plan(args, ModelRef(spec.name, spec=spec), args.path)
+
+
+def cmd_estimate(args: argparse.Namespace) -> int:
+    plan = _plan(args)
+    methods = METHODS if args.method is None else (METHOD_NAMES[args.method.lower()], "reported")
+    result = estimate(plan, prefer=methods[0] if args.method else None)
+    if args.method and not result.by_method.get(methods[0]):
+        raise InputError(f"method {methods[0]} does not apply to these inputs", field="--method")
+    if args.json:
+        print(json.dumps(to_json(result, methods), indent=2))
+    else:
+        print(to_text(result, methods), end="")
+    return 0
+
+
+def cmd_accelerators(args: argparse.Namespace) -> int:
+    if args.json:
+        print(json.dumps([{"id": a.id, "name": a.name, "aliases": list(a.aliases), "peak_flops": dict(a.peak),
+                           "power_w": a.power_w, "source": a.source, "verified": a.verified, "note": a.note}
+                          for a in ACCELERATORS], indent=2))
+        return 0
+    print("Dense peak FLOP/s per precision (no sparsity)\n")
+    for a in ACCELERATORS:
+        peaks = ", ".join(f"{p} {v / 1e12:g}T" for p, v in a.peak.items())
+        flag = "" if a.verified else "  [unverified]"
+        print(f"{a.id:<10} {a.name}{flag}\n           {peaks}\n           aliases: {', '.join(a.aliases) or '—'}"
+              f"\n           source: {a.source}")
+    return 0
+
+
+def cmd_thresholds(args: argparse.Namespace) -> int:
+    if args.json:
+        print(json.dumps([t.__dict__ for t in THRESHOLDS], indent=2))
+        return 0
+    for t in THRESHOLDS:
+        line = sig2(t.flop) if t.flop else "1/3 of base"
+        flag = "" if t.verified else " [unverified]"
+        print(f"{t.id:<17} > {line:<12} {t.quantity:<12} {t.status}{flag}\n"
+              f"                  {t.instrument}, {t.provision}\n                  {t.source}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="flopcount", description="Training compute against the legal thresholds "
+                     "(convention: 1 multiply-add = 2 FLOP).")
+    parser.add_argument("--version", action="version", version=f"flopcount {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    est = sub.add_parser("estimate", help="estimate training compute from a config or run plan")
+    est.add_argument("path", nargs="?", help="HuggingFace config.json, flopcount spec, or run plan (YAML/JSON)")
+    est.add_argument("--params", help="parameter count N (e.g. 7B) when no config is given")
+    est.add_argument("--tokens", help="training tokens D (e.g. 2T, 300B, 1.5e12)")
+    est.add_argument("--seq-len", help=f"sequence length T (default {assumptions.DEFAULT_SEQ_LEN}, stated in output)")
+    est.add_argument("--attention", choices=ATTENTION_CONVENTIONS,
+                     help="full: count T² score pairs as FlopCounterMode does (default); causal: T(T+1)/2")
+    est.add_argument("--accelerator", help="accelerator id or alias (see `flopcount accelerators`)")
+    est.add_argument("--gpu-hours", help="accelerator-hours (devices × wall-clock hours)")
+    est.add_argument("--precision", help=f"precision of the peak used (default {assumptions.DEFAULT_PRECISION})")
+    est.add_argument("--utilization", help="utilisation U or LOW:HIGH (default "
+                     f"{assumptions.UTILIZATION_LOW}:{assumptions.UTILIZATION_HIGH})")
+    est.add_argument("--method", choices=sorted(METHOD_NAMES) + ["6ND"], type=str,
+                     help="use and show only this method")
+    est.add_argument("--kind", choices=sorted(PHASE_KINDS), help="kind of work (default pre-training)")
+    est.add_argument("--base-compute", help="base model's training compute in FLOP, or 'unknown' (modification)")
+    est.add_argument("--base-systemic-risk", action="store_true", help="the base model has systemic risk")
+    est.add_argument("--json", action="store_true", help="machine-readable output (documented in the README)")
+    est.set_defaults(func=cmd_estimate)
+    acc = sub.add_parser("accelerators", help="list the accelerator table")
+    acc.add_argument("--json", action="store_true")
+    acc.set_defaults(func=cmd_accelerators)
+    thr = sub.add_parser("thresholds", help="list the threshold table")
+    thr.add_argument("--json", action="store_true")
+    thr.set_defaults(func=cmd_thresholds)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    func: Callable[[argparse.Namespace], int] = args.func
+    try:
+        return func(args)
+    except InputError as exc:
+        print(f"flopcount: error: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,105 @@
+"""Accelerators: dense peak FLOP/s per precision (no sparsity) and board power.
+
+Vendors often quote 2:4-sparse peaks; every number here is the dense one (half the
+sparse figure where only that is printed). Per-GPU values of multi-GPU systems are the
+system figure divided by the GPU count. `power_w` is the board/module power (TDP), used
+only for energy estimates. Rows marked verified=False carry figures we could not tie to a
+single primary datasheet line; reports flag them.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Mapping
+
+PRECISIONS = ("fp64", "fp32", "tf32", "bf16", "fp16", "fp8", "fp4", "int8")
+
+T = 1e12  # tera, for legibility of the table below
+P = 1e15  # peta
+
+
+@dataclass(frozen=True)
+class Accelerator:
+    id: str
+    name: str
+    peak: Mapping[str, float]  # precision -> dense FLOP/s (or OP/s for int8)
+    power_w: float | None
+    source: str
+    aliases: tuple[str, ...] = ()
+    verified: bool = True
+    note: str = ""
+    vendor: str = field(default="NVIDIA")
+
+
+def _peaks(**values: float) -> Mapping[str, float]:
+    return MappingProxyType(values)
+
+
+NVIDIA_A100 = "https://www.nvidia.com/content/dam/en-zz/Solutions/Data-Center/a100/pdf/nvidia-a100-datasheet-us-nvidia-1758950-r4-web.pdf"
+NVIDIA_H100 = "NVIDIA H100 Tensor Core GPU Architecture whitepaper (2022), Table 3; https://resources.nvidia.com/en-us-tensor-core"
+NVIDIA_H200 = "https://www.nvidia.com/en-us/data-center/h200/ (datasheet; sparse figures halved)"
+NVIDIA_B200 = "https://www.nvidia.com/en-us/data-center/hgx/ HGX B200 datasheet (8-GPU figures / 8; sparse halved)"
+NVIDIA_GB200 = "https://www.nvidia.com/en-us/data-center/gb200-nvl72/ (72-GPU figures / 72; sparse halved)"
+NVIDIA_L4 = "https://www.nvidia.com/en-us/data-center/l4/ (datasheet; sparse figures halved)"
+NVIDIA_L40S = "https://www.nvidia.com/en-us/data-center/l40s/ (datasheet; sparse figures halved)"
+NVIDIA_V100 = "https://images.nvidia.com/content/technologies/volta/pdf/volta-v100-datasheet-update-us-1165301-r5.pdf"
+AMD_MI300X = "https://www.amd.com/content/dam/amd/en/documents/instinct-tech-docs/data-sheets/amd-instinct-mi300x-data-sheet.pdf"
+AMD_MI325X = "https://www.amd.com/content/dam/amd/en/documents/instinct-tech-docs/product-briefs/instinct-mi325x-datasheet.pdf"
+GOOGLE_TPU = "https://cloud.google.com/tpu/docs/system-architecture-tpu-vm (per-chip peak)"
+
+ACCELERATORS: tuple[Accelerator, ...] = (
+    Accelerator("a100", "NVIDIA A100 SXM4 (40/80 GB)",
+                _peaks(fp64=19.5 * T, fp32=19.5 * T, tf32=156 * T, bf16=312 * T, fp16=312 * T, int8=624 * T),
+                400, NVIDIA_A100, aliases=("a100-sxm", "a100-sxm4", "a100-80gb", "a100-40gb", "nvidia-a100"),
+                note="The Guidelines' worked example rounds to 300 TFLOP/s."),
+    Accelerator("a100-pcie", "NVIDIA A100 PCIe (40/80 GB)",
+                _peaks(fp64=19.5 * T, fp32=19.5 * T, tf32=156 * T, bf16=312 * T, fp16=312 * T, int8=624 * T),
+                300, NVIDIA_A100),
+    Accelerator("h100-sxm", "NVIDIA H100 SXM5 80 GB",
+                _peaks(fp64=66.9 * T, fp32=66.9 * T, tf32=494.7 * T, bf16=989.4 * T, fp16=989.4 * T,
+                       fp8=1978.9 * T, int8=1978.9 * T),
+                700, NVIDIA_H100, aliases=("h100", "h100-sxm5", "h100-80gb", "nvidia-h100"),
+                note="The Guidelines' worked example uses 989 TFLOP/s."),
+    Accelerator("h100-pcie", "NVIDIA H100 PCIe 80 GB",
+                _peaks(fp64=51.2 * T, fp32=51.2 * T, tf32=378 * T, bf16=756.5 * T, fp16=756.5 * T,
+                       fp8=1513 * T, int8=1513 * T),
+                350, NVIDIA_H100),
+    Accelerator("h200", "NVIDIA H200 SXM 141 GB",
+                _peaks(fp64=67 * T, fp32=67 * T, tf32=494.5 * T, bf16=989.5 * T, fp16=989.5 * T,
+                       fp8=1979 * T, int8=1979 * T),
+                700, NVIDIA_H200, aliases=("h200-sxm", "nvidia-h200")),
+    Accelerator("b200", "NVIDIA B200 (HGX)",
+                _peaks(fp64=40 * T, tf32=1.125 * P, bf16=2.25 * P, fp16=2.25 * P, fp8=4.5 * P, fp4=9 * P,
+                       int8=4.5 * P),
+                1000, NVIDIA_B200, aliases=("nvidia-b200", "hgx-b200"), verified=False,
+                note="Later datasheet revisions list FP64 37 TFLOP/s; tensor figures unchanged."),
+    Accelerator("gb200", "NVIDIA GB200 (Blackwell GPU in NVL72)",
+                _peaks(fp64=45 * T, tf32=1.25 * P, bf16=2.5 * P, fp16=2.5 * P, fp8=5 * P, fp4=10 * P, int8=5 * P),
+                1200, NVIDIA_GB200, aliases=("gb200-nvl72", "nvidia-gb200"), verified=False,
+                note="Power is the per-GPU share of the superchip, not a datasheet line."),
+    Accelerator("mi300x", "AMD Instinct MI300X",
+                _peaks(fp64=163.4 * T, fp32=163.4 * T, tf32=653.7 * T, bf16=1307.4 * T, fp16=1307.4 * T,
+                       fp8=2614.9 * T, int8=2614.9 * T),
+                750, AMD_MI300X, aliases=("amd-mi300x", "instinct-mi300x"), vendor="AMD"),
+    Accelerator("mi325x", "AMD Instinct MI325X",
+                _peaks(fp64=163.4 * T, fp32=163.4 * T, tf32=653.7 * T, bf16=1307.4 * T, fp16=1307.4 * T,
+                       fp8=2614.9 * T, int8=2614.9 * T),
+                1000, AMD_MI325X, aliases=("amd-mi325x", "instinct-mi325x"), vendor="AMD"),
+    Accelerator("tpu-v4", "Google TPU v4", _peaks(bf16=275 * T, int8=275 * T), None, GOOGLE_TPU,
+                aliases=("tpuv4", "v4"), vendor="Google"),
+    Accelerator("tpu-v5e", "Google TPU v5e", _peaks(bf16=197 * T, int8=394 * T), None, GOOGLE_TPU,
+                aliases=("tpuv5e", "v5e", "v5litepod"), vendor="Google"),
+    Accelerator("tpu-v5p", "Google TPU v5p", _peaks(bf16=459 * T, int8=918 * T), None, GOOGLE_TPU,
+                aliases=("tpuv5p", "v5p"), vendor="Google"),
+    Accelerator("tpu-v6e", "Google TPU v6e (Trillium)", _peaks(bf16=918 * T, int8=1836 * T), None, GOOGLE_TPU,
+                aliases=("tpuv6e", "v6e", "trillium"), vendor="Google"),
+    Accelerator("l4", "NVIDIA L4",
+                _peaks(fp32=30.3 * T, tf32=60 * T, bf16=121 * T, fp16=121 * T, fp8=242.5 * T, int8=242.5 * T),
+                72, NVIDIA_L4, aliases=("nvidia-l4",)),
+    Accelerator("l40s", "NVIDIA L40S",
+                _peaks(fp32=91.6 * T, tf32=183 * T, bf16=362.05 * T, fp16=362.05 * T, fp8=733 * T, int8=733 * T),
+                350, NVIDIA_L40S, aliases=("nvidia-l40s",)),
+    Accelerator("v100", "NVIDIA V100 SXM2", _peaks(fp64=7.8 * T, fp32=15.7 * T, fp16=125 * T), 300, NVIDIA_V100,
+                aliases=("v100-sxm", "v100-sxm2", "nvidia-v100"), note="No bf16 support."),
+    Accelerator("v100-pcie", "NVIDIA V100 PCIe", _peaks(fp64=7 * T, fp32=14 * T, fp16=112 * T), 250, NVIDIA_V100),
+)

@@ -1,0 +1,23 @@
+"""Defaults and conventions that are judgement calls, each with where it comes from."""
+from __future__ import annotations
+
+#: Hardware method utilisation (MFU) when none is given: an interval, not a point.
+UTILIZATION_LOW = 0.30      # Epoch AI default for LLM training runs
+UTILIZATION_HIGH = 0.50     # Commission Guidelines C(2025) 5045, Annex A.2 worked examples
+UTILIZATION_SOURCE = ("30% (Epoch AI's default for LLMs, epoch.ai/blog/estimating-training-compute) to "
+                      "50% (Commission Guidelines C(2025) 5045, Annex A.2 worked examples)")
+
+#: Precision assumed for the hardware method when none is given.
+DEFAULT_PRECISION = "bf16"  # the usual training precision of current LLMs
+
+#: Estimates are acceptable within this relative error (Guidelines Annex A.2).
+ACCEPTED_ERROR = 0.30
+
+#: Compute is notified in FLOP with this many significant figures (Guidelines §2.3.2).
+REPORT_SIGNIFICANT_FIGURES = 2
+
+#: Sequence length assumed when a plan or command gives tokens but no seq_len.
+DEFAULT_SEQ_LEN = 2048  # GPT-3's context (Brown et al. 2020); stated in every output that uses it
+
+#: Compute-optimal tokens per parameter (Hoffmann et al. 2022, "Chinchilla").
+CHINCHILLA_TOKENS_PER_PARAM = 20

@@ -1,0 +1,181 @@
+"""Turn a plan into estimates: per phase and method, totals, lineage, threshold status.
+
+Methods (convention: one multiply-add = 2 FLOP):
+- "full": the per-architecture matmul count of `formulas` (needs a model spec);
+- "6ND": 2·N FLOP per token per pass, N = active parameters (6·N·D for full training);
+- "hardware": accelerator-seconds × peak × utilisation, an interval;
+- "reported": a FLOP figure taken from elsewhere (e.g. a base model's documentation).
+Each phase's *primary* estimate (first available of PRIMARY_ORDER, or the method the user
+chose) feeds the totals; every other method is shown beside it for comparison.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+from .formulas import generation_flops, kaplan_6nd, training_flops
+from .hardware import hardware_flops
+from .numbers import to_int
+from .plan import Phase, Plan
+from .spec import Parameters, count_parameters
+from .thresholds import Evaluation, evaluate
+
+METHODS = ("full", "6ND", "hardware", "reported")
+PRIMARY_ORDER = METHODS
+
+
+@dataclass(frozen=True)
+class MethodEstimate:
+    method: str
+    total: int | float          # exact int for analytic counts, float64 for the hardware method
+    low: int | float
+    high: int | float
+    per_token: Fraction | None  # FLOP per token of this phase's work, where defined
+    formula: str
+
+
+@dataclass(frozen=True)
+class PhaseResult:
+    phase: Phase
+    estimates: dict[str, MethodEstimate]
+    primary: str
+
+    @property
+    def best(self) -> MethodEstimate:
+        return self.estimates[self.primary]
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """A compute total with its interval (sums of the phases' primary estimates)."""
+
+    total: int | float = 0
+    low: int | float = 0
+    high: int | float = 0
+
+    def __add__(self, other: "Quantity") -> "Quantity":
+        return Quantity(self.total + other.total, self.low + other.low, self.high + other.high)
+
+    @classmethod
+    def of(cls, est: MethodEstimate) -> "Quantity":
+        return cls(est.total, est.low, est.high)
+
+
+@dataclass(frozen=True)
+class Result:
+    plan: Plan
+    parameters: Parameters | None
+    phases: tuple[PhaseResult, ...]
+    training: Quantity            # this plan's own training compute
+    cumulative: Quantity          # this plan's own cumulative compute
+    lineage_cumulative: Quantity  # plus the base model's compute, when known
+    by_method: dict[str, Quantity]
+    covered: dict[str, tuple[str, ...]]  # method -> phases (counted in cumulative) it covers
+    evaluations: tuple[Evaluation, ...]
+    notes: tuple[str, ...] = field(default=())
+
+
+def _exact(method: str, total: int, per_token: Fraction | None, formula: str) -> MethodEstimate:
+    return MethodEstimate(method, total, total, total, per_token, formula)
+
+
+def phase_estimates(phase: Phase) -> dict[str, MethodEstimate]:
+    """Every method the phase's inputs allow."""
+    out: dict[str, MethodEstimate] = {}
+    model, T, D = phase.model, phase.seq_len, phase.tokens
+    train = phase.trainable
+    if D is not None:
+        if model.spec is not None:
+            if phase.kind.generates:
+                per_seq, formula = generation_flops(model.spec, T), f"forward only, KV-cached, T={T}"
+            else:
+                frozen = not train.is_full
+                per_seq = training_flops(model.spec, T, phase.attention,
+                                         trainable_weights=train.weights if frozen else None,
+                                         adapter_weights=train.adapter_weights).total
+                formula = f"forward+backward matmuls, T={T}, attention {phase.attention}"
+                formula += f", {train.mode} ({train.adapter_weights or train.weights:,} trained weights)" if frozen else ""
+            per_tok = Fraction(per_seq, T)
+            out["full"] = _exact("full", to_int(per_tok * D), per_tok, formula)
+        N = model.active_params
+        if phase.kind.generates:
+            out["6ND"] = _exact("6ND", 2 * N * D, Fraction(2 * N), "2·N·D (forward only)")
+        elif train.is_full:
+            out["6ND"] = _exact("6ND", kaplan_6nd(N, D), Fraction(6 * N), "6·N·D")
+        else:
+            A, W = train.adapter_weights, train.weights
+            per = 4 * (N + A) + 2 * (W + A)
+            out["6ND"] = _exact("6ND", per * D, Fraction(per), "(4·N + 2·N_trained)·D, frozen base")
+    if phase.hardware is not None:
+        hw = phase.hardware
+        iv = hardware_flops(hw)
+        u = hw.utilization
+        util = f"U={u[0]:.0%}" if u[0] == u[1] else f"U={u[0]:.0%}–{u[1]:.0%}"
+        per_tok = Fraction(iv.total) / D if D else None
+        out["hardware"] = MethodEstimate(
+            "hardware", iv.total, iv.low, iv.high, per_tok,
+            f"{hw.hours:,.0f} {hw.accelerator.id} h × {hw.peak:.4g} FLOP/s ({hw.precision}) × {util}")
+    if phase.reported is not None:
+        out["reported"] = _exact("reported", phase.reported, None, "as reported")
+    return out
+
+
+def choose_primary(estimates: dict[str, MethodEstimate], prefer: str | None) -> str:
+    if prefer and prefer in estimates:
+        return prefer
+    return next(m for m in PRIMARY_ORDER if m in estimates)
+
+
+def estimate(plan: Plan, prefer: str | None = None) -> Result:
+    """All estimates for a plan, its totals and their threshold evaluations."""
+    phases = []
+    for phase in plan.phases:
+        ests = phase_estimates(phase)
+        phases.append(PhaseResult(phase, ests, choose_primary(ests, prefer)))
+    training, cumulative = Quantity(), Quantity()
+    by_method: dict[str, Quantity] = {}
+    covered: dict[str, list[str]] = {}
+    for pr in phases:
+        if pr.phase.kind.training:
+            training += Quantity.of(pr.best)
+        if pr.phase.kind.cumulative:
+            cumulative += Quantity.of(pr.best)
+            for method, est in pr.estimates.items():
+                by_method[method] = by_method.get(method, Quantity()) + Quantity.of(est)
+                covered.setdefault(method, []).append(pr.phase.name)
+
+    notes = []
+    base = plan.base
+    lineage = cumulative
+    if base is not None:
+        if base.training_compute is not None:
+            # The base model's weights initialise this one: its compute is part of the
+            # modified model's cumulative compute (Guidelines Annex A.1).
+            lineage = cumulative + Quantity(base.training_compute, base.training_compute, base.training_compute)
+        else:
+            notes.append(f"{base.name}: training compute unknown; cumulative totals cover this plan only.")
+        if base.systemic_risk:
+            notes.append("A modification of a model with systemic risk is presumed to have systemic risk "
+                         "(Guidelines §3.2).")
+    if any(p.seq_len_assumed for p in plan.phases if p.tokens is not None and p.model.spec is not None):
+        notes.append(f"Sequence length not given: assumed {plan.seq_len} tokens for the full count.")
+    quantities = {
+        "training": (training.total, training.low, training.high),
+        "cumulative": (lineage.total, lineage.low, lineage.high),
+        "modification": (training.total, training.low, training.high),
+    }
+    evaluations = evaluate(quantities, base_training=base.training_compute if base else None,
+                           base_systemic=bool(base and base.systemic_risk), is_modification=base is not None)
+    params = count_parameters(plan.model.spec) if plan.model.spec else None
+    return Result(plan, params, tuple(phases), training, cumulative, lineage, by_method,
+                  {m: tuple(v) for m, v in covered.items()}, tuple(evaluations), tuple(notes))
+
+
+def per_token_training(plan: Plan, method: str) -> Fraction | None:
+    """Training FLOP per token of the plan's model at its seq_len, full training."""
+    spec = plan.model.spec
+    if method == "full" and spec is not None:
+        return Fraction(training_flops(spec, plan.seq_len, plan.attention).total, plan.seq_len)
+    if method == "6ND":
+        return Fraction(6 * plan.model.active_params)
+    return None

@@ -1,0 +1,127 @@
+"""Reading and writing the big numbers this tool is about.
+
+Counts (parameters, tokens, FLOP) are exact Python ints: FLOP totals reach 1e26 and int64
+overflows at 9.2e18. Human forms such as "2T", "300B", "1.5e12" and "7_000_000" are
+accepted wherever a count is expected; they are parsed with `Decimal`, never through a
+float, so "3.14e23" is exactly 314 followed by 21 zeros.
+
+Convention used throughout flopcount: one multiply-add = 2 FLOP.
+"""
+from __future__ import annotations
+
+import math
+import re
+from decimal import Decimal, InvalidOperation
+from fractions import Fraction
+from typing import Any
+
+from .errors import InputError
+
+#: Suffixes for counts. SI-style, case-insensitive; "B" (billion) and "G" are the same.
+SUFFIXES: dict[str, int] = {
+    "k": 10**3,
+    "m": 10**6,
+    "b": 10**9,
+    "g": 10**9,
+    "t": 10**12,
+    "p": 10**15,
+    "e": 10**18,
+}
+
+_COUNT_RE = re.compile(r"^\s*([+-]?[0-9][0-9_,]*(?:\.[0-9]*)?(?:[eE][+-]?[0-9]+)?)\s*([a-zA-Z]?)\s*$")
+
+
+def _decimal(value: Any, field: str, source: str | None) -> Decimal:
+    if isinstance(value, bool) or value is None:
+        raise InputError(f"expected a number, got {value!r}", source=source, field=field)
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise InputError(f"must be a finite number, got {value!r}", source=source, field=field)
+        return Decimal(repr(value))
+    if isinstance(value, str):
+        match = _COUNT_RE.match(value)
+        if not match:
+            raise InputError(
+                f"cannot read {value!r} as a number (forms accepted: 1000, 1.5e12, 300B, 2T)",
+                source=source, field=field)
+        digits, suffix = match.groups()
+        if suffix and suffix.lower() not in SUFFIXES:
+            raise InputError(
+                f"unknown suffix {suffix!r} in {value!r} (use K, M, B, T, P)", source=source, field=field)
+        try:
+            number = Decimal(digits.replace("_", "").replace(",", ""))
+        except InvalidOperation:
+            raise InputError(f"cannot read {value!r} as a number", source=source, field=field) from None
+        return number * SUFFIXES[suffix.lower()] if suffix else number
+    raise InputError(f"expected a number, got {type(value).__name__} {value!r}", source=source, field=field)
+
+
+def parse_count(value: Any, field: str, source: str | None = None, *, allow_zero: bool = False) -> int:
+    """A whole, non-negative count (tokens, parameters, steps, FLOP) as an exact int."""
+    number = _decimal(value, field, source)
+    if number < 0 or (number == 0 and not allow_zero):
+        bound = "non-negative" if allow_zero else "positive"
+        raise InputError(f"must be {bound}, got {value!r}", source=source, field=field)
+    if number != number.to_integral_value():
+        raise InputError(f"must be a whole number, got {value!r}", source=source, field=field)
+    return int(number)
+
+
+def parse_positive(value: Any, field: str, source: str | None = None) -> float:
+    """A positive real quantity (hours, seconds, FLOP/s) as float64."""
+    number = _decimal(value, field, source)
+    if number <= 0:
+        raise InputError(f"must be positive, got {value!r}", source=source, field=field)
+    result = float(number)
+    if not math.isfinite(result):
+        raise InputError(f"is out of range: {value!r}", source=source, field=field)
+    return result
+
+
+def parse_fraction_range(value: Any, field: str, source: str | None = None) -> tuple[float, float]:
+    """A utilisation: one value "0.4" or a range "0.3:0.5", each in (0, 1]."""
+    if isinstance(value, str) and ":" in value:
+        parts = value.split(":")
+        if len(parts) != 2:
+            raise InputError(f"expected LOW:HIGH, got {value!r}", source=source, field=field)
+        low, high = (parse_positive(p, field, source) for p in parts)
+    elif isinstance(value, (list, tuple)) and len(value) == 2:
+        low, high = (parse_positive(p, field, source) for p in value)
+    else:
+        low = high = parse_positive(value, field, source)
+    if not (low <= high <= 1.0):
+        raise InputError(f"must satisfy 0 < LOW <= HIGH <= 1, got {value!r}", source=source, field=field)
+    return low, high
+
+
+def to_int(value: Fraction | int) -> int:
+    """Round an exact rational FLOP count to the nearest int (half away from zero)."""
+    value = Fraction(value)
+    return int(value.numerator * 2 + value.denominator) // (2 * value.denominator)
+
+
+def sig2(value: float | int | Fraction, unicode: bool = True) -> str:
+    """Two significant figures, the form the Guidelines ask compute to be notified in.
+
+    >>> sig2(3.14e23)
+    '3.1×10^23'
+    """
+    value = float(value)
+    if value == 0:
+        return "0"
+    if not math.isfinite(value):
+        return str(value)
+    mantissa, exponent = f"{value:.1e}".split("e")
+    times = "×" if unicode else "x"
+    return f"{mantissa}{times}10^{int(exponent)}"
+
+
+def human(value: float | int) -> str:
+    """Short human form for counts: 7.0B, 15.6T."""
+    value = float(value)
+    for suffix, scale in (("P", 1e15), ("T", 1e12), ("B", 1e9), ("M", 1e6), ("K", 1e3)):
+        if abs(value) >= scale:
+            return f"{value / scale:.3g}{suffix}"
+    return f"{value:.3g}"

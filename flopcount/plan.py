@@ -1,0 +1,248 @@
+"""Run plans: a model's lineage as phases, read from YAML/JSON (`flopcount_plan: 1`).
+
+A plan names the model (config file, inline spec, or a bare parameter count), a default
+sequence length and attention convention, optionally the base model it modifies, and a
+list of phases. Each phase has a kind from `data.phases` (which decides whether it counts
+as training and/or cumulative compute) and any of: tokens (or steps × batch × seq_len),
+accelerator time, or a FLOP figure reported elsewhere. Each given quantity yields one
+method's estimate; they are shown side by side.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .configs import load_spec, spec_from_mapping
+from .data import assumptions
+from .data.phases import BY_ID as PHASE_KINDS, PhaseKind
+from .errors import InputError
+from .fields import Fields, load_mapping
+from .formulas import ATTENTION_CONVENTIONS, LORA_GROUPS, LORA_TARGETS, lora_weights
+from .hardware import HardwareUse, default_utilization, find_accelerator, peak
+from .spec import ModelSpec, count_parameters
+
+PLAN_KEY = "flopcount_plan"
+
+
+@dataclass(frozen=True)
+class ModelRef:
+    """The model a phase runs: a full spec, or only a parameter count (6·N·D only)."""
+
+    name: str
+    spec: ModelSpec | None = None
+    params: int | None = None  # active parameters, when no spec is known
+
+    @property
+    def active_params(self) -> int:
+        return count_parameters(self.spec).active if self.spec else self.params  # type: ignore[return-value]
+
+
+@dataclass(frozen=True)
+class Trainable:
+    """Which weights a training phase updates."""
+
+    mode: str = "all"            # "all" | "frozen" | "lora"
+    weights: int = 0             # frozen mode: base matmul weights still trained
+    lora_rank: int = 0
+    lora_targets: tuple[str, ...] = ()
+    adapter_weights: int = 0     # LoRA A and B matrices over all targeted matrices
+
+    @property
+    def is_full(self) -> bool:
+        return self.mode == "all"
+
+
+@dataclass(frozen=True)
+class Phase:
+    name: str
+    kind: PhaseKind
+    model: ModelRef
+    seq_len: int
+    attention: str
+    tokens: int | None = None
+    hardware: HardwareUse | None = None
+    reported: int | None = None      # FLOP stated elsewhere (e.g. a base provider's documentation)
+    trainable: Trainable = Trainable()
+    start: dt.date | None = None
+    end: dt.date | None = None
+    note: str = ""
+    seq_len_assumed: bool = False
+
+
+@dataclass(frozen=True)
+class BaseModel:
+    """The model a modification starts from (Guidelines §3.2)."""
+
+    name: str
+    training_compute: int | None     # None: unknown
+    systemic_risk: bool = False
+
+
+@dataclass(frozen=True)
+class Plan:
+    name: str
+    model: ModelRef
+    phases: tuple[Phase, ...]
+    seq_len: int
+    attention: str
+    base: BaseModel | None = None
+    source: str = ""
+    notes: tuple[str, ...] = field(default=())
+
+
+PHASE_FIELDS = ("name", "kind", "public", "tokens", "steps", "batch_size", "seq_len", "attention", "model",
+                "trainable", "hardware", "flops", "start", "end", "note")
+HARDWARE_FIELDS = ("accelerator", "gpu_hours", "gpus", "hours", "days", "precision", "utilization")
+
+
+def read_model(f: Fields, plan_dir: Path) -> ModelRef:
+    """`model:` as {config: path} | {spec: {...}} | {params: N} (+ optional name)."""
+    f.only(("name", "config", "spec", "params"))
+    given = [k for k in ("config", "spec", "params") if f.has(k)]
+    if len(given) != 1:
+        raise f.error(None, "give exactly one of config (a config.json path), spec (inline) or params (a count)")
+    name = f.text("name", "")
+    if given[0] == "params":
+        return ModelRef(name=name or "model", params=f.count("params"))
+    if given[0] == "spec":
+        spec = spec_from_mapping(dict(f.raw("spec")), f.source, name or None)
+    else:
+        spec = load_spec(plan_dir / f.text("config"), name or None)
+    return ModelRef(name=name or spec.name, spec=spec)
+
+
+def read_hardware(f: Fields) -> HardwareUse:
+    """{accelerator, gpu_hours | gpus + hours|days, precision, utilization}."""
+    f.only(HARDWARE_FIELDS)
+    acc = find_accelerator(f.text("accelerator"), f.path("accelerator"), f.source)
+    devices = f.count("gpus", None)
+    if f.has("gpu_hours"):
+        if f.has("hours") or f.has("days"):
+            raise f.error("gpu_hours", "give gpu_hours, or gpus with hours/days, not both")
+        hours = f.positive("gpu_hours")
+    else:
+        if devices is None or f.has("hours") == f.has("days"):
+            raise f.error(None, "give gpu_hours, or gpus with exactly one of hours / days")
+        hours = devices * (f.positive("hours") if f.has("hours") else 24 * f.positive("days"))
+    precision = f.text("precision", assumptions.DEFAULT_PRECISION).lower()
+    peak(acc, precision, f.path("precision"), f.source)
+    given = f.has("utilization")
+    utilization = f.fraction_range("utilization") if given else default_utilization()
+    return HardwareUse(acc, hours, precision, utilization, devices, utilization_given=given)
+
+
+def read_trainable(f: Fields, name: str, spec: ModelSpec | None) -> Trainable:
+    """`trainable: all` | {lora: {rank, targets}} | {weights: N} (frozen base, N trained)."""
+    value = f.raw(name, "all")
+    if value == "all":
+        return Trainable()
+    sub = f.sub(name)
+    sub.only(("lora", "weights"))
+    if sub.has("lora") == sub.has("weights"):
+        raise sub.error(None, "give either lora: {rank, targets} or weights: N (trained base weights)")
+    if sub.has("weights"):
+        return Trainable(mode="frozen", weights=sub.count("weights", allow_zero=True))
+    lora = sub.sub("lora")
+    lora.only(("rank", "targets"))
+    rank = lora.count("rank")
+    raw_targets = lora.raw("targets", ["q", "v"])
+    if isinstance(raw_targets, str):
+        raw_targets = [raw_targets]
+    if not isinstance(raw_targets, list) or not raw_targets:
+        raise lora.error("targets", f"must be a list of {', '.join(LORA_TARGETS)} or a group "
+                         f"({', '.join(LORA_GROUPS)})")
+    targets: list[str] = []
+    for t in raw_targets:
+        targets.extend(LORA_GROUPS.get(t, (t,)) if isinstance(t, str) else (t,))
+    if spec is None:
+        raise lora.error(None, "LoRA needs the model's architecture: give model.config or model.spec")
+    try:
+        adapters = lora_weights(spec, rank, tuple(targets))
+    except InputError as exc:
+        raise lora.error("targets", exc.message) from None
+    return Trainable(mode="lora", lora_rank=rank, lora_targets=tuple(targets), adapter_weights=adapters)
+
+
+def _date(f: Fields, name: str) -> dt.date | None:
+    value = f.raw(name, None)
+    if value is None or isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise f.error(name, f"must be a date YYYY-MM-DD, got {value!r}") from None
+
+
+def read_phase(f: Fields, plan: dict, plan_dir: Path, index: int) -> Phase:
+    f.only(PHASE_FIELDS)
+    kind_id = f.choice("kind", PHASE_KINDS.keys() - {"synthetic-data-public"})
+    if kind_id == "synthetic-data":
+        if not f.has("public"):
+            raise f.error("public", "required for synthetic-data: true if the generated data is public "
+                          "(then it is excluded from cumulative compute), false otherwise")
+        if f.flag("public"):
+            kind_id = "synthetic-data-public"
+    elif f.has("public"):
+        raise f.error("public", "only applies to kind synthetic-data")
+    model = read_model(f.sub("model"), plan_dir) if f.has("model") else plan["model"]
+    seq_len = f.count("seq_len", plan["seq_len"])
+    attention = f.choice("attention", ATTENTION_CONVENTIONS, plan["attention"])
+
+    tokens = f.count("tokens", None, allow_zero=True)
+    if f.has("steps") or f.has("batch_size"):
+        if tokens is not None:
+            raise f.error("tokens", "give tokens, or steps with batch_size, not both")
+        steps, batch = f.count("steps", allow_zero=True), f.count("batch_size")
+        tokens = steps * batch * seq_len
+    hardware = read_hardware(f.sub("hardware")) if f.has("hardware") else None
+    reported = f.count("flops", None, allow_zero=True)
+    if tokens is None and hardware is None and reported is None:
+        raise f.error(None, "give at least one of tokens (or steps + batch_size), hardware, or flops")
+    trainable = read_trainable(f, "trainable", model.spec) if f.has("trainable") else Trainable()
+    start, end = _date(f, "start"), _date(f, "end")
+    if start and end and end < start:
+        raise f.error("end", f"{end} is before start {start}")
+    return Phase(
+        name=f.text("name", f"phase {index + 1}"), kind=PHASE_KINDS[kind_id], model=model, seq_len=seq_len,
+        attention=attention, tokens=tokens, hardware=hardware, reported=reported, trainable=trainable,
+        start=start, end=end, note=f.text("note", ""),
+        seq_len_assumed=plan["seq_len_assumed"] and not f.has("seq_len"))
+
+
+def read_base(f: Fields) -> BaseModel:
+    f.only(("name", "training_compute", "systemic_risk"))
+    value = f.raw("training_compute")
+    known = not (isinstance(value, str) and value.strip().lower() == "unknown")
+    return BaseModel(name=f.text("name", "base model"),
+                     training_compute=f.count("training_compute") if known else None,
+                     systemic_risk=f.flag("systemic_risk", False))
+
+
+def plan_from_mapping(data: dict, source: str, plan_dir: Path | None = None) -> Plan:
+    f = Fields(data, source)
+    f.only(("flopcount_plan", "name", "model", "seq_len", "attention", "base_model", "phases"))
+    version = f.count(PLAN_KEY)
+    if version != 1:
+        raise f.error(PLAN_KEY, f"unsupported plan version {version}; this flopcount reads version 1")
+    plan_dir = plan_dir if plan_dir is not None else Path(source).parent
+    model = read_model(f.sub("model"), plan_dir)
+    seq_assumed = not f.has("seq_len")
+    defaults = dict(model=model, seq_len=f.count("seq_len", assumptions.DEFAULT_SEQ_LEN),
+                    attention=f.choice("attention", ATTENTION_CONVENTIONS, "full"), seq_len_assumed=seq_assumed)
+    phases = tuple(read_phase(p, defaults, plan_dir, i) for i, p in enumerate(f.items("phases")))
+    names = [p.name for p in phases]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise f.error("phases", f"phase names must be unique; repeated: {', '.join(duplicates)}")
+    base = read_base(f.sub("base_model")) if f.has("base_model") else None
+    return Plan(name=f.text("name", Path(source).stem), model=model, phases=phases, seq_len=defaults["seq_len"],
+                attention=defaults["attention"], base=base, source=source)
+
+
+def load_plan(path: str | Path) -> Plan:
+    return plan_from_mapping(load_mapping(path), str(path))
+
+
+def is_plan(data: dict) -> bool:
+    return PLAN_KEY in data or "phases" in data

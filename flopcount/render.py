@@ -1,0 +1,129 @@
+"""Human and JSON renderings of an estimate.
+
+The JSON is a documented contract (README, "JSON output"): exact integer FLOP counts are
+written as JSON integers with every digit (Python ints, never int64); hardware-method
+values are float64 and written in exponent form.
+"""
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Any
+
+from . import __version__
+from .estimate import METHODS, MethodEstimate, Quantity, Result, per_token_training
+from .numbers import human, sig2
+
+CONVENTION = "1 multiply-add = 2 FLOP"
+
+
+def _num(value: int | float | Fraction | None) -> int | float | None:
+    if value is None:
+        return None
+    if isinstance(value, Fraction):
+        return int(value) if value.denominator == 1 else float(value)
+    return value
+
+
+def _quantity(q: Quantity) -> dict[str, Any]:
+    return {"total": _num(q.total), "low": _num(q.low), "high": _num(q.high)}
+
+
+def _estimate(e: MethodEstimate) -> dict[str, Any]:
+    return {"total": _num(e.total), "low": _num(e.low), "high": _num(e.high),
+            "per_token": _num(e.per_token), "formula": e.formula}
+
+
+def to_json(result: Result, methods: tuple[str, ...] = METHODS) -> dict[str, Any]:
+    plan, params = result.plan, result.parameters
+    if params is not None:
+        parameters = {"total": params.total, "active": params.active, "embedding": params.embedding}
+    else:
+        parameters = {"total": None, "active": plan.model.active_params, "embedding": None}
+    flops = {}
+    for method, q in result.by_method.items():
+        if method in methods:
+            flops[method] = {"per_token_training": _num(per_token_training(plan, method)), **_quantity(q),
+                             "phases": list(result.covered[method])}
+    phases = []
+    for pr in result.phases:
+        p = pr.phase
+        phases.append({
+            "name": p.name, "kind": p.kind.id,
+            "counts_in": {"training": p.kind.training, "cumulative": p.kind.cumulative},
+            "model": p.model.name, "tokens": p.tokens, "seq_len": p.seq_len, "attention": p.attention,
+            "trainable": p.trainable.mode, "primary": pr.primary,
+            "estimates": {m: _estimate(e) for m, e in pr.estimates.items() if m in methods},
+        })
+    thresholds = [{
+        "id": ev.threshold.id, "value": ev.line, "quantity": ev.threshold.quantity, "status": ev.status,
+        "margin": ev.margin, "compared": _num(ev.compared), "basis": ev.basis, "title": ev.threshold.title,
+        "provision": ev.threshold.provision, "legal_status": ev.threshold.status,
+        "notify_days": ev.threshold.notify_days, "verified": ev.threshold.verified,
+    } for ev in result.evaluations]
+    return {
+        "flopcount_version": __version__, "convention": CONVENTION,
+        "model": {"name": plan.model.name, "source": plan.model.spec.source if plan.model.spec else None},
+        "plan": plan.source or None, "seq_len": plan.seq_len, "attention": plan.attention,
+        "parameters": parameters, "flops": flops,
+        "compute": {"training": _quantity(result.training), "cumulative": _quantity(result.cumulative),
+                    "lineage_cumulative": _quantity(result.lineage_cumulative)},
+        "base_model": None if plan.base is None else {
+            "name": plan.base.name, "training_compute": plan.base.training_compute,
+            "systemic_risk": plan.base.systemic_risk},
+        "phases": phases, "thresholds": thresholds, "notes": list(result.notes),
+    }
+
+
+def _cell(e: MethodEstimate | None, primary: bool) -> str:
+    if e is None:
+        return "—"
+    text = sig2(e.total) if e.low == e.high else f"{sig2(e.total)} ({sig2(e.low)}–{sig2(e.high)})"
+    return text + (" *" if primary else "")
+
+
+def _span(q: Quantity) -> str:
+    return sig2(q.total) if q.low == q.high else f"{sig2(q.total)} (range {sig2(q.low)} – {sig2(q.high)})"
+
+
+def _table(rows: list[list[str]]) -> list[str]:
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    return ["  " + "  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
+
+
+def to_text(result: Result, methods: tuple[str, ...] = METHODS) -> str:
+    plan, params = result.plan, result.parameters
+    out = [f"flopcount {__version__} — {plan.model.name}" + (f"  ({plan.source})" if plan.source else ""),
+           f"convention: {CONVENTION}; attention {plan.attention}; seq_len {plan.seq_len}", ""]
+    if params is not None:
+        out.append(f"Parameters  total {params.total:,} ({sig2(params.total)})   active {params.active:,}   "
+                   f"embedding {params.embedding:,}")
+    else:
+        out.append(f"Parameters  {plan.model.active_params:,} (given)")
+    shown = [m for m in METHODS if m in methods and any(m in pr.estimates for pr in result.phases)]
+    rows = [["phase", "kind", "counts in", "tokens", *shown]]
+    for pr in result.phases:
+        k = pr.phase.kind
+        counts = "+".join(n for n, on in (("training", k.training), ("cumulative", k.cumulative)) if on) or "neither"
+        tokens = human(pr.phase.tokens) if pr.phase.tokens is not None else "—"
+        rows.append([pr.phase.name, k.id, counts, tokens,
+                     *(_cell(pr.estimates.get(m), m == pr.primary) for m in shown)])
+    out += ["", "FLOP by phase and method (* = used for the totals)", *_table(rows), ""]
+    out.append(f"Training compute    {_span(result.training)} FLOP")
+    out.append(f"Cumulative compute  {_span(result.cumulative)} FLOP")
+    if plan.base is not None and plan.base.training_compute is not None:
+        out.append(f"  with base model    {_span(result.lineage_cumulative)} FLOP "
+                   f"({plan.base.name}: {sig2(plan.base.training_compute)})")
+    rows = [["threshold", "line", "measured on", "status", "margin", "provision"]]
+    for ev in result.evaluations:
+        t = ev.threshold
+        provision = t.provision.split(" (")[0] + ("" if t.status != "revoked" else " [revoked]")
+        provision += " [unverified]" if not t.verified else ""
+        rows.append([t.id, f"> {sig2(ev.line)}", t.quantity, ev.status.upper(), f"×{ev.margin:.3g}", provision])
+    out += ["", "Thresholds (strictly greater than the line crosses it)", *_table(rows)]
+    for ev in result.evaluations:
+        if ev.threshold.notify_days and ev.status != "below":
+            out.append(f"  ! {ev.threshold.id}: notify the Commission within {ev.threshold.notify_days} days of "
+                       "the threshold being met or known to be met (Art. 52(1)).")
+    if result.notes:
+        out += ["", *(f"Note: {n}" for n in result.notes)]
+    return "\n".join(out) + "\n"
