@@ -100,7 +100,7 @@ def _qwen2_moe(f: Fields, name: str) -> ModelSpec:
     return _decoder(f, name, kv_required=True, qkv_bias=f.flag("qkv_bias", True), out_bias=False, mlp_bias=False,
                     n_experts=experts, top_k=f.count("num_experts_per_tok", 4),
                     d_ff_expert=f.count("moe_intermediate_size", 1408), moe_layers=sparse,
-                    shared_expert_d_ff=shared, shared_expert_gate=shared > 0)
+                    shared_expert_d_ff=shared, shared_expert_gate=True)  # the gate exists even at width 0
 
 
 @reader("gpt2")

@@ -38,7 +38,8 @@ def to_json(result: Result, methods: tuple[str, ...] = METHODS) -> dict[str, Any
     if params is not None:
         parameters = {"total": params.total, "active": params.active, "embedding": params.embedding}
     else:
-        parameters = {"total": None, "active": plan.model.active_params, "embedding": None}
+        given = plan.model.active_params  # a bare N: the dense model's total and active count
+        parameters = {"total": given, "active": given, "embedding": None}
     flops = {}
     for method, q in result.by_method.items():
         if method in methods:
@@ -57,7 +58,7 @@ def to_json(result: Result, methods: tuple[str, ...] = METHODS) -> dict[str, Any
     thresholds = [{
         "id": ev.threshold.id, "value": ev.line, "quantity": ev.threshold.quantity, "status": ev.status,
         "margin": ev.margin, "compared": _num(ev.compared), "basis": ev.basis, "title": ev.threshold.title,
-        "provision": ev.threshold.provision, "legal_status": ev.threshold.status,
+        "provision": ev.threshold.provision, "cite": ev.threshold.cite, "legal_status": ev.threshold.status,
         "notify_days": ev.threshold.notify_days, "verified": ev.threshold.verified,
     } for ev in result.evaluations]
     return {
@@ -92,8 +93,9 @@ def _table(rows: list[list[str]]) -> list[str]:
 
 def to_text(result: Result, methods: tuple[str, ...] = METHODS) -> str:
     plan, params = result.plan, result.parameters
+    shape = f"; attention {plan.attention}; seq_len {plan.seq_len}" if plan.model.spec else ""
     out = [f"flopcount {__version__} — {plan.model.name}" + (f"  ({plan.source})" if plan.source else ""),
-           f"convention: {CONVENTION}; attention {plan.attention}; seq_len {plan.seq_len}", ""]
+           f"convention: {CONVENTION}{shape}", ""]
     if params is not None:
         out.append(f"Parameters  total {params.total:,} ({sig2(params.total)})   active {params.active:,}   "
                    f"embedding {params.embedding:,}")
@@ -116,7 +118,7 @@ def to_text(result: Result, methods: tuple[str, ...] = METHODS) -> str:
     rows = [["threshold", "line", "measured on", "status", "margin", "provision"]]
     for ev in result.evaluations:
         t = ev.threshold
-        provision = t.provision.split(" (")[0] + ("" if t.status != "revoked" else " [revoked]")
+        provision = t.cite + ("" if t.status != "revoked" else " [revoked]")
         provision += " [unverified]" if not t.verified else ""
         rows.append([t.id, f"> {sig2(ev.line)}", t.quantity, ev.status.upper(), f"×{ev.margin:.3g}", provision])
     out += ["", "Thresholds (strictly greater than the line crosses it)", *_table(rows)]

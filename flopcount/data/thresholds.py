@@ -22,6 +22,7 @@ class Threshold:
     quantity: str               # "training" | "cumulative" | "modification"
     instrument: str
     provision: str
+    cite: str                   # short citation for tables
     source: str                 # where the number is written
     adopted: str                # ISO date of the instrument
     applies_from: str | None    # ISO date the obligation applies from
@@ -36,14 +37,14 @@ THRESHOLDS: tuple[Threshold, ...] = (
         id="eu-gpai", title="EU AI Act: general-purpose AI model (indicative criterion)",
         flop=10**23, quantity="training",
         instrument="Commission Guidelines on the scope of GPAI obligations, C(2025) 5045",
-        provision="Section 2.1 (indicative criterion: > 1e23 FLOP and generates text, audio, images or video)",
+        cite="Guidelines §2.1", provision="Section 2.1 (indicative criterion: > 1e23 FLOP and generates text, audio, images or video)",
         source="https://digital-strategy.ec.europa.eu/en/library/guidelines-scope-obligations-providers-general-purpose-ai-models-under-ai-act",
         adopted="2025-07-18", applies_from="2025-08-02", status="guidance",
         note="Applies only to models that can generate language (text/audio), images or video."),
     Threshold(
         id="eu-systemic-risk", title="EU AI Act: GPAI model with systemic risk (presumption)",
         flop=10**25, quantity="cumulative",
-        instrument="Regulation (EU) 2024/1689 (AI Act)", provision="Art. 51(2); notification Art. 52(1)",
+        instrument="Regulation (EU) 2024/1689 (AI Act)", cite="AI Act Art. 51(2), 52(1)", provision="Art. 51(2); notification Art. 52(1)",
         source="https://eur-lex.europa.eu/eli/reg/2024/1689/oj",
         adopted="2024-06-13", applies_from="2025-08-02", status="in force", notify_days=14,
         note="Notify the Commission within two weeks of the threshold being met or of it becoming "
@@ -52,14 +53,14 @@ THRESHOLDS: tuple[Threshold, ...] = (
         id="eu-modification", title="EU AI Act: modifier becomes provider (one-third rule)",
         flop=None, quantity="modification",
         instrument="Commission Guidelines on the scope of GPAI obligations, C(2025) 5045",
-        provision="Section 3.2 (modification > 1/3 of the original model's training compute)",
+        cite="Guidelines §3.2", provision="Section 3.2 (modification > 1/3 of the original model's training compute)",
         source="https://digital-strategy.ec.europa.eu/en/library/guidelines-scope-obligations-providers-general-purpose-ai-models-under-ai-act",
         adopted="2025-07-18", applies_from="2025-08-02", status="guidance",
         note="Obligations then cover only the modification (Recital 109)."),
     Threshold(
         id="us-eo-14110", title="US Executive Order 14110: dual-use foundation model reporting",
         flop=10**26, quantity="cumulative",
-        instrument="Executive Order 14110", provision="Sec. 4.2(b)(i)",
+        instrument="Executive Order 14110", cite="EO 14110 §4.2(b)", provision="Sec. 4.2(b)(i)",
         source="https://www.federalregister.gov/d/2023-24283",
         adopted="2023-10-30", applies_from=None, status="revoked",
         note="Revoked on 2025-01-20; kept for history."),
@@ -67,7 +68,7 @@ THRESHOLDS: tuple[Threshold, ...] = (
         id="ca-sb53", title="California SB 53: frontier model",
         flop=10**26, quantity="cumulative",
         instrument="California SB 53, Transparency in Frontier Artificial Intelligence Act",
-        provision="Bus. & Prof. Code §22757.11 (original run plus fine-tuning, RL and other modifications)",
+        cite="SB 53, B&P §22757.11", provision="Bus. & Prof. Code §22757.11 (original run plus fine-tuning, RL and other modifications)",
         source="https://leginfo.legislature.ca.gov/faces/billNavClient.xhtml?bill_id=202520260SB53",
         adopted="2025-09-29", applies_from="2026-01-01", status="in force", verified=False,
         note="Effective date as reported (unverified)."),
