@@ -95,7 +95,8 @@ def _qwen2_moe(f: Fields, name: str) -> ModelSpec:
     experts = f.count("num_experts", 60, allow_zero=True)
     step = f.count("decoder_sparse_step", 1)
     dense_only = set(f.int_list("mlp_only_layers", []))
-    sparse = sum(1 for i in range(layers) if i not in dense_only and experts > 0 and (i + 1) % step == 0)
+    is_sparse = lambda i: (i + 1) % step == 0  # noqa: E731
+    sparse = 0 if experts == 0 else layers // step - sum(1 for i in dense_only if 0 <= i < layers and is_sparse(i))
     shared = f.count("shared_expert_intermediate_size", 5632, allow_zero=True)
     return _decoder(f, name, kv_required=True, qkv_bias=f.flag("qkv_bias", True), out_bias=False, mlp_bias=False,
                     n_experts=experts, top_k=f.count("num_experts_per_tok", 4),
@@ -257,7 +258,7 @@ def _label(source: str | None, model_type: str) -> str:
 
 
 def _alternatives() -> str:
-    return (f"Supported model_type values: {', '.join(sorted(READERS))}. For another architecture, "
+    return (f"Supported model_type values: {', '.join(sorted(READERS, key=str.lower))}. For another architecture, "
             f"write a flopcount spec file ({NATIVE_KEY}: 1, n_layers, d_model, n_heads, ...) or give the "
             "parameter count directly with --params N --tokens D.")
 

@@ -40,6 +40,8 @@ def load_mapping(path: str | Path) -> dict:
         where = f" at line {mark.line + 1} column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise InputError(f"malformed YAML{where}: {problem}", source=source) from None
+    except (ValueError, OverflowError) as exc:  # PyYAML's constructors: e.g. a date 2024-13-01
+        raise InputError(f"malformed YAML: {exc}", source=source) from None
     except RecursionError:
         raise InputError("file nests too deeply to parse", source=source) from None
     if not isinstance(data, dict):

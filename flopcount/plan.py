@@ -10,6 +10,7 @@ method's estimate; they are shown side by side.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from .data.phases import BY_ID as PHASE_KINDS, PhaseKind
 from .errors import InputError
 from .fields import Fields, load_mapping
 from .formulas import ATTENTION_CONVENTIONS, LORA_GROUPS, LORA_TARGETS, lora_weights
-from .hardware import HardwareUse, default_utilization, find_accelerator, peak
+from .hardware import SECONDS_PER_HOUR, HardwareUse, default_utilization, find_accelerator, peak
 from .spec import ModelSpec, count_parameters
 
 PLAN_KEY = "flopcount_plan"
@@ -126,7 +127,8 @@ def read_hardware(f: Fields) -> HardwareUse:
             raise f.error(None, "give gpu_hours, or gpus with exactly one of hours / days")
         hours = devices * (f.positive("hours") if f.has("hours") else 24 * f.positive("days"))
     precision = f.text("precision", assumptions.DEFAULT_PRECISION).lower()
-    peak(acc, precision, f.path("precision"), f.source)
+    if not math.isfinite(hours * SECONDS_PER_HOUR * peak(acc, precision, f.path("precision"), f.source)):
+        raise f.error("gpu_hours", f"accelerator time {hours!r} hours is out of range")
     given = f.has("utilization")
     utilization = f.fraction_range("utilization") if given else default_utilization()
     return HardwareUse(acc, hours, precision, utilization, devices, utilization_given=given)

@@ -1,0 +1,169 @@
+"""The command line: published figures, the JSON contract, and clean errors."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from flopcount.cli import main
+
+from conftest import ROOT
+
+PLANS = ROOT / "examples" / "plans"
+CONFIGS = ROOT / "examples" / "configs"
+
+
+def run_json(capsys, *argv) -> dict:
+    assert main([*argv, "--json"]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_gpt3_reproduces_brown_et_al(capsys):
+    """Brown et al. 2020, Table D.1: GPT-3 175B, 300B tokens: 3.14e23 FLOP (6ND, attention
+    ignored). Full count adds attention at T=2048 and logits: +2.8%."""
+    out = run_json(capsys, "estimate", str(PLANS / "gpt3-175b.yaml"))
+    six = out["flops"]["6ND"]["total"]
+    assert abs(six / 3.14e23 - 1) < 0.005
+    full = out["flops"]["full"]["total"]
+    assert 1.02 < full / six < 1.04
+    gpai = next(t for t in out["thresholds"] if t["id"] == "eu-gpai")
+    assert gpai["status"] == "crossed" and gpai["value"] == 10**23
+
+
+def test_llama_405b_three_methods(capsys):
+    """Llama 3 paper: 3.8e25 FLOP for 405B on 15.6T tokens; 30.84M H100 hours at 38-43% MFU."""
+    out = run_json(capsys, "estimate", str(PLANS / "llama-3.1-405b.yaml"))
+    assert abs(out["flops"]["6ND"]["total"] / 3.8e25 - 1) < 0.01
+    hw = out["flops"]["hardware"]
+    assert hw["low"] == pytest.approx(30.84e6 * 3600 * 989.4e12 * 0.38)
+    assert hw["high"] == pytest.approx(30.84e6 * 3600 * 989.4e12 * 0.43)
+    # every method within the Guidelines' 30% of the published figure
+    for method in ("full", "6ND", "hardware"):
+        assert abs(out["flops"][method]["total"] / 3.8e25 - 1) < 0.30
+    status = {t["id"]: t["status"] for t in out["thresholds"]}
+    assert status == {"eu-gpai": "crossed", "eu-systemic-risk": "crossed", "us-eo-14110": "below",
+                      "ca-sb53": "below"}
+
+
+def test_json_contract_keys(capsys):
+    out = run_json(capsys, "estimate", str(CONFIGS / "llama-2-7b.json"), "--tokens", "2T", "--seq-len", "4096",
+                   "--accelerator", "a100", "--gpu-hours", "184320")
+    assert set(out["parameters"]) == {"total", "active", "embedding"}
+    assert set(out["flops"]) == {"6ND", "full", "hardware"}
+    for method in out["flops"].values():
+        assert {"per_token_training", "total", "low", "high"} <= set(method)
+    exact = out["flops"]["full"]
+    assert exact["low"] == exact["total"] == exact["high"] and isinstance(exact["total"], int)
+    hw = out["flops"]["hardware"]
+    assert hw["low"] < hw["total"] < hw["high"]
+    assert {t["id"] for t in out["thresholds"]} == {"eu-gpai", "eu-systemic-risk", "us-eo-14110", "ca-sb53"}
+    for t in out["thresholds"]:
+        assert {"id", "value", "status", "margin"} <= set(t) and t["status"] in ("below", "crossed", "straddles")
+    # Llama 2 7B: 6 · 6.74e9 · 2e12 = 8.1e22, below the GPAI line.
+    assert out["flops"]["6ND"]["total"] == 6 * 6_738_415_616 * 2 * 10**12
+
+
+def test_hardware_interval_straddles(capsys):
+    """1M H100 hours at 30-50%: 1e6·3600·989.4e12·[0.3, 0.5] = [1.07e24, 1.78e24]; a line
+    of 1e24 isn't one of ours, so use 7B on 1.2M hours against 10^24? No: the interval
+    [1.28e24, 2.14e24] vs eu-gpai 1e23 is crossed; pick hours so it straddles 1e25."""
+    hours = 1e25 / (3600 * 989.4e12 * 0.4)  # central value exactly on the line
+    out = run_json(capsys, "estimate", "--params", "70B", "--accelerator", "h100", "--gpu-hours", str(hours),
+                   "--method", "hardware")
+    sr = next(t for t in out["thresholds"] if t["id"] == "eu-systemic-risk")
+    assert sr["status"] == "straddles"
+    assert sr["margin"] == pytest.approx(1.0)
+
+
+def test_params_tokens_gives_6nd(capsys):
+    out = run_json(capsys, "estimate", "--params", "7B", "--tokens", "2T")
+    assert out["flops"] == {"6ND": {"per_token_training": 42 * 10**9, "total": 84 * 10**21,
+                                    "low": 84 * 10**21, "high": 84 * 10**21, "phases": ["pre-training"]}}
+
+
+def test_modification_rule_unknown_base(capsys):
+    """Unknown base compute, base without systemic risk: line = 1e23 / 3 = 3.33e22.
+    6 · 8e9 · 1e12 = 4.8e22 > 3.33e22: the modifier becomes a provider."""
+    out = run_json(capsys, "estimate", "--params", "8B", "--tokens", "1T", "--base-compute", "unknown")
+    mod = next(t for t in out["thresholds"] if t["id"] == "eu-modification")
+    assert mod["value"] == 33_333_333_333_333_333_333_333 and mod["status"] == "crossed"
+    out = run_json(capsys, "estimate", "--params", "8B", "--tokens", "1T", "--base-compute", "unknown",
+                   "--base-systemic-risk")
+    mod = next(t for t in out["thresholds"] if t["id"] == "eu-modification")
+    assert mod["value"] == 3_333_333_333_333_333_333_333_333 and mod["status"] == "below"
+
+
+def test_human_output_states_two_significant_figures(capsys):
+    assert main(["estimate", str(PLANS / "llama-3.1-405b.yaml")]) == 0
+    text = capsys.readouterr().out
+    assert "1 multiply-add = 2 FLOP" in text
+    assert "3.8×10^25" in text and "CROSSED" in text and "within 14 days" in text
+
+
+def test_accelerators_listing(capsys):
+    assert main(["accelerators", "--json"]) == 0
+    ids = {a["id"] for a in json.loads(capsys.readouterr().out)}
+    assert {"a100", "h100-sxm", "h100-pcie", "h200", "b200", "gb200", "mi300x", "mi325x", "tpu-v4", "tpu-v5e",
+            "tpu-v5p", "tpu-v6e", "l4", "l40s", "v100"} <= ids
+
+
+@pytest.mark.parametrize("argv,needle", [
+    (["estimate", "--params", "7B", "--tokens", "2X"], "--tokens: unknown suffix"),
+    (["estimate", "--params=-7B", "--tokens", "2T"], "--params: must be positive"),
+    (["estimate", "--params", "nan", "--tokens", "2T"], "--params"),
+    (["estimate", "--params", "7B", "--tokens", "2T", "--accelerator", "h900", "--gpu-hours", "5"],
+     "--accelerator: unknown accelerator 'h900'"),
+    (["estimate", "--params", "7B", "--accelerator", "v100", "--gpu-hours", "5", "--precision", "bf16"],
+     "--precision: NVIDIA V100 SXM2 has no bf16 peak"),
+    (["estimate", "--params", "7B", "--accelerator", "a100", "--gpu-hours", "5", "--utilization", "0.6:0.2"],
+     "--utilization"),
+    (["estimate", "--params", "7B"], "--tokens"),
+    (["estimate"], "--params"),
+    (["estimate", "no/such/file.json"], "no/such/file.json: no such file"),
+])
+def test_bad_input_exits_2_with_one_line(capsys, argv, needle):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert needle in err and "Traceback" not in err and err.count("\n") == 1
+
+
+def test_bad_files_name_file_and_field(tmp_path, capsys):
+    cases = {
+        "bad.json": ("{not json", "bad.json: malformed JSON at line 1"),
+        "unknown.json": ('{"model_type": "mamba2", "hidden_size": 8}', "model_type: unsupported architecture 'mamba2'"),
+        "missing.json": ('{"model_type": "llama", "hidden_size": 64}', "missing.json: num_attention_heads: required"),
+        "negative.json": ('{"model_type": "gpt2", "n_embd": -64, "n_layer": 2, "n_head": 4, "vocab_size": 10}',
+                          "negative.json: n_embd: must be positive"),
+        "nan.json": ('{"model_type": "gpt2", "n_embd": NaN, "n_layer": 2, "n_head": 4, "vocab_size": 10}',
+                     "nan.json: malformed JSON"),
+        "plan.yaml": ("flopcount_plan: 1\nmodel: {params: 7B}\nphases:\n  - kind: pre-training\n    token: 2T\n",
+                      "plan.yaml: phases[0].token: unknown field"),
+        "kind.yaml": ("flopcount_plan: 1\nmodel: {params: 7B}\nphases:\n  - {kind: pretraining, tokens: 2T}\n",
+                      "kind.yaml: phases[0].kind: must be one of"),
+        "yaml.yaml": ("flopcount_plan: 1\nphases: [\n", "yaml.yaml: malformed YAML"),
+    }
+    for name, (text, needle) in cases.items():
+        path = tmp_path / name
+        path.write_text(text)
+        assert main(["estimate", str(path), *([] if "plan" in text else ["--tokens", "1B"])]) == 2, name
+        err = capsys.readouterr().err
+        assert needle in err, (name, err)
+    message = main_err(tmp_path / "unknown.json", capsys)
+    assert "Supported model_type values: bert, falcon, gemma, gpt2, gpt_neox, llama" in message
+    assert "--params N --tokens D" in message
+
+
+def main_err(path, capsys) -> str:
+    main(["estimate", str(path), "--tokens", "1B"])
+    return capsys.readouterr().err
+
+
+def test_console_script_exit_status(tmp_path):
+    """Through a real process: exit status 2 and no traceback."""
+    bad = tmp_path / "config.json"
+    bad.write_text('{"model_type": "llama"')
+    proc = subprocess.run([sys.executable, "-m", "flopcount", "estimate", str(bad), "--tokens", "1T"],
+                          capture_output=True, text=True)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr and "malformed JSON" in proc.stderr

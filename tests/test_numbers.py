@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+import pytest
+
+from flopcount.errors import InputError
+from flopcount.numbers import parse_count, parse_fraction_range, sig2, to_int
+
+
+@pytest.mark.parametrize("text,value", [
+    ("2T", 2 * 10**12), ("300B", 300 * 10**9), ("1.5e12", 1_500_000_000_000), ("7_000", 7000),
+    ("15.6T", 15_600_000_000_000), ("4.2M", 4_200_000), (3.14e23, 314 * 10**21), ("1,000", 1000),
+    (10**26, 10**26), ("2e25", 2 * 10**25),
+])
+def test_count_forms_are_exact(text, value):
+    result = parse_count(text, "tokens")
+    assert result == value and isinstance(result, int)
+
+
+@pytest.mark.parametrize("bad", ["2X", "-5", "nan", "inf", float("nan"), float("inf"), True, None, "1.5", "",
+                                 [1], "T2", "0"])
+def test_bad_counts_name_the_field(bad):
+    with pytest.raises(InputError) as info:
+        parse_count(bad, "tokens", "plan.yaml")
+    assert str(info.value).startswith("plan.yaml: tokens: ")
+
+
+def test_utilization_ranges():
+    assert parse_fraction_range("0.3:0.5", "u") == (0.3, 0.5)
+    assert parse_fraction_range(0.4, "u") == (0.4, 0.4)
+    for bad in ("0.5:0.3", "1.2", "0:0.5", "a:b", "0.1:0.2:0.3"):
+        with pytest.raises(InputError):
+            parse_fraction_range(bad, "u")
+
+
+def test_two_significant_figures():
+    assert sig2(3.14e23) == "3.1×10^23"
+    assert sig2(2.25e25) == "2.2×10^25" or sig2(2.25e25) == "2.3×10^25"
+    assert sig2(9.96e24) == "1.0×10^25"
+    assert sig2(10**26) == "1.0×10^26"
+
+
+def test_to_int_rounds_half_up_exactly():
+    from fractions import Fraction
+    assert to_int(Fraction(5, 2)) == 3 and to_int(Fraction(7, 3)) == 2
+    big = 10**26 + 1
+    assert to_int(Fraction(big * 3, 3)) == big  # no float on the way
