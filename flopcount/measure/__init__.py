@@ -1,0 +1,30 @@
+"""Measured FLOP: count the ops a real forward/backward executes (torch or fvcore).
+
+Needs the `measure` extra (torch; transformers for config files; fvcore for its backend).
+Convention: one multiply-add = 2 FLOP.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from .cache import StepCache, signature
+from .result import Measurement
+from .step import BACKENDS, count_step
+from .torch_backend import TorchCounter
+
+__all__ = ["BACKENDS", "Measurement", "StepCache", "TorchCounter", "count_step", "measure_config", "signature"]
+
+
+def measure_config(path: str | Path, seq_len: int, *, batch: int = 1, backend: str = "torch",
+                   attention: str = "full", elementwise: bool = False, backward: bool = True) -> Measurement:
+    """Measured training FLOP of one step of `batch` sequences for a HF config.json, on meta."""
+    from . import hf
+
+    model, spec = hf.build(path, seq_len)
+    inputs = hf.token_inputs(batch, seq_len)
+    result = count_step(model, inputs, backend=backend, backward=backward, elementwise=elementwise,
+                        attention=attention, causal_model=spec.causal, tokens=batch * seq_len)
+    if spec.is_moe:
+        result.notes.append("MoE on meta: expert load assumed tokens × top-k spread over experts; the "
+                            "grouped-GEMM count depends only on that total")
+    return result

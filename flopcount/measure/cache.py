@@ -1,0 +1,53 @@
+"""Measure once per shape signature, reuse for every step with the same signature.
+
+A step's FLOP depend only on the input shapes/dtypes, the model's train/eval mode and
+which parameters train — not on values (routing aside, see `measure.hf`). So a training
+loop pays the counting cost once per distinct signature, not every step.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import torch
+from torch.utils._pytree import tree_flatten
+
+from .result import Measurement
+
+
+def signature(model: torch.nn.Module, inputs: Any, extra: tuple = ()) -> tuple:
+    """Hashable key: tensor shapes/dtypes/devices in input order, module mode, trainable set."""
+    leaves, spec = tree_flatten(inputs)
+    shapes = tuple((tuple(x.shape), str(x.dtype), x.device.type) if isinstance(x, torch.Tensor) else
+                   ("py", repr(x)) for x in leaves)
+    trainable = tuple(name for name, p in model.named_parameters() if p.requires_grad)
+    return (id(model), model.training, str(spec), shapes, hash(trainable), extra)
+
+
+class StepCache:
+    """`get(key)` / `put(key, m)`, or `measure(key, fn)` running fn only on a miss."""
+
+    def __init__(self, max_entries: int = 256) -> None:
+        self.entries: dict[tuple, Measurement] = {}
+        self.max_entries = max_entries
+        self.hits = 0
+        self.misses = 0
+
+    def get(self, key: tuple) -> Measurement | None:
+        found = self.entries.get(key)
+        if found is None:
+            self.misses += 1
+        else:
+            self.hits += 1
+        return found
+
+    def put(self, key: tuple, measurement: Measurement) -> None:
+        if len(self.entries) >= self.max_entries:
+            self.entries.pop(next(iter(self.entries)))  # oldest first: shapes rarely cycle
+        self.entries[key] = measurement
+
+    def measure(self, key: tuple, fn: Callable[[], Measurement]) -> Measurement:
+        found = self.get(key)
+        if found is None:
+            found = fn()
+            self.put(key, found)
+        return found

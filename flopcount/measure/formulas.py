@@ -1,0 +1,117 @@
+"""Op FLOP formulas for the measured counter: torch's own plus what torch 2.13 misses.
+
+Convention: one multiply-add = 2 FLOP, as `torch.utils.flop_counter`. Each formula returns
+(training, recomputed): recomputed FLOP are real hardware work that the Guidelines exclude
+from training compute (Annex A.1), e.g. the score matrix a flash-attention backward
+recomputes instead of storing.
+
+Our formulas live in our own `REGISTRY` (filled by `@formula`); torch's global
+`flop_registry` is read, never modified.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import torch
+from torch.utils import flop_counter as tfc
+
+from ..data.ops import ELEMENT_COST, MOVE_OPS
+
+aten = torch.ops.aten
+Formula = Callable[..., tuple[int, int]]
+REGISTRY: dict[Any, Formula] = {}
+
+
+def formula(*ops: Any) -> Callable[[Formula], Formula]:
+    """Register a formula taking shapes (tensors are replaced by their shapes)."""
+    def register(fn: Formula) -> Formula:
+        for op in ops:
+            packet = op.overloadpacket if isinstance(op, torch._ops.OpOverload) else op
+            if packet in REGISTRY:
+                raise ValueError(f"formula for {packet} registered twice")
+            REGISTRY[packet] = fn
+        return fn
+    return register
+
+
+def _shapes(args: Any) -> Any:
+    return torch.utils._pytree.tree_map(lambda x: x.shape if isinstance(x, torch.Tensor) else x, args)
+
+
+@formula(aten._scaled_dot_product_flash_attention_for_cpu)
+def sdpa_cpu(query, key, value, *args, **kwargs) -> tuple[int, int]:
+    """CPU flash attention: Q·Kᵀ and A·V, full T² (torch 2.13 counts 0 for this op)."""
+    return tfc.sdpa_flop_count(query, key, value), 0
+
+
+@formula(aten._scaled_dot_product_flash_attention_for_cpu_backward,
+         aten._scaled_dot_product_flash_attention_backward,
+         aten._scaled_dot_product_efficient_attention_backward,
+         aten._scaled_dot_product_cudnn_attention_backward)
+def sdpa_backward(grad_out, query, key, value, *args, **kwargs) -> tuple[int, int]:
+    """Fused attention backward = 5 bmm-sized matmuls (torch's sdpa_backward_flop_count):
+    4 gradients (dV, dP, dQ, dK), counted as training compute, plus recomputing the score
+    matrix Q·Kᵀ the kernel did not store — recomputation, excluded (Guidelines A.1)."""
+    b, h, s_q, d = query
+    s_k = key[2]
+    recompute = tfc.bmm_flop((b * h, s_q, d), (b * h, d, s_k))
+    return tfc.sdpa_backward_flop_count(grad_out, query, key, value) - recompute, recompute
+
+
+@formula(aten._grouped_mm)
+def grouped_mm(a, b, offs=None, *args, **kwargs) -> tuple[int, int]:
+    """Grouped GEMM (MoE experts; torch 2.13 counts 0). Contraction is a's last dim.
+
+    2D×2D with offsets splits the contraction: out (G, M, N), total 2·M·K_total·N.
+    Otherwise every output element contracts the full K: 2·numel(out)·K. The total does
+    not depend on how tokens are spread over the groups (experts)."""
+    k = a[-1]
+    if len(a) == 2 and len(b) == 2:  # weight gradient: out (G, M, N), K split by offs
+        return 2 * a[0] * k * b[1], 0
+    out_rows = a[0] if len(a) == 2 else (a[0] * a[1] if len(b) == 3 else a[1])
+    return 2 * out_rows * b[-1] * k, 0
+
+
+def count(func: Any, args: tuple, kwargs: dict, out: Any) -> tuple[int, int] | None:
+    """(training, recomputed) FLOP of one aten op, or None if no formula knows it."""
+    packet = func.overloadpacket
+    if packet in REGISTRY:
+        return REGISTRY[packet](*_shapes(args), **_shapes(kwargs))
+    if packet in tfc.flop_registry:
+        return tfc.flop_registry[packet](*args, **kwargs, out_val=out), 0
+    return None
+
+
+def elementwise(func: Any, out: Any, args: tuple) -> int | None:
+    """Opt-in element-wise FLOP: 1 per output element for point-wise ops, the
+    ELEMENT_COST table for composite kernels, numel of the list for _foreach_ ops."""
+    name = func.overloadpacket.__name__
+    if name.startswith("_foreach_"):
+        tensors = args[0] if args and isinstance(args[0], (list, tuple)) else []
+        return sum(t.numel() for t in tensors if isinstance(t, torch.Tensor))
+    first = out[0] if isinstance(out, (tuple, list)) and out else out
+    if not isinstance(first, torch.Tensor):
+        return None
+    if torch.Tag.pointwise in func.tags:
+        return first.numel()
+    cost = ELEMENT_COST.get(name)
+    if cost is not None:
+        source = args[0] if args and isinstance(args[0], torch.Tensor) else first
+        return cost * max(first.numel(), source.numel())
+    return None
+
+
+def moves_data(func: Any) -> bool:
+    """True for ops that only move/view/allocate data: zero FLOP, nothing to report."""
+    name = func.overloadpacket.__name__
+    return name in MOVE_OPS or name.rstrip("_") in MOVE_OPS
+
+
+def attention_pairs(s_q: int, s_k: int, causal: bool) -> int:
+    """Query-key pairs one head computes: s_q·s_k, or under torch's top-left causal mask
+    (row i sees keys 0..i) Σ min(i+1, s_k) over rows."""
+    if not causal:
+        return s_q * s_k
+    full_rows = min(s_q, s_k)
+    return full_rows * (full_rows + 1) // 2 + (s_q - full_rows) * s_k
+

@@ -1,0 +1,144 @@
+"""Counting what really runs, op by op, with a TorchDispatchMode.
+
+Uses torch's own formula registry (`torch.utils.flop_counter.flop_registry`, the one
+FlopCounterMode uses) plus `measure.formulas.REGISTRY` for the ops torch 2.13 misses, and
+splits every op into a phase:
+- forward: outside autograd's backward;
+- backward: inside a backward graph task with grad mode off (how autograd runs nodes);
+- recompute: inside a backward graph task with grad mode on — torch.utils.checkpoint
+  (reentrant or not) re-runs the forward under `enable_grad()`; excluded from training
+  compute (Guidelines Annex A.1). Caveat: `backward(create_graph=True)` looks the same;
+- optimizer: inside `counter.optimizer_phase()`.
+
+Causal attention convention: FlopCounterMode counts full T² for attention. With
+attention="causal", every `F.scaled_dot_product_attention` call that is causal (is_causal,
+or a mask on a model declared causal, square q/k) gets an explicit, exact correction row
+"attention causal mask" of −(1 − pairs_causal/pairs_full) × its matmul FLOP, forward
+and, through a gradient hook on its output, backward (2×).
+"""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Any, Iterator
+
+import torch
+import torch.nn.functional as F
+from torch.overrides import TorchFunctionMode
+from torch.utils import flop_counter as tfc
+from torch.utils._python_dispatch import TorchDispatchMode
+from torch.utils.module_tracker import ModuleTracker
+
+from . import formulas
+from .result import Measurement
+
+CAUSAL_ROW = "attention causal mask"
+
+
+class _Dispatch(TorchDispatchMode):
+    def __init__(self, counter: "TorchCounter") -> None:
+        super().__init__()
+        self.counter = counter
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        kwargs = kwargs or {}
+        out = func(*args, **kwargs)
+        self.counter._record(func, args, kwargs, out)
+        return out
+
+
+class _SDPAWatch(TorchFunctionMode):
+    def __init__(self, counter: "TorchCounter") -> None:
+        super().__init__()
+        self.counter = counter
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        kwargs = kwargs or {}
+        out = func(*args, **kwargs)
+        if func is F.scaled_dot_product_attention:
+            self.counter._causal_correction(args, kwargs, out)
+        return out
+
+
+class TorchCounter:
+    """Context manager counting FLOP of everything run inside it, into a `Measurement`."""
+
+    def __init__(self, *, elementwise: bool = False, attention: str = "full", causal_model: bool = False,
+                 tokens: int | None = None) -> None:
+        self.result = Measurement("torch", attention=attention, elementwise=elementwise, tokens=tokens)
+        self.causal_model = causal_model
+        self._forced_phase: str | None = None
+        self._tracker = ModuleTracker()
+        self._modes: list[Any] = []
+
+    # -- context ---------------------------------------------------------------------
+    def __enter__(self) -> "TorchCounter":
+        self._tracker.__enter__()
+        self._modes = [_SDPAWatch(self), _Dispatch(self)]
+        for mode in self._modes:
+            mode.__enter__()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        for mode in reversed(self._modes):
+            mode.__exit__(*exc)
+        self._modes = []
+        self._tracker.__exit__()
+
+    @contextmanager
+    def optimizer_phase(self) -> Iterator[None]:
+        self._forced_phase = "optimizer"
+        try:
+            yield
+        finally:
+            self._forced_phase = None
+
+    # -- bookkeeping -------------------------------------------------------------------
+    def _phase(self) -> str:
+        if self._forced_phase:
+            return self._forced_phase
+        if torch._C._current_graph_task_id() == -1:
+            return "forward"
+        return "recompute" if torch.is_grad_enabled() else "backward"
+
+    def _module(self) -> str:
+        return max(self._tracker.parents, key=len)
+
+    def _record(self, func: Any, args: tuple, kwargs: dict, out: Any) -> None:
+        result = self.result
+        counted = formulas.count(func, args, kwargs, out)
+        phase, module = self._phase(), self._module()
+        op = func.overloadpacket.__name__
+        if counted is not None:
+            training, recomputed = counted
+            result.add(phase, module, op, training)
+            result.add("recompute", module, op, recomputed)
+            return
+        if formulas.moves_data(func):
+            return
+        if self.result.elementwise:
+            flops = formulas.elementwise(func, out, args)
+            if flops is not None:
+                result.add(phase, module, op, flops)
+                return
+        result.uncounted[op] += 1
+
+    def _causal_correction(self, args: tuple, kwargs: dict, out: torch.Tensor) -> None:
+        if self.result.attention != "causal":
+            return
+        names = ("query", "key", "value", "attn_mask", "dropout_p", "is_causal")
+        bound = dict(zip(names, args)) | kwargs
+        q, k, v = bound["query"], bound["key"], bound["value"]
+        s_q, s_k = q.shape[-2], k.shape[-2]
+        mask_causal = bound.get("attn_mask") is not None and self.causal_model and s_q == s_k
+        if not (bound.get("is_causal") or mask_causal):
+            return
+        shape = lambda t: (t.shape[0] if t.dim() == 4 else 1, *t.shape[-3:])  # noqa: E731
+        full = tfc.sdpa_flop_count(shape(q), shape(k), shape(v))
+        kept = formulas.attention_pairs(s_q, s_k, True)
+        saved = full - full * kept // (s_q * s_k)
+        module, phase = self._module(), self._phase()
+        self.result.add(phase, module, CAUSAL_ROW, -saved)
+        if phase == "forward" or phase == "recompute":
+            if isinstance(out, torch.Tensor) and out.requires_grad:
+                grad_phase = "backward"
+                out.register_hook(lambda g: self.result.add(grad_phase, module, CAUSAL_ROW, -2 * saved))
