@@ -161,6 +161,8 @@ def build_parser() -> argparse.ArgumentParser:
     acc = sub.add_parser("accelerators", help="list the accelerator table")
     acc.add_argument("--json", action="store_true")
     acc.set_defaults(func=cmd_accelerators)
+    from .measure_cli import add_parser as add_measure  # imports torch only when run
+    add_measure(sub)
     thr = sub.add_parser("thresholds", help="list the threshold table")
     thr.add_argument("--json", action="store_true")
     thr.set_defaults(func=cmd_thresholds)

@@ -48,9 +48,13 @@ def count_fvcore(model: torch.nn.Module, inputs: Any, *, backward: bool | None =
     for module, ops in _own_counts(analysis.by_module_and_operator()).items():
         path = module.removeprefix(prefix.rstrip(".")).lstrip(".") if prefix else module
         for op, count in ops.items():
-            name = op if op.startswith("aten::") else f"aten::{op}"
-            flops = 2 * count if name in FVCORE_MAC_OPS else (count if elementwise else 0)
-            result.add("forward", f"{root}.{path}" if path else root, name.removeprefix("aten::"), flops)
+            name = op.removeprefix("aten::")
+            if name in FVCORE_MAC_OPS:
+                result.add("forward", f"{root}.{path}" if path else root, name, 2 * count)
+            elif elementwise:
+                result.add("forward", f"{root}.{path}" if path else root, name, count)
+            else:  # fvcore counted it per element: not dropped silently, listed
+                result.uncounted[name] += 1
     trains = any(p.requires_grad for p in model.parameters())
     if backward if backward is not None else trains:
         for (phase, module, op), flops in list(result.records.items()):

@@ -1,0 +1,113 @@
+"""`flopcount measure`: measured per-step and per-token FLOP of a config or a factory."""
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import sys
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+from .errors import InputError
+from .numbers import parse_count, sig2
+
+
+def add_parser(sub: Any) -> None:
+    p = sub.add_parser("measure", help="count the FLOP a real forward/backward executes (meta device)")
+    p.add_argument("target", help="HuggingFace config.json, or module:factory returning a model or (model, inputs)")
+    p.add_argument("--seq-len", default="2048", help="tokens per sequence (default 2048)")
+    p.add_argument("--batch", default="1", help="sequences per step (default 1)")
+    p.add_argument("--backend", choices=("torch", "fvcore"), default="torch")
+    p.add_argument("--attention", choices=("full", "causal"), default="full")
+    p.add_argument("--elementwise", action="store_true", help="also count element-wise ops (norms, activations)")
+    p.add_argument("--forward-only", action="store_true", help="no backward pass (inference)")
+    p.add_argument("--depth", type=int, default=2, help="module depth of the breakdown table")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=run)
+
+
+def _factory(target: str) -> Any:
+    module_name, _, attr = target.partition(":")
+    try:
+        module = importlib.import_module(module_name)
+    except Exception as exc:  # the user's module: any import failure is an input problem
+        raise InputError(f"cannot import {module_name!r}: {exc}", field="target") from None
+    fn = getattr(module, attr, None)
+    if not callable(fn):
+        raise InputError(f"{module_name} has no callable {attr!r}", field="target")
+    return fn()
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        raise InputError("measuring needs torch: pip install 'flopcount[measure]'") from None
+    from .measure import count_step, hf, measure_config
+
+    seq_len, batch = parse_count(args.seq_len, "--seq-len"), parse_count(args.batch, "--batch")
+    analytic = None
+    if ":" in args.target and not Path(args.target).exists():
+        built = _factory(args.target)
+        model, inputs = built if isinstance(built, tuple) else (built, hf.token_inputs(batch, seq_len, "cpu"))
+        name, tokens = args.target, batch * seq_len if not isinstance(built, tuple) else None
+        result = count_step(model, inputs, backend=args.backend, backward=False if args.forward_only else None,
+                            elementwise=args.elementwise, attention=args.attention, tokens=tokens)
+    else:
+        try:
+            import transformers  # noqa: F401
+        except ImportError:
+            raise InputError("measuring a config needs transformers: pip install 'flopcount[measure]'") from None
+        from .formulas import forward_flops, training_flops
+        result = measure_config(args.target, seq_len, batch=batch, backend=args.backend, attention=args.attention,
+                                elementwise=args.elementwise, backward=not args.forward_only)
+        from .configs import load_spec
+        spec = load_spec(args.target)
+        per_seq = (forward_flops(spec, seq_len, args.attention).total if args.forward_only
+                   else training_flops(spec, seq_len, args.attention).total)
+        analytic, name = Fraction(per_seq, seq_len), spec.name
+    summary = result.summary()
+    if analytic is not None:
+        summary["analytic_per_token"] = float(analytic)
+        summary["measured_over_analytic"] = float(result.per_token() / analytic) if result.tokens else None
+    summary["by_module"] = result.by_module(args.depth)
+    if args.json:
+        print(json.dumps(summary, indent=2))
+        return 0
+    _print_text(name, result, analytic, args)
+    return 0
+
+
+def _print_text(name: str, result: Any, analytic: Fraction | None, args: argparse.Namespace) -> None:
+    out = sys.stdout.write
+    out(f"flopcount measure — {name} ({result.backend} backend)\n")
+    out(f"convention: 1 multiply-add = 2 FLOP; attention {result.attention}; "
+        f"element-wise {'counted' if result.elementwise else 'not counted'}\n\n")
+    out(f"  forward   {result.forward:>26,}\n  backward  {result.backward:>26,}"
+        f"{'  (derived: 2 × forward)' if result.derived_backward else ''}\n")
+    if result.optimizer:
+        out(f"  optimizer {result.optimizer:>26,}\n")
+    out(f"  total     {result.total:>26,}  ({sig2(result.total)} FLOP per step)\n")
+    if result.recomputed:
+        out(f"  recomputed{result.recomputed:>26,}  (hardware only; not training compute)\n")
+    if result.tokens:
+        per = result.per_token()
+        out(f"\n  per token {float(per):>26,.1f}")
+        if analytic is not None:
+            out(f"   analytic full {float(analytic):,.1f}   ratio {float(per / analytic):.6f}")
+        out("\n")
+    rows = [(m, sum(v for p, v in phases.items() if p != "recompute"))
+            for m, phases in result.by_module(args.depth).items()]
+    rows = [r for r in rows if r[1]]
+    if rows:
+        width = max(len(m) for m, _ in rows)
+        out(f"\nBy module (depth {args.depth}, training FLOP)\n")
+        for module, flops in rows:
+            out(f"  {module:<{width}}  {flops:>24,}  {flops / result.total:6.1%}\n" if result.total else "")
+    if result.uncounted:
+        listed = ", ".join(f"{op} ×{n}" for op, n in sorted(result.uncounted.items(), key=lambda kv: -kv[1]))
+        hint = "" if result.elementwise else " (mostly element-wise; --elementwise counts them)"
+        out(f"\nNot counted{hint}: {listed}\n")
+    for note in result.notes:
+        out(f"Note: {note}\n")
