@@ -1,5 +1,8 @@
-"""Training-framework adapters, imported as `flopcount.callbacks` (never `callbacks`).
+"""Training-framework adapters, imported as `flopcount.callbacks.*` (never `callbacks`).
 
-Each adapter is a thin module mapping one framework's hooks onto the framework-free core
-in `flopcount`; each imports its framework lazily so the core never needs it.
+- `flopcount.callbacks.pytorch`: plain loops (`StepTracker`), no framework needed;
+- `flopcount.callbacks.hf`: HuggingFace `Trainer` (`FlopcountCallback`);
+- `flopcount.callbacks.lightning`: Lightning (`FlopcountLightningCallback`).
+Each maps its framework's hooks onto `flopcount.monitor.ComputeMonitor` and imports its
+framework itself, so the core never needs it.
 """

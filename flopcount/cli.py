@@ -163,6 +163,8 @@ def build_parser() -> argparse.ArgumentParser:
     acc.set_defaults(func=cmd_accelerators)
     from .measure_cli import add_parser as add_measure  # imports torch only when run
     add_measure(sub)
+    from .status import add_parsers as add_status
+    add_status(sub)
     thr = sub.add_parser("thresholds", help="list the threshold table")
     thr.add_argument("--json", action="store_true")
     thr.set_defaults(func=cmd_thresholds)

@@ -17,10 +17,19 @@ from .result import Measurement
 def signature(model: torch.nn.Module, inputs: Any, extra: tuple = ()) -> tuple:
     """Hashable key: tensor shapes/dtypes/devices in input order, module mode, trainable set."""
     leaves, spec = tree_flatten(inputs)
-    shapes = tuple((tuple(x.shape), str(x.dtype), x.device.type) if isinstance(x, torch.Tensor) else
-                   ("py", repr(x)) for x in leaves)
+    shapes = tuple(_leaf(x) for x in leaves)
     trainable = tuple(name for name, p in model.named_parameters() if p.requires_grad)
     return (id(model), model.training, str(spec), shapes, hash(trainable), extra)
+
+
+def _leaf(x: Any) -> tuple:
+    """Tensors by shape/dtype/device; flags and strings by value; numbers by type only —
+    per-step scalars (e.g. HF's num_items_in_batch) must not defeat the cache."""
+    if isinstance(x, torch.Tensor):
+        return (tuple(x.shape), str(x.dtype), x.device.type)
+    if x is None or isinstance(x, (bool, str)):
+        return ("py", repr(x))
+    return ("py", type(x).__name__)
 
 
 class StepCache:

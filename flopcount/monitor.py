@@ -1,0 +1,383 @@
+"""ComputeMonitor: cumulative compute of a training run, threshold warnings ahead of
+time, and a durable ledger. Framework-free: adapters in `flopcount.callbacks` feed it.
+
+Two quantities are kept apart, as the Commission Guidelines (Annex A.1) do:
+training compute (work that updates parameters; GPAI criterion and one-third rule) and
+cumulative compute (also e.g. non-public synthetic data generation, plus the base model's
+compute; systemic-risk presumption). Evaluation is recorded and counted in neither.
+
+Warnings (Art. 52(1): notify within two weeks of the threshold being met *or of it
+becoming known that it will be met*):
+- "projected": from the planned steps and the per-step rate, the run will cross a line —
+  fired at the first step (or `start()`), re-checked every step as the rate is measured;
+- "crossed": the line was crossed during this exact step;
+- "stop": a line in `stop_on` would be crossed by the next step: `should_stop` is set
+  (and `ThresholdStop` raised unless `raise_on_stop=False`) before it happens.
+Each (event, threshold) fires once, through `warnings`, `logging` and `handlers`.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import math
+import time
+import uuid
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+from .data.phases import BY_ID as PHASE_KINDS, PhaseKind
+from .data.thresholds import THRESHOLDS, Threshold
+from .ledger import Ledger, Row, counted_rows, process_tag
+from .numbers import sig2
+from .thresholds import modification_line
+
+log = logging.getLogger("flopcount")
+
+
+class ThresholdWarning(UserWarning):
+    """A compute threshold will be, or has been, crossed."""
+
+
+class ThresholdStop(RuntimeError):
+    """Raised when a threshold in `stop_on` is about to be crossed."""
+
+
+@dataclass(frozen=True)
+class ThresholdEvent:
+    kind: str                   # "projected" | "crossed" | "stop"
+    threshold: str
+    line: int
+    quantity: str
+    step: int | None            # the (projected) crossing step, 0-based
+    total: float                # projected final total, or the total after the step
+    when: dt.datetime | None    # (projected) crossing time, when known
+    notify_by: dt.date | None   # Art. 52(1) deadline, where the threshold has one
+    message: str
+
+
+@dataclass
+class _Totals:
+    training: int = 0
+    cumulative: int = 0
+    eval: int = 0
+    recomputed: int = 0
+    tokens: int = 0
+    eval_tokens: int = 0
+
+    def as_list(self) -> list[int]:
+        return [self.training, self.cumulative, self.eval, self.recomputed, self.tokens, self.eval_tokens]
+
+    @classmethod
+    def of(cls, values: Iterable[int]) -> "_Totals":
+        return cls(*values)
+
+    def plus(self, other: "_Totals", factor: int = 1) -> "_Totals":
+        return _Totals.of(a + factor * b for a, b in zip(self.as_list(), other.as_list()))
+
+
+@dataclass
+class _Base:
+    training_compute: int | None = None
+    systemic_risk: bool = False
+
+
+@dataclass
+class ComputeMonitor:
+    """Keeps a run's compute and checks it against the thresholds after every step."""
+
+    model: str
+    phase: str = "pre-training"
+    phase_kind: str | None = None          # a data.phases id; default: `phase` if it is one
+    run: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
+    ledger: str | Path | Ledger | None = None
+    planned_steps: int | None = None
+    expected_flops_per_step: int | None = None  # for a projection before the first step
+    planned_seconds_per_step: float | None = None
+    prior_training: int = 0                # earlier phases of this model (plan or ledger)
+    prior_cumulative: int = 0
+    base_training_compute: int | None = None  # modification: the base model's compute
+    base_systemic_risk: bool = False
+    is_modification: bool = False
+    lines: dict[str, int] = field(default_factory=dict)  # threshold id -> override (tests, delegated acts)
+    handlers: list[Callable[[ThresholdEvent], Any]] = field(default_factory=list)
+    stop_on: tuple[str, ...] = ()
+    raise_on_stop: bool = True
+    flush_every: int = 100                 # steps between ledger flushes (all ranks flush together)
+    flush_seconds: float | None = 60.0     # also flush after this long (single process only)
+    accelerator: str | None = None
+    devices_per_process: int = 1
+    clock: Callable[[], float] = time.time
+    include_ledger_history: bool = True
+
+    def __post_init__(self) -> None:
+        kind_id = self.phase_kind or self.phase
+        if kind_id not in PHASE_KINDS:
+            raise ValueError(f"phase_kind must be one of {', '.join(PHASE_KINDS)}; got {kind_id!r}")
+        self.kind: PhaseKind = PHASE_KINDS[kind_id]
+        self.is_modification = self.is_modification or self.base_training_compute is not None
+        self._ledger = self.ledger if isinstance(self.ledger, Ledger) or self.ledger is None else Ledger(self.ledger)
+        self.rank, self.world = _distributed()
+        self.step_index = 0                  # completed steps
+        self.flushed = _Totals()             # exact, all ranks, as written to the ledger
+        self.pending = _Totals()             # this rank, since the last flush
+        self.current = _Totals()             # this rank, the step in progress
+        self._fired: set[tuple[str, str]] = set()
+        self._started = False
+        self._t0 = self.clock()
+        self._last_flush_time = self._t0
+        self._last_flush_step = 0
+        self._step_seconds = 0.0
+        self._rerun_until = -1
+        self._method = "measured"
+        self.should_stop = False
+        self.events: list[ThresholdEvent] = []
+        if self.include_ledger_history:
+            history = _Totals()
+            if self._ledger is not None and self.rank == 0:
+                for r in counted_rows([r for r in self._ledger.rows(model=self.model) if r.run != self.run]):
+                    kind = PHASE_KINDS.get(r.phase_kind)
+                    if r.row_kind != "eval" and kind is not None:
+                        history.training += r.flops if kind.training else 0
+                        history.cumulative += r.flops if kind.cumulative else 0
+            if self.world > 1:  # every rank must take the same decisions: share rank 0's view
+                history = _all_reduce(history)
+            self.prior_training += history.training
+            self.prior_cumulative += history.cumulative
+
+    # -- feeding ------------------------------------------------------------------------
+    def record(self, flops: int, *, tokens: int = 0, kind: str = "train", recomputed: int = 0,
+               method: str = "measured") -> None:
+        """Add work to the step in progress (call per micro-batch, then `end_step`)."""
+        if flops < 0 or tokens < 0 or recomputed < 0:
+            raise ValueError(f"counts must be non-negative: flops={flops}, tokens={tokens}, recomputed={recomputed}")
+        if not self._started:
+            self.start()
+        self._method = method
+        c = self.current
+        if kind == "eval":
+            c.eval += int(flops)
+            c.eval_tokens += int(tokens)
+            return
+        if kind != "train":
+            raise ValueError(f"kind must be 'train' or 'eval', got {kind!r}")
+        c.training += int(flops) if self.kind.training else 0
+        c.cumulative += int(flops) if self.kind.cumulative else 0
+        c.recomputed += int(recomputed)
+        c.tokens += int(tokens)
+
+    def end_step(self) -> list[ThresholdEvent]:
+        """Close the step: advance the count, check thresholds, flush when due."""
+        now = self.clock()
+        step = self.step_index
+        self.pending = self.pending.plus(self.current)
+        self.current = _Totals()
+        self.step_index += 1
+        self._step_seconds = (now - self._t0) / self.step_index
+        fired = self._check(step, now)
+        due = self.step_index - self._last_flush_step >= self.flush_every
+        if not due and self.flush_seconds is not None and self.world == 1:
+            due = now - self._last_flush_time >= self.flush_seconds
+        if due:
+            self.flush()
+        if self.should_stop and self.raise_on_stop:
+            raise ThresholdStop(fired[-1].message if fired else "a threshold in stop_on would be crossed")
+        return fired
+
+    def step(self, flops: int, **kwargs: Any) -> list[ThresholdEvent]:
+        self.record(flops, **kwargs)
+        return self.end_step()
+
+    # -- totals -------------------------------------------------------------------------
+    def _run_totals(self) -> _Totals:
+        """This run's totals: flushed exact sums plus unflushed work × world size."""
+        return self.flushed.plus(self.pending, self.world)
+
+    @property
+    def training(self) -> int:
+        return self._run_totals().training
+
+    @property
+    def cumulative(self) -> int:
+        return self._run_totals().cumulative
+
+    def quantities(self) -> dict[str, int]:
+        run = self._run_totals()
+        base = self.base_training_compute or 0
+        return {"training": self.prior_training + run.training,
+                "cumulative": self.prior_cumulative + run.cumulative + base,
+                "modification": self.prior_training + run.training}
+
+    def _per_step(self) -> dict[str, float]:
+        run = self._run_totals()
+        if self.step_index:
+            return {"training": run.training / self.step_index, "cumulative": run.cumulative / self.step_index,
+                    "modification": run.training / self.step_index}
+        e = self.expected_flops_per_step or 0
+        t, c = (e if self.kind.training else 0), (e if self.kind.cumulative else 0)
+        return {"training": t, "cumulative": c, "modification": t}
+
+    def thresholds(self) -> list[tuple[Threshold, int, str]]:
+        """(threshold, line in FLOP, quantity) for every line that applies to this run."""
+        out = []
+        for t in THRESHOLDS:
+            if t.quantity == "modification":
+                if not self.is_modification:
+                    continue
+                line = modification_line(self.base_training_compute, self.base_systemic_risk)[0]
+            else:
+                line = t.flop
+            out.append((t, self.lines.get(t.id, line), t.quantity))
+        return out
+
+    # -- warnings -----------------------------------------------------------------------
+    def start(self) -> list[ThresholdEvent]:
+        """Project the planned run before it begins (Art. 52(1): known in advance)."""
+        self._started = True
+        return self._check(None, self.clock())
+
+    def _check(self, step: int | None, now: float) -> list[ThresholdEvent]:
+        """Runs on every rank with the same totals, so all ranks take the same stop
+        decision; only rank 0 emits warnings and calls handlers."""
+        fired = []
+        values, rates = self.quantities(), self._per_step()
+        today = dt.date.fromtimestamp(now)
+        for t, line, q in self.thresholds():
+            value, rate = values[q], rates[q]
+            if step is not None and value > line and (t.id, "crossed") not in self._fired:
+                when = dt.datetime.fromtimestamp(now)
+                notify = today + dt.timedelta(days=t.notify_days) if t.notify_days else None
+                fired.append(self._fire("crossed", t, line, q, step, value, when, notify,
+                                        f"{t.id}: {q} compute {sig2(value)} FLOP crossed the line {sig2(line)} "
+                                        f"at step {step}"))
+            if value <= line and rate > 0:
+                ahead = math.floor((line - value) / rate) + 1   # steps until the line is passed
+                crossing = self.step_index + ahead - 1
+                if self.planned_steps is not None and crossing < self.planned_steps and \
+                        (t.id, "projected") not in self._fired:
+                    final = value + rate * (self.planned_steps - self.step_index)
+                    seconds = self._step_seconds or self.planned_seconds_per_step
+                    when = dt.datetime.fromtimestamp(now + ahead * seconds) if seconds else None
+                    notify = today + dt.timedelta(days=t.notify_days) if t.notify_days else None
+                    text = (f"{t.id}: {q} compute is projected to reach {sig2(final)} FLOP by step "
+                            f"{self.planned_steps}, crossing the line {sig2(line)} at step {crossing}"
+                            + (f" (~{when:%Y-%m-%d})" if when else ""))
+                    if notify:
+                        text += f"; it is now known it will be met: notify by {notify} ({t.cite})"
+                    fired.append(self._fire("projected", t, line, q, crossing, final, when, notify, text))
+                if t.id in self.stop_on and ahead == 1 and (t.id, "stop") not in self._fired:
+                    self.should_stop = True
+                    fired.append(self._fire("stop", t, line, q, self.step_index, value + rate, None, None,
+                                            f"{t.id}: stopping before step {self.step_index}, which would cross "
+                                            f"the line {sig2(line)} (stop_on)"))
+        return fired
+
+    def _fire(self, kind: str, t: Threshold, line: int, q: str, step: int | None, total: float,
+              when: dt.datetime | None, notify: dt.date | None, message: str) -> ThresholdEvent:
+        self._fired.add((t.id, kind))
+        event = ThresholdEvent(kind, t.id, line, q, step, total, when, notify, message)
+        self.events.append(event)
+        if self.rank == 0:
+            warnings.warn(message, ThresholdWarning, stacklevel=3)
+            log.warning(message)
+            for handler in self.handlers:
+                handler(event)
+        return event
+
+    # -- durability ---------------------------------------------------------------------
+    def flush(self) -> None:
+        """Sum this interval across ranks and append it to the ledger (rank 0)."""
+        delta = _all_reduce(self.pending) if self.world > 1 else self.pending
+        now = self.clock()
+        start, end = self._last_flush_step, self.step_index
+        if self._ledger is not None and self.rank == 0 and end > start:
+            wall = now - self._last_flush_time
+            devices = self.world * self.devices_per_process
+            extra = {"base_training_compute": self.base_training_compute, "base_systemic_risk":
+                     self.base_systemic_risk, "writer": process_tag(), "method": self._method}
+            common = dict(run=self.run, model=self.model, phase=self.phase, phase_kind=self.kind.id,
+                          step_start=start, step_end=end, wall_seconds=wall, accelerator_seconds=wall * devices,
+                          accelerator=self.accelerator, devices=devices, rerun=start < self._rerun_until,
+                          created_at=now, extra=extra)
+            flops = delta.training if self.kind.training else delta.cumulative
+            measured = flops if self._method == "measured" else None
+            analytic = flops if self._method == "analytic" else None
+            self._ledger.append(Row(row_kind="train", flops_measured=measured, flops_analytic=analytic,
+                                    flops_recomputed=delta.recomputed, tokens=delta.tokens, **common))
+            if delta.eval or delta.eval_tokens:
+                self._ledger.append(Row(row_kind="eval", flops_measured=delta.eval, tokens=delta.eval_tokens,
+                                        **{**common, "wall_seconds": 0.0, "accelerator_seconds": 0.0}))
+        self.flushed = self.flushed.plus(delta)
+        self.pending = _Totals()
+        self._last_flush_step, self._last_flush_time = end, now
+
+    def close(self) -> None:
+        self.flush()
+        if self._ledger is not None and not isinstance(self.ledger, Ledger):
+            self._ledger.close()
+
+    def __enter__(self) -> "ComputeMonitor":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def state_dict(self) -> dict[str, Any]:
+        """Everything needed to resume without double counting; flushes first, so the
+        ledger's rows end exactly at this checkpoint's step."""
+        self.flush()
+        return {"version": 1, "run": self.run, "step": self.step_index, "totals": self.flushed.as_list(),
+                "fired": sorted(list(k) for k in self._fired), "seconds": self.clock() - self._t0}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Resume from a checkpoint. Ledger rows this run wrote after the checkpoint cover
+        steps that will now run again: a "resume" row marks them superseded, and the rows
+        that re-cover them are flagged `rerun`."""
+        if state.get("version") != 1:
+            raise ValueError(f"unknown monitor state version {state.get('version')!r}")
+        self.run, self.step_index = state["run"], int(state["step"])
+        self.flushed, self.pending, self.current = _Totals.of(int(v) for v in state["totals"]), _Totals(), _Totals()
+        self._fired = {tuple(k) for k in state["fired"]}
+        self._started = True
+        self._last_flush_step = self.step_index
+        self._t0 = self.clock() - state.get("seconds", 0.0) if self.step_index else self.clock()
+        self._last_flush_time = self.clock()
+        if self._ledger is not None and self.rank == 0:
+            ahead = [r.step_end for r in self._ledger.rows(run=self.run) if r.row_kind != "resume"]
+            last = max(ahead, default=self.step_index)
+            if last > self.step_index:
+                self._ledger.append(Row(run=self.run, model=self.model, phase=self.phase, phase_kind=self.kind.id,
+                                        row_kind="resume", step_start=self.step_index, step_end=last,
+                                        extra={"writer": process_tag()}))
+                self._rerun_until = last
+
+
+def _distributed() -> tuple[int, int]:
+    """(rank, world size) when torch.distributed is initialised, else (0, 1)."""
+    try:
+        import torch.distributed as dist
+    except ImportError:
+        return 0, 1
+    if dist.is_available() and dist.is_initialized():
+        return dist.get_rank(), dist.get_world_size()
+    return 0, 1
+
+
+LIMB_BITS = 31  # sums of 2^31-bounded limbs over up to 2^32 ranks fit in int64
+LIMBS = 4       # 124 bits: exact for totals up to 2e37 FLOP
+
+
+def _all_reduce(totals: _Totals) -> _Totals:
+    """Exact cross-rank sum of Python ints through int64 all_reduce, split into limbs
+    (FLOP exceed int64's 9.2e18; float64 would round above 2^53)."""
+    import torch
+    import torch.distributed as dist
+
+    mask = (1 << LIMB_BITS) - 1
+    values = totals.as_list()
+    limbs = [(v >> (LIMB_BITS * i)) & mask for v in values for i in range(LIMBS)]
+    tensor = torch.tensor(limbs, dtype=torch.int64)
+    dist.all_reduce(tensor, op=dist.ReduceOp.SUM)
+    summed = tensor.tolist()
+    return _Totals.of(sum(summed[j * LIMBS + i] << (LIMB_BITS * i) for i in range(LIMBS)) for j in range(len(values)))

@@ -1,0 +1,100 @@
+"""`flopcount status LEDGER` and `flopcount verify LEDGER`: what a ledger holds."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import defaultdict
+from typing import Any
+
+from .data.phases import BY_ID as PHASE_KINDS
+from .ledger import Ledger, counted_rows
+from .numbers import sig2
+from .thresholds import evaluate
+
+
+def summarise(ledger: Ledger) -> dict[str, Any]:
+    """Per model and phase: training, cumulative, evaluation and lost (superseded) FLOP,
+    with the model's totals evaluated against the thresholds."""
+    rows = list(ledger.rows())
+    counted = {r.seq for r in counted_rows(rows)}
+    models: dict[str, Any] = {}
+    for row in rows:
+        if row.row_kind == "resume":
+            continue
+        m = models.setdefault(row.model, {"phases": defaultdict(lambda: defaultdict(int)), "base": None,
+                                          "base_systemic_risk": False, "runs": set()})
+        m["runs"].add(row.run)
+        m["base"] = row.extra.get("base_training_compute", m["base"])
+        m["base_systemic_risk"] = row.extra.get("base_systemic_risk", m["base_systemic_risk"])
+        p = m["phases"][row.phase]
+        p["kind"] = row.phase_kind
+        kind = PHASE_KINDS.get(row.phase_kind)
+        if row.seq not in counted:
+            p["lost"] += row.flops
+        elif row.row_kind == "eval":
+            p["eval"] += row.flops
+        elif kind is not None:
+            p["training"] += row.flops if kind.training else 0
+            p["cumulative"] += row.flops if kind.cumulative else 0
+        p["recomputed"] += row.flops_recomputed
+        p["tokens"] += row.tokens if row.row_kind != "eval" else 0
+        p["accelerator_hours"] += row.accelerator_seconds / 3600
+        p["steps"] = max(p["steps"], row.step_end)
+    out = {}
+    for name, m in models.items():
+        training = sum(p["training"] for p in m["phases"].values())
+        cumulative = sum(p["cumulative"] for p in m["phases"].values()) + (m["base"] or 0)
+        evaluations = evaluate({"training": (training,) * 3, "cumulative": (cumulative,) * 3,
+                                "modification": (training,) * 3}, base_training=m["base"],
+                               base_systemic=m["base_systemic_risk"], is_modification=m["base"] is not None)
+        out[name] = {"training": training, "cumulative": cumulative, "base_training_compute": m["base"],
+                     "runs": sorted(m["runs"]),
+                     "phases": {k: dict(v) for k, v in m["phases"].items()},
+                     "thresholds": [{"id": e.threshold.id, "value": e.line, "status": e.status, "margin": e.margin}
+                                    for e in evaluations]}
+    return out
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    with Ledger(args.ledger, create=False) as ledger:
+        check = ledger.verify()
+        summary = summarise(ledger)
+    if args.json:
+        print(json.dumps({"verified": check.ok, "rows": check.rows, "head": check.head,
+                          "problems": list(check.problems), "models": summary}, indent=2))
+        return 0 if check.ok else 1
+    out = sys.stdout.write
+    out(f"ledger {args.ledger}: {check.rows} rows, chain {'verified' if check.ok else 'BROKEN'}, head {check.head[:16]}\n")
+    for problem in check.problems:
+        out(f"  ! {problem}\n")
+    for name, m in summary.items():
+        out(f"\n{name}: training {sig2(m['training'])} FLOP, cumulative {sig2(m['cumulative'])} FLOP"
+            + (f" (incl. base {sig2(m['base_training_compute'])})" if m["base_training_compute"] else "") + "\n")
+        for phase, p in m["phases"].items():
+            out(f"  {phase:<24} {p['kind']:<24} training {sig2(p.get('training', 0)):>10}  cumulative "
+                f"{sig2(p.get('cumulative', 0)):>10}  eval {sig2(p.get('eval', 0)):>10}  steps {p.get('steps', 0)}"
+                + (f"  lost {sig2(p['lost'])}" if p.get("lost") else "") + "\n")
+        for t in m["thresholds"]:
+            out(f"  {t['id']:<17} > {sig2(t['value']):<11} {t['status'].upper():<9} ×{t['margin']:.3g}\n")
+    return 0 if check.ok else 1
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    with Ledger(args.ledger, create=False) as ledger:
+        check = ledger.verify()
+    print(f"{args.ledger}: {check.rows} rows, head {check.head}: {'OK' if check.ok else 'TAMPERED'}")
+    for problem in check.problems:
+        print(f"  ! {problem}")
+    return 0 if check.ok else 1
+
+
+def add_parsers(sub: Any) -> None:
+    status = sub.add_parser("status", help="cumulative compute in a ledger, per model and phase")
+    status.add_argument("ledger")
+    status.add_argument("--json", action="store_true")
+    status.set_defaults(func=cmd_status)
+    verify = sub.add_parser("verify", help="check a ledger's hash chain (exit 1 if tampered)")
+    verify.add_argument("ledger")
+    verify.set_defaults(func=cmd_verify)
+

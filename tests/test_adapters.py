@@ -1,0 +1,111 @@
+"""Real tiny training runs through the HuggingFace Trainer and Lightning adapters."""
+from __future__ import annotations
+
+import warnings
+
+import pytest
+
+torch = pytest.importorskip("torch")
+transformers = pytest.importorskip("transformers")
+
+from flopcount.measure import count_step  # noqa: E402
+from flopcount.monitor import ComputeMonitor, ThresholdWarning  # noqa: E402
+
+from _workers import tiny_llama  # noqa: E402
+
+SEQ, MICRO = 16, 2
+
+
+def micro_batch_flops() -> int:
+    """Reference: one micro-batch (2 × 16 tokens, with labels) measured on its own."""
+    ids = torch.zeros(MICRO, SEQ, dtype=torch.long)
+    return count_step(tiny_llama(), {"input_ids": ids, "labels": ids}).total
+
+
+class Tokens(torch.utils.data.Dataset):
+    def __init__(self, n: int):
+        g = torch.Generator().manual_seed(0)
+        self.ids = torch.randint(0, 128, (n, SEQ), generator=g)
+
+    def __len__(self):
+        return len(self.ids)
+
+    def __getitem__(self, i):
+        return {"input_ids": self.ids[i], "labels": self.ids[i]}
+
+
+def test_hf_trainer(tmp_path):
+    """4 optimizer steps × 2 accumulated micro-batches; eval every 2 steps (not training
+    compute); lines lowered so the projection fires at step 0 and the crossing at step 2."""
+    from transformers import Trainer, TrainerCallback, TrainingArguments
+
+    from flopcount.callbacks.hf import FlopcountCallback
+
+    one = micro_batch_flops()
+    per_step = MICRO * one
+    monitor = ComputeMonitor("hf-tiny", ledger=tmp_path / "l.db", flush_seconds=None,
+                             lines={"eu-gpai": int(2.5 * per_step), "eu-systemic-risk": 100 * per_step})
+    seen_logs = []
+
+    class Recorder(TrainerCallback):  # stands in for TensorBoard / W&B
+        def on_log(self, args, state, control, logs=None, **kwargs):
+            seen_logs.append(dict(logs))
+
+    args = TrainingArguments(output_dir=str(tmp_path / "out"), max_steps=4, per_device_train_batch_size=MICRO,
+                             gradient_accumulation_steps=2, logging_steps=1, eval_strategy="steps", eval_steps=2,
+                             per_device_eval_batch_size=MICRO, save_strategy="no", report_to=[], use_cpu=True,
+                             dataloader_num_workers=0, disable_tqdm=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        trainer = Trainer(model=tiny_llama(), args=args, train_dataset=Tokens(16), eval_dataset=Tokens(4),
+                          callbacks=[Recorder()])
+    FlopcountCallback(monitor).attach(trainer)
+    with pytest.warns(ThresholdWarning):
+        trainer.train()
+    assert monitor.step_index == 4
+    assert monitor.training == 4 * per_step
+    assert [(e.kind, e.step) for e in monitor.events] == [("projected", 2), ("crossed", 2)]
+    assert monitor.flushed.eval > 0  # 2 evaluations × 2 eval batches, recorded apart
+    train_logs = [log for log in seen_logs if "flopcount/training_flop" in log]
+    assert train_logs and train_logs[-1]["flopcount/training_flop"] == float(4 * per_step)
+    from flopcount.ledger import Ledger
+    with Ledger(tmp_path / "l.db") as ledger:
+        assert ledger.verify().ok
+        rows = list(ledger.rows())
+    assert sum(r.flops for r in rows if r.row_kind == "train") == 4 * per_step
+
+
+def test_lightning(tmp_path):
+    lightning = pytest.importorskip("lightning.pytorch")
+
+    from flopcount.callbacks.lightning import FlopcountLightningCallback
+
+    class Module(lightning.LightningModule):
+        def __init__(self):
+            super().__init__()
+            self.model = tiny_llama()
+
+        def training_step(self, batch, batch_idx):
+            return self.model(**batch).loss
+
+        def validation_step(self, batch, batch_idx):
+            self.model(**batch)
+
+        def configure_optimizers(self):
+            return torch.optim.SGD(self.parameters(), lr=0.01)
+
+    one = micro_batch_flops()
+    monitor = ComputeMonitor("pl-tiny", flush_seconds=None, lines={"eu-gpai": int(2.5 * MICRO * one)})
+    loader = torch.utils.data.DataLoader(Tokens(16), batch_size=MICRO)
+    trainer = lightning.Trainer(max_steps=4, accumulate_grad_batches=2, callbacks=[FlopcountLightningCallback(monitor)],
+                                logger=False, enable_checkpointing=False, enable_progress_bar=False,
+                                enable_model_summary=False, num_sanity_val_steps=0, val_check_interval=4,
+                                check_val_every_n_epoch=None, accelerator="cpu", devices=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        trainer.fit(Module(), loader, torch.utils.data.DataLoader(Tokens(4), batch_size=MICRO))
+    assert monitor.step_index == 4
+    assert monitor.training == 4 * MICRO * one
+    assert [(e.kind, e.step) for e in monitor.events] == [("projected", 2), ("crossed", 2)]
+    assert monitor.flushed.eval > 0
+    assert trainer.callback_metrics["flopcount/training_flop"].item() == pytest.approx(float(4 * MICRO * one))

@@ -1,0 +1,254 @@
+"""The training-loop monitor: real tiny training runs, warnings at the right step,
+durable ledger (kill -9, resume, concurrent writers), and the cross-rank total."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+
+import pytest
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("transformers")
+
+from flopcount.callbacks.pytorch import StepTracker  # noqa: E402
+from flopcount.ledger import Ledger, Row, counted_rows  # noqa: E402
+from flopcount.measure import count_step  # noqa: E402
+from flopcount.monitor import ComputeMonitor, ThresholdStop, ThresholdWarning  # noqa: E402
+
+from _workers import tiny_llama  # noqa: E402
+
+WORKERS = Path(__file__).parent / "_workers.py"
+
+
+def batch(n: int = 2, seq: int = 16, seed: int = 0) -> dict:
+    ids = torch.randint(0, 128, (n, seq), generator=torch.Generator().manual_seed(seed))
+    return {"input_ids": ids, "labels": ids}
+
+
+def per_step(model, inputs) -> int:
+    """Independent reference: one step measured on its own."""
+    count = count_step(model, inputs).total
+    model.zero_grad(set_to_none=True)
+    return count
+
+
+def train(model, monitor, steps, inputs, accumulate=1):
+    tracker = StepTracker(model, monitor)
+    opt = torch.optim.SGD(model.parameters(), lr=0.01)
+    for _ in range(steps):
+        for micro in range(accumulate):
+            with tracker.step(inputs, end_step=micro == accumulate - 1):
+                model(**inputs).loss.backward()
+        opt.step()
+        opt.zero_grad()
+    return tracker
+
+
+def test_plain_loop_totals_and_warning_steps(tmp_path):
+    """Lines lowered to 2.5 steps' worth: the projection fires at step 0 (crossing at
+    step 2 of 6 planned), the crossing fires at step 2 exactly, each only once."""
+    model, inputs = tiny_llama(), batch()
+    one = per_step(model, inputs)
+    monitor = ComputeMonitor("tiny", ledger=tmp_path / "l.db", planned_steps=6, flush_every=4,
+                             lines={"eu-gpai": int(2.5 * one), "eu-systemic-risk": 100 * one})
+    with pytest.warns(ThresholdWarning):
+        tracker = train(model, monitor, 6, inputs)
+    monitor.close()
+    assert monitor.training == monitor.cumulative == 6 * one
+    assert tracker.meter.cache.misses == 1 and tracker.meter.cache.hits == 5
+    kinds = [(e.kind, e.threshold, e.step) for e in monitor.events]
+    assert kinds == [("projected", "eu-gpai", 2), ("crossed", "eu-gpai", 2)]
+    assert monitor.events[0].notify_by is None  # eu-gpai has no notification clock
+    with Ledger(tmp_path / "l.db") as ledger:
+        assert ledger.verify().ok
+        assert sum(r.flops for r in ledger.rows()) == 6 * one
+        assert [(r.step_start, r.step_end) for r in ledger.rows()] == [(0, 4), (4, 6)]
+
+
+def test_projection_before_the_first_step_with_deadline():
+    """With an expected per-step count the projection fires in start(), before any work,
+    and carries Art. 52(1)'s two-week deadline from today."""
+    import datetime as dt
+    fired = []
+    monitor = ComputeMonitor("planned", planned_steps=1000, expected_flops_per_step=10**23,
+                             handlers=[fired.append], clock=lambda: 1_700_000_000.0)
+    with pytest.warns(ThresholdWarning, match="notify by"):
+        monitor.start()
+    event = fired[0]
+    assert (event.kind, event.threshold, event.step) == ("projected", "eu-gpai", 1)
+    assert any(e.threshold == "eu-systemic-risk" and e.step == 100 for e in fired)
+    sr = next(e for e in fired if e.threshold == "eu-systemic-risk")
+    assert sr.notify_by == dt.date.fromtimestamp(1_700_000_000.0) + dt.timedelta(days=14)
+
+
+def test_gradient_accumulation_eval_and_frozen():
+    model, inputs = tiny_llama(), batch()
+    one = per_step(model, inputs)
+    monitor = ComputeMonitor("acc", flush_seconds=None)
+    tracker = train(model, monitor, 3, inputs, accumulate=2)
+    assert monitor.step_index == 3 and monitor.training == 3 * 2 * one
+    model.eval()
+    with torch.no_grad(), tracker.step({"input_ids": inputs["input_ids"]}):
+        model(input_ids=inputs["input_ids"])
+    assert monitor.training == 6 * one and monitor.current.eval > 0  # evaluation: in neither quantity
+    model.train()
+    for p in model.model.parameters():  # freeze everything but the head
+        p.requires_grad_(False)
+    frozen = per_step(model, inputs)
+    assert frozen < one
+    train(model, monitor, 1, inputs)
+    assert monitor.training == 6 * one + frozen
+
+
+def test_synthetic_data_counts_only_in_cumulative():
+    monitor = ComputeMonitor("gen", phase="synthetic data", phase_kind="synthetic-data")
+    monitor.step(1000)
+    assert (monitor.training, monitor.cumulative) == (0, 1000)
+
+
+def test_stop_before_crossing():
+    """stop_on: the step that would cross is never run."""
+    monitor = ComputeMonitor("capped", lines={"eu-gpai": 3500}, stop_on=("eu-gpai",), flush_seconds=None)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ThresholdWarning)
+        with pytest.raises(ThresholdStop, match="stopping before step 3"):
+            for _ in range(10):
+                monitor.step(1000)
+    assert monitor.training == 3000 and monitor.should_stop
+
+
+def test_modification_rule_with_unknown_base():
+    """Fine-tuning a model of unknown compute without systemic risk: line 1e23 / 3."""
+    monitor = ComputeMonitor("ft", phase="fine-tuning", base_training_compute=None, is_modification=True)
+    lines = {t.id: line for t, line, _ in monitor.thresholds()}
+    assert lines["eu-modification"] == 33_333_333_333_333_333_333_333
+    with pytest.warns(ThresholdWarning, match="eu-modification"):
+        monitor.step(4 * 10**22)
+
+
+def test_ledger_tamper_detection(tmp_path):
+    path = tmp_path / "l.db"
+    monitor = ComputeMonitor("m", ledger=path, flush_every=1, flush_seconds=None)
+    for _ in range(3):
+        monitor.step(10**25 + 7)  # beyond int64: stored exactly
+    monitor.close()
+    with Ledger(path) as ledger:
+        assert [r.flops for r in ledger.rows()] == [10**25 + 7] * 3
+        with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+            ledger.db.execute("UPDATE rows SET flops_measured = '1' WHERE seq = 2")
+    db = sqlite3.connect(path)
+    db.execute("DROP TRIGGER rows_no_update")
+    db.execute("UPDATE rows SET flops_measured = '1' WHERE seq = 2")
+    db.commit()
+    db.close()
+    with Ledger(path) as ledger:
+        check = ledger.verify()
+        assert not check.ok and "row 2: contents do not match" in check.problems[0]
+    db = sqlite3.connect(path)
+    db.execute("DROP TRIGGER rows_no_delete")
+    db.execute("DELETE FROM rows WHERE seq = 1")
+    db.commit()
+    db.close()
+    from flopcount.cli import main
+    assert main(["verify", str(path)]) == 1
+
+
+def test_resume_without_double_counting(tmp_path):
+    """Checkpoint at step 6, run on to step 9 (flushed), crash, resume from step 6 and
+    finish 10 steps: counted total = 10 steps; the 3 lost steps are marked, not counted."""
+    path = tmp_path / "l.db"
+    first = ComputeMonitor("r", ledger=path, flush_every=4, flush_seconds=None)
+    for _ in range(6):
+        first.step(100, tokens=1)
+    state = json.loads(json.dumps(first.state_dict()))  # as a checkpoint would store it
+    for _ in range(3):
+        first.step(100, tokens=1)
+    first.flush()  # then the process dies
+    second = ComputeMonitor("r", ledger=path, flush_every=4, flush_seconds=None)
+    second.load_state_dict(state)
+    for _ in range(4):
+        second.step(100, tokens=1)
+    second.close()
+    assert second.training == 1000 and second.step_index == 10
+    with Ledger(path) as ledger:
+        rows = list(ledger.rows())
+        assert ledger.verify().ok
+    assert sum(r.flops for r in counted_rows(rows)) == 1000
+    assert [r.row_kind for r in rows].count("resume") == 1
+    assert any(r.rerun for r in rows)
+    from flopcount.status import summarise
+    with Ledger(path) as ledger:
+        phase = summarise(ledger)["r"]["phases"]["pre-training"]
+    assert phase["training"] == 1000 and phase["lost"] == 300
+
+
+def test_concurrent_appenders(tmp_path):
+    path = str(tmp_path / "shared.db")
+    Ledger(path).close()
+    procs = [subprocess.Popen([sys.executable, str(WORKERS), "append", path, f"run{i}", "40"]) for i in range(3)]
+    assert all(p.wait(timeout=120) == 0 for p in procs)
+    with Ledger(path) as ledger:
+        check = ledger.verify()
+        rows = list(ledger.rows())
+    assert check.ok and check.rows == 120
+    assert sum(r.flops for r in rows) == 120 * 10**24 + 3 * sum(range(40))
+
+
+def test_kill_minus_nine_keeps_every_flushed_row(tmp_path):
+    path = str(tmp_path / "killed.db")
+    child = subprocess.Popen([sys.executable, str(WORKERS), "kill", path], stdout=subprocess.PIPE, text=True,
+                             env={**os.environ, "PYTHONWARNINGS": "ignore"})
+    reported = []
+    for line in child.stdout:
+        reported.append(int(line.split()[2]))
+        if len(reported) == 5:
+            child.send_signal(signal.SIGKILL)
+            break
+    child.wait(timeout=60)
+    assert child.returncode == -signal.SIGKILL
+    with Ledger(path) as ledger:
+        check = ledger.verify()
+        rows = list(ledger.rows())
+    assert check.ok and len(rows) >= 5
+    total = 0
+    for row in rows[:5]:
+        total += row.flops
+    assert total == reported[4]  # every flushed step is there, with its exact count
+
+
+def test_two_process_gloo_total(tmp_path):
+    """Two DDP ranks on gloo: the ledger (rank 0) holds world size × per-rank work."""
+    import torch.multiprocessing as mp
+    from _workers import ddp_rank
+    ledger, out = str(tmp_path / "ddp.db"), str(tmp_path / "out")
+    mp.spawn(ddp_rank, args=(2, str(tmp_path / "init"), ledger, out), nprocs=2, join=True)
+    results = [json.loads(Path(f"{out}.{r}").read_text()) for r in range(2)]
+    per_step = results[0]["per_step"]
+    assert results[1]["per_step"] == per_step and results[0]["world"] == 2
+    assert results[0]["training"] == results[1]["training"] == 2 * 4 * per_step
+    with Ledger(ledger) as led:
+        rows = list(led.rows())
+    assert sum(r.flops for r in rows) == 2 * 4 * per_step and all(r.devices == 2 for r in rows)
+
+
+def test_status_cli(tmp_path, capsys):
+    from flopcount.cli import main
+    path = tmp_path / "l.db"
+    m = ComputeMonitor("status-model", ledger=path, flush_every=1, flush_seconds=None)
+    m.step(2 * 10**23)
+    m.close()
+    assert main(["status", str(path), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    model = out["models"]["status-model"]
+    assert out["verified"] and model["training"] == 2 * 10**23
+    assert {t["id"]: t["status"] for t in model["thresholds"]}["eu-gpai"] == "crossed"
+    assert main(["status", str(tmp_path / "missing.db")]) == 2
+    (tmp_path / "junk.db").write_text("not sqlite at all " * 100)
+    assert main(["status", str(tmp_path / "junk.db")]) == 2
+    assert "not a readable flopcount ledger" in capsys.readouterr().err
