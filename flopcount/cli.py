@@ -165,6 +165,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_measure(sub)
     from .status import add_parsers as add_status
     add_status(sub)
+    from .plot_cli import add_parser as add_plot
+    add_plot(sub)
     thr = sub.add_parser("thresholds", help="list the threshold table")
     thr.add_argument("--json", action="store_true")
     thr.set_defaults(func=cmd_thresholds)
