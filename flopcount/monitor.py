@@ -110,6 +110,7 @@ class ComputeMonitor:
     devices_per_process: int = 1
     clock: Callable[[], float] = time.time
     include_ledger_history: bool = True
+    energy: Callable[[], float] | None = None  # cumulative joules (e.g. energy.nvml_energy_reader())
 
     def __post_init__(self) -> None:
         kind_id = self.phase_kind or self.phase
@@ -128,6 +129,7 @@ class ComputeMonitor:
         self._t0 = self.clock()
         self._last_flush_time = self._t0
         self._last_flush_step = 0
+        self._last_energy = self.energy() if self.energy else None
         self._step_seconds = 0.0
         self._rerun_until = -1
         self._method = "measured"
@@ -296,6 +298,11 @@ class ComputeMonitor:
             devices = self.world * self.devices_per_process
             extra = {"base_training_compute": self.base_training_compute, "base_systemic_risk":
                      self.base_systemic_risk, "writer": process_tag(), "method": self._method}
+            if self.energy is not None:  # this process's GPUs; other ranks' draw is not summed
+                joules = self.energy()
+                extra["energy_joules"] = (joules - self._last_energy) * self.world
+                extra["energy_note"] = "NVML, rank 0's GPUs × world size"
+                self._last_energy = joules
             common = dict(run=self.run, model=self.model, phase=self.phase, phase_kind=self.kind.id,
                           step_start=start, step_end=end, wall_seconds=wall, accelerator_seconds=wall * devices,
                           accelerator=self.accelerator, devices=devices, rerun=start < self._rerun_until,

@@ -86,24 +86,33 @@ def run_chart(steps: Sequence[int], cumulative: Sequence[float], *, planned_step
 def methods_chart(result) -> Figure:
     """Per phase, each method's estimate with its interval, against the threshold lines
     (input: an `estimate.Result`)."""
-    methods = [m for m in ("full", "6ND", "hardware", "reported") if any(m in p.estimates for p in result.phases)]
-    fig = Figure(figsize=(max(6, 1.6 * len(result.phases) + 3), 5))
+    phases = [(pr.phase.name, {m: (float(e.total), float(e.low), float(e.high)) for m, e in pr.estimates.items()})
+              for pr in result.phases]
+    return phase_methods_chart(phases, f"{result.plan.name}: estimates by method")
+
+
+def phase_methods_chart(phases: Sequence[tuple[str, dict[str, tuple[float, float, float]]]], title: str) -> Figure:
+    """Grouped bars: phases × methods, whiskers low–high, threshold lines across."""
+    order = ("measured", "full", "6ND", "hardware", "reported")
+    methods = [m for m in order if any(m in est for _, est in phases)]
+    fig = Figure(figsize=(max(6, 1.6 * len(phases) + 3), 5))
     ax = fig.add_subplot()
     width = 0.8 / max(len(methods), 1)
     for j, method in enumerate(methods):
         xs, ys, lo, hi = [], [], [], []
-        for i, pr in enumerate(result.phases):
-            e = pr.estimates.get(method)
-            if e is not None and e.total > 0:
+        for i, (_, est) in enumerate(phases):
+            if method in est and est[method][0] > 0:
+                total, low, high = est[method]
                 xs.append(i + (j - (len(methods) - 1) / 2) * width)
-                ys.append(float(e.total))
-                lo.append(float(e.total) - float(e.low))
-                hi.append(float(e.high) - float(e.total))
+                ys.append(total)
+                lo.append(total - low)
+                hi.append(high - total)
         ax.bar(xs, ys, width, yerr=[lo, hi], capsize=3, label=method, gid=f"method:{method}")
     for t in ACTIVE:
-        ax.axhline(float(t.flop), color=COLORS[t.id], lw=1, ls=":", gid=f"threshold:{t.id}", label=_label(t.id, t.flop))
-    ax.set_xticks(range(len(result.phases)), [p.phase.name for p in result.phases], rotation=20, ha="right")
-    ax.set(yscale="log", ylabel="FLOP", title=f"{result.plan.name}: estimates by method")
+        ax.axhline(float(t.flop), color=COLORS[t.id], lw=1, ls=":", gid=f"threshold:{t.id}",
+                   label=_label(t.id, t.flop))
+    ax.set_xticks(range(len(phases)), [name for name, _ in phases], rotation=20, ha="right")
+    ax.set(yscale="log", ylabel="FLOP", title=title)
     ax.legend(fontsize=8)
     fig.tight_layout()
     return fig

@@ -21,3 +21,8 @@ DEFAULT_SEQ_LEN = 2048  # GPT-3's context (Brown et al. 2020); stated in every o
 
 #: Compute-optimal tokens per parameter (Hoffmann et al. 2022, "Chinchilla").
 CHINCHILLA_TOKENS_PER_PARAM = 20
+
+#: Power usage effectiveness (facility energy / IT energy) for energy estimates.
+PUE_LOW = 1.10   # Google fleet-wide trailing-twelve-month PUE, 2023 environmental report
+PUE_HIGH = 1.58  # Uptime Institute Global Data Center Survey 2023, industry average
+PUE_SOURCE = "1.10 (Google fleet, 2023) to 1.58 (Uptime Institute survey, 2023 average)"
