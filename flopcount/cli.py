@@ -167,6 +167,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_status(sub)
     from .plot_cli import add_parser as add_plot
     add_plot(sub)
+    from .record_cli import add_parser as add_record
+    add_record(sub)
     thr = sub.add_parser("thresholds", help="list the threshold table")
     thr.add_argument("--json", action="store_true")
     thr.set_defaults(func=cmd_thresholds)

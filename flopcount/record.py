@@ -1,0 +1,410 @@
+"""Annex XI compute records: build from a run plan and/or a ledger, validate, check.
+
+A record is versioned JSON validated against `schema/compute-record-v1.json` on write
+and on read. FLOP values are decimal-integer strings (exact beyond 2^53; interval ends
+of the hardware method are rounded to whole FLOP). The record alone is enough to
+regenerate its Markdown and HTML reports (`flopcount.report`) and to re-check its
+arithmetic; with its ledger, also its provenance (`check(..., ledger=...)`).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .data import assumptions
+from .data.phases import BY_ID as PHASE_KINDS
+from .data.thresholds import BY_ID as THRESHOLD_BY_ID
+from .energy import JOULES_PER_KWH, estimate_kwh
+from .errors import InputError
+from .estimate import estimate
+from .hardware import find_accelerator
+from .ledger import Ledger, counted_rows
+from .numbers import sig2
+from .plan import Plan
+from .thresholds import evaluate, modification_line
+
+CONVENTION = "1 multiply-add = 2 FLOP"
+PRIMARY = ("measured", "full", "6ND", "hardware", "reported")
+METHOD_TEXT = {
+    "measured": "Op-level count of the forward and backward passes that ran (torch dispatch, "
+                "FlopCounterMode formulas plus CPU attention and grouped GEMM), once per input shape, "
+                "summed per step in the ledger; activation recomputation excluded.",
+    "full": "Analytic count of every matmul per token (projections, MLP/experts, attention at the sequence "
+            "length, logits) × tokens; backward = 2× forward for trained weights.",
+    "6ND": "6 × active parameters × tokens (Guidelines Annex A.2 approximation).",
+    "hardware": "Accelerator-hours × dense peak FLOP/s at the precision used × utilisation interval "
+                "(Guidelines Annex A.2, C = N·L·H·U).",
+    "reported": "A figure stated in other documentation (e.g. the base model provider's).",
+}
+OPEN_SOURCE_NOTE = (
+    "Art. 53(2): providers of models released under a free and open-source licence with public weights, "
+    "architecture and usage information are exempt from Art. 53(1)(a) (technical documentation, Annex XI) "
+    "and (b) (information for downstream providers, Annex XII), but still owe (c) a copyright policy and "
+    "(d) a public summary of the training content. The exemption does not apply to models with systemic risk.")
+
+
+def schema() -> dict:
+    return json.loads(resources.files("flopcount").joinpath("schema/compute-record-v1.json").read_text("utf-8"))
+
+
+def _flop(value: float | int) -> str:
+    return str(int(round(value))) if isinstance(value, float) else str(int(value))
+
+
+def _interval(total: float, low: float, high: float) -> dict[str, str]:
+    return {"total": _flop(total), "low": _flop(low), "high": _flop(high), "notified_form": sig2(total)}
+
+
+@dataclass
+class _Phase:
+    name: str
+    kind: str
+    estimates: dict[str, tuple[float, float, float, str]] = field(default_factory=dict)
+    tokens: int | None = None
+    steps: int | None = None
+    wall_hours: float | None = None
+    accelerator_hours: float | None = None
+    accelerator: str | None = None
+    devices: int | None = None
+    precision: str | None = None
+    peak: float | None = None
+    utilization: tuple[float, float] | None = None
+    start: str | None = None
+    end: str | None = None
+    recomputed: int | None = None
+    energy_joules: float | None = None
+    rows: list = field(default_factory=list)
+
+    @property
+    def primary(self) -> str:
+        return next(m for m in PRIMARY if m in self.estimates)
+
+
+def _from_plan(plan: Plan) -> tuple[list[_Phase], Any]:
+    result = estimate(plan)
+    phases = []
+    for pr in result.phases:
+        p = pr.phase
+        entry = _Phase(p.name, p.kind.id, tokens=p.tokens, start=p.start and p.start.isoformat(),
+                       end=p.end and p.end.isoformat())
+        for method, e in pr.estimates.items():
+            entry.estimates[method] = (e.total, e.low, e.high, e.formula)
+        if p.hardware is not None:
+            hw = p.hardware
+            entry.accelerator, entry.devices, entry.precision = hw.accelerator.id, hw.devices, hw.precision
+            entry.accelerator_hours, entry.peak, entry.utilization = hw.hours, hw.peak, hw.utilization
+            if hw.devices:
+                entry.wall_hours = hw.hours / hw.devices
+        phases.append(entry)
+    return phases, result
+
+
+def _from_ledger(ledger: Ledger, model: str | None, preferred: str | None = None
+                 ) -> tuple[list[_Phase], dict[str, Any]]:
+    rows = list(ledger.rows())
+    models = sorted({r.model for r in rows if r.row_kind != "resume"})
+    if model is None and preferred in models:
+        model = preferred
+    if model is None:
+        if len(models) != 1:
+            raise InputError(f"the ledger holds {len(models)} models ({', '.join(models)}); choose one with --model",
+                             source=str(ledger.path))
+        model = models[0]
+    if model not in models:
+        raise InputError(f"no rows for model {model!r} (models: {', '.join(models)})", source=str(ledger.path))
+    phases: dict[str, _Phase] = {}
+    info: dict[str, Any] = {"model": model, "base": None, "base_systemic_risk": False}
+    for r in counted_rows([r for r in rows if r.model == model]):
+        if r.row_kind == "eval":
+            continue
+        p = phases.setdefault(r.phase, _Phase(r.phase, r.phase_kind, tokens=0, steps=0, wall_hours=0.0,
+                                              accelerator_hours=0.0, recomputed=0))
+        p.rows.append(r)
+        total = p.estimates.get("measured", (0, 0, 0, ""))[0] + r.flops
+        p.estimates["measured"] = (total, total, total, METHOD_TEXT["measured"])
+        p.tokens += r.tokens
+        p.steps = max(p.steps, r.step_end)
+        p.wall_hours += r.wall_seconds / 3600
+        p.accelerator_hours += r.accelerator_seconds / 3600
+        p.recomputed += r.flops_recomputed
+        p.accelerator = r.accelerator or p.accelerator
+        p.devices = max(p.devices or 0, r.devices)
+        when = dt.datetime.fromtimestamp(r.created_at, dt.timezone.utc).isoformat(timespec="seconds")
+        p.end = when
+        p.start = p.start or when
+        if "energy_joules" in r.extra:
+            p.energy_joules = (p.energy_joules or 0.0) + r.extra["energy_joules"]
+        info["base"] = r.extra.get("base_training_compute", info["base"])
+        info["base_systemic_risk"] = r.extra.get("base_systemic_risk", info["base_systemic_risk"])
+    return list(phases.values()), info
+
+
+def _crossings(phases: list[_Phase], lines: dict[str, tuple[int, str]], base: int) -> dict[str, dict]:
+    """For ledger phases: the step and time of the row during which each line was passed."""
+    rows = sorted((r for p in phases for r in p.rows), key=lambda r: r.seq)
+    totals = {"training": 0, "cumulative": base, "modification": 0}
+    found: dict[str, dict] = {}
+    for r in rows:
+        kind = PHASE_KINDS[r.phase_kind]
+        totals["training"] += r.flops if kind.training else 0
+        totals["modification"] += r.flops if kind.training else 0
+        totals["cumulative"] += r.flops if kind.cumulative else 0
+        for tid, (line, quantity) in lines.items():
+            if tid not in found and totals[quantity] > line:
+                found[tid] = {"phase": r.phase, "steps": [r.step_start, r.step_end],
+                              "date": dt.datetime.fromtimestamp(r.created_at, dt.timezone.utc).date().isoformat()}
+    return found
+
+
+def build(*, plan: Plan | None = None, ledger_path: str | Path | None = None, model: str | None = None,
+          provider: str = "unknown provider", contact: str | None = None, open_source: bool = False,
+          today: dt.date | None = None) -> dict[str, Any]:
+    """A compute record from a plan, a ledger, or both (ledger phases add "measured"
+    estimates to plan phases of the same name, and are preferred as primary)."""
+    if plan is None and ledger_path is None:
+        raise InputError("give a run plan, a ledger, or both")
+    today = today or dt.date.today()
+    phases: list[_Phase] = []
+    spec, params, base, base_systemic, base_name = None, None, None, False, None
+    notes: list[str] = []
+    if plan is not None:
+        phases, result = _from_plan(plan)
+        spec, params = plan.model.spec, result.parameters
+        if plan.base is not None:
+            base, base_systemic, base_name = plan.base.training_compute, plan.base.systemic_risk, plan.base.name
+        notes += list(result.notes)
+    ledger_info = None
+    if ledger_path is not None:
+        with Ledger(ledger_path, create=False) as ledger:
+            check = ledger.verify()
+            if not check.ok:
+                raise InputError("ledger failed verification: " + "; ".join(check.problems), source=str(ledger_path))
+            measured, info = _from_ledger(ledger, model, plan.model.name if plan else None)
+        ledger_info = {"path": str(ledger_path), "rows": check.rows, "head": check.head, "verified": check.ok}
+        by_name = {p.name: p for p in phases}
+        for m in measured:
+            if m.name in by_name:
+                target = by_name[m.name]
+                target.estimates["measured"] = m.estimates["measured"]
+                for attr in ("steps", "wall_hours", "accelerator_hours", "recomputed", "energy_joules", "rows",
+                             "start", "end", "devices"):
+                    setattr(target, attr, getattr(m, attr))
+                target.accelerator = target.accelerator or m.accelerator
+            else:
+                phases.append(m)
+        if plan is None and info["base"] is not None:
+            base, base_systemic = info["base"], info["base_systemic_risk"]
+        model_name = info["model"] if plan is None else plan.model.name
+    else:
+        model_name = plan.model.name
+    is_mod = base is not None or (plan is not None and plan.base is not None)
+
+    sums = {q: [0, 0, 0] for q in ("training", "cumulative")}  # exact ints, as written per phase
+    for p in phases:
+        kind = PHASE_KINDS[p.kind]
+        values = [int(_flop(v)) for v in p.estimates[p.primary][:3]]
+        for q, on in (("training", kind.training), ("cumulative", kind.cumulative)):
+            if on:
+                sums[q] = [a + b for a, b in zip(sums[q], values)]
+    lineage = [v + (base or 0) for v in sums["cumulative"]]
+    quantities = {"training": tuple(sums["training"]), "cumulative": tuple(lineage),
+                  "modification": tuple(sums["training"])}
+    evaluations = evaluate(quantities, base_training=base, base_systemic=base_systemic, is_modification=is_mod)
+    lines = {e.threshold.id: (e.line, e.threshold.quantity) for e in evaluations}
+    crossings = _crossings(phases, lines, base or 0) if ledger_path is not None else {}
+    thresholds = []
+    for e in evaluations:
+        t = e.threshold
+        crossed = crossings.get(t.id)
+        notify = None
+        if t.notify_days and e.status != "below":
+            known = dt.date.fromisoformat(crossed["date"]) if crossed else today
+            notify = (known + dt.timedelta(days=t.notify_days)).isoformat()
+        thresholds.append({"id": t.id, "title": t.title, "provision": f"{t.instrument}, {t.provision}",
+                           "line": _flop(e.line), "quantity": t.quantity, "status": e.status, "margin": e.margin,
+                           "compared": _flop(e.compared), "crossed_at": crossed, "notify_by": notify,
+                           "legal_status": t.status + ("" if t.verified else " (unverified)")})
+    mod_rule = None
+    if is_mod:
+        line, basis = modification_line(base, base_systemic)
+        ev = next(e for e in evaluations if e.threshold.id == "eu-modification")
+        mod_rule = {"line": _flop(line), "basis": basis, "modification_compute": _flop(sums["training"][0]),
+                    "status": ev.status, "becomes_provider": ev.status == "crossed"}
+
+    hardware, energy_total, energy_method, energy_notes = [], [0.0, 0.0, 0.0], set(), []
+    for p in phases:
+        if p.accelerator:
+            acc = find_accelerator(p.accelerator)
+            hardware.append({"phase": p.name, "accelerator": acc.id, "name": acc.name, "devices": p.devices,
+                             "precision": p.precision or assumptions.DEFAULT_PRECISION,
+                             "peak_flops": p.peak or acc.peak.get(p.precision or assumptions.DEFAULT_PRECISION, 0.0),
+                             "utilization": list(p.utilization) if p.utilization else [],
+                             "accelerator_hours": p.accelerator_hours})
+        if p.energy_joules is not None:
+            kwh = p.energy_joules / JOULES_PER_KWH
+            energy_total = [a + kwh for a in energy_total]
+            energy_method.add("measured")
+            energy_notes.append(f"{p.name}: measured with NVML energy counters ({kwh:,.1f} kWh, GPU boards only)")
+        elif p.accelerator and p.accelerator_hours:
+            est = estimate_kwh(find_accelerator(p.accelerator), p.accelerator_hours)
+            if est is None:
+                energy_method.add("unknown")
+                energy_notes.append(f"{p.name}: board power of {p.accelerator} unknown; not estimated")
+            else:
+                energy_total = [a + b for a, b in zip(energy_total, est)]
+                energy_method.add("estimated")
+                energy_notes.append(f"{p.name}: {p.accelerator_hours:,.0f} accelerator-hours × board power "
+                                    f"{find_accelerator(p.accelerator).power_w:g} W × PUE {assumptions.PUE_SOURCE}")
+        elif PHASE_KINDS[p.kind].cumulative:
+            energy_method.add("unknown")
+            energy_notes.append(f"{p.name}: no accelerator time recorded; energy not estimated")
+    method = "measured" if energy_method == {"measured"} else ("unknown" if not energy_method - {"unknown"}
+                                                               else "estimated")
+    kwh = None if energy_total == [0.0, 0.0, 0.0] else dict(zip(("total", "low", "high"), energy_total))
+    if "unknown" in energy_method and kwh is not None:
+        energy_notes.append("partial: phases marked unknown are not included")
+
+    wall = [p.wall_hours for p in phases if p.wall_hours is not None]
+    accel = [p.accelerator_hours for p in phases if p.accelerator_hours is not None]
+    systemic = next(e for e in evaluations if e.threshold.id == "eu-systemic-risk").status != "below"
+    note = OPEN_SOURCE_NOTE + (" The systemic-risk presumption is met or may be: the exemption does not apply."
+                               if open_source and systemic else "")
+    record = {
+        "record_version": 1, "flopcount_version": __version__,
+        "created_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "convention": CONVENTION,
+        "provider": {"name": provider, "contact": contact},
+        "model": {"name": model_name, "architecture": spec.to_dict() if spec else None,
+                  "parameters": None if params is None else {
+                      "total": params.total, "active": params.active, "embedding": params.embedding,
+                      "notified_form": sig2(params.total)}},
+        "lineage": {"is_modification": is_mod, "base_model": None if not is_mod else {
+            "name": base_name or "base model", "training_compute": None if base is None else _flop(base),
+            "systemic_risk": base_systemic}, "modification_rule": mod_rule},
+        "phases": [{
+            "name": p.name, "kind": p.kind,
+            "counts_in": {"training": PHASE_KINDS[p.kind].training, "cumulative": PHASE_KINDS[p.kind].cumulative},
+            "tokens": p.tokens, "primary": p.primary, "steps": p.steps,
+            "estimates": {m: {"total": _flop(t), "low": _flop(lo), "high": _flop(hi), "description": d}
+                          for m, (t, lo, hi, d) in p.estimates.items()},
+            "wall_clock_hours": p.wall_hours, "accelerator_hours": p.accelerator_hours, "start": p.start,
+            "end": p.end, "recomputed_flop": None if p.recomputed is None else _flop(p.recomputed)} for p in phases],
+        "totals": {"training": _interval(*sums["training"]), "cumulative": _interval(*sums["cumulative"]),
+                   "lineage_cumulative": _interval(*lineage)},
+        "training_time": {"wall_clock_hours": sum(wall) if wall else None,
+                          "accelerator_hours": sum(accel) if accel else None,
+                          "start": min((p.start for p in phases if p.start), default=None),
+                          "end": max((p.end for p in phases if p.end), default=None)},
+        "hardware": hardware,
+        "energy": {"kwh": kwh, "method": method, "assumptions": energy_notes},
+        "thresholds": thresholds,
+        "open_source": {"claims_exemption": open_source, "note": note},
+        "methods": [{"id": m, "description": METHOD_TEXT[m]} for m in PRIMARY
+                    if any(m in p.estimates for p in phases)],
+        "ledger": ledger_info, "notes": notes,
+    }
+    validate(record, "record")
+    return record
+
+
+def validate(record: Any, source: str) -> None:
+    """Raise InputError naming the first schema violation's field."""
+    import jsonschema
+    validator = jsonschema.Draft202012Validator(schema())
+    errors = sorted(validator.iter_errors(record), key=lambda e: list(e.absolute_path))
+    if errors:
+        error = errors[0]
+        where = ".".join(str(p) for p in error.absolute_path) or "(top level)"
+        raise InputError(f"does not match the compute-record schema: {error.message}", source=source, field=where)
+
+
+def check(record: dict, source: str, ledger_path: str | Path | None = None) -> list[str]:
+    """Schema, arithmetic and provenance checks; returns the problems (empty: all good)."""
+    validate(record, source)
+    problems: list[str] = []
+    sums = {"training": [0, 0, 0], "cumulative": [0, 0, 0]}
+    for i, p in enumerate(record["phases"]):
+        for method, e in p["estimates"].items():
+            low, total, high = int(e["low"]), int(e["total"]), int(e["high"])
+            if not low <= total <= high:
+                problems.append(f"phases[{i}].estimates.{method}: interval not ordered (low ≤ total ≤ high)")
+        if p["primary"] not in p["estimates"]:
+            problems.append(f"phases[{i}].primary: {p['primary']!r} is not one of its estimates")
+            continue
+        kind = PHASE_KINDS.get(p["kind"])
+        if kind is None:
+            problems.append(f"phases[{i}].kind: unknown phase kind {p['kind']!r}")
+            continue
+        if (kind.training, kind.cumulative) != (p["counts_in"]["training"], p["counts_in"]["cumulative"]):
+            problems.append(f"phases[{i}].counts_in: does not match the classification of {p['kind']}")
+        e = p["estimates"][p["primary"]]
+        for q in ("training", "cumulative"):
+            if p["counts_in"][q]:
+                sums[q] = [a + int(e[k]) for a, k in zip(sums[q], ("total", "low", "high"))]
+    totals = record["totals"]
+    base = record["lineage"]["base_model"]
+    base_compute = int(base["training_compute"]) if base and base["training_compute"] else 0
+    expected = {"training": sums["training"], "cumulative": sums["cumulative"],
+                "lineage_cumulative": [v + base_compute for v in sums["cumulative"]]}
+    for q, values in expected.items():
+        for k, v in zip(("total", "low", "high"), values):
+            if int(totals[q][k]) != v:
+                problems.append(f"totals.{q}.{k}: {totals[q][k]} is not the sum of the phases ({v})")
+        if not int(totals[q]["low"]) <= int(totals[q]["total"]) <= int(totals[q]["high"]):
+            problems.append(f"totals.{q}: interval not ordered")
+    quantity_total = {"training": totals["training"], "cumulative": totals["lineage_cumulative"],
+                      "modification": totals["training"]}
+    for i, t in enumerate(record["thresholds"]):
+        q = quantity_total.get(t["quantity"])
+        known = THRESHOLD_BY_ID.get(t["id"])
+        if q is None or known is None:
+            problems.append(f"thresholds[{i}]: unknown threshold or quantity")
+            continue
+        if known.flop is not None and int(t["line"]) != known.flop:
+            problems.append(f"thresholds[{i}].line: {t['line']} differs from {t['id']}'s {known.flop}")
+        low, high = int(q["low"]), int(q["high"])
+        status = "crossed" if low > int(t["line"]) else ("below" if high <= int(t["line"]) else "straddles")
+        if status != t["status"]:
+            problems.append(f"thresholds[{i}].status: {t['status']!r} but the totals say {status!r}")
+    if ledger_path is not None or record.get("ledger"):
+        path = Path(ledger_path or record["ledger"]["path"])
+        if record.get("ledger") is None:
+            problems.append("ledger: the record names no ledger to check against")
+        elif not path.exists():
+            problems.append(f"ledger: {path} not found")
+        else:
+            with Ledger(path, create=False) as ledger:
+                verification = ledger.verify()
+                hashes = [r.hash for r in ledger.rows()]
+            if not verification.ok:
+                problems.append("ledger: hash chain broken: " + "; ".join(verification.problems))
+            head = record["ledger"]["head"]
+            if head not in hashes:
+                problems.append(f"ledger.head: {head[:16]}… is not in {path} (record and ledger disagree)")
+            elif hashes.index(head) + 1 != record["ledger"]["rows"]:
+                problems.append("ledger.rows: the head is not at the recorded row count")
+    return problems
+
+
+def write(record: dict, out: str | Path) -> list[Path]:
+    """record.json, record.md and record.html at `out` (a path stem)."""
+    from .report import to_html, to_markdown
+    stem = Path(out)
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    paths = [stem.parent / f"{stem.name}{ext}" for ext in (".json", ".md", ".html")]  # names may contain dots
+    paths[0].write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    paths[1].write_text(to_markdown(record), encoding="utf-8")
+    paths[2].write_text(to_html(record), encoding="utf-8")
+    return paths
+
+
+def load(path: str | Path) -> dict:
+    from .fields import load_mapping
+    if Path(path).suffix.lower() != ".json":
+        raise InputError("a compute record is a .json file", source=str(path))
+    return load_mapping(path)
+

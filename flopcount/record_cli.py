@@ -1,0 +1,43 @@
+"""`flopcount record`: write a compute record (JSON + Markdown + HTML), or check one."""
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from .errors import InputError
+
+
+def add_parser(sub: Any) -> None:
+    p = sub.add_parser("record", help="write an Annex XI compute record from a plan and/or ledger, or --check one")
+    p.add_argument("--plan", help="run plan (YAML/JSON)")
+    p.add_argument("--ledger", help="ledger (SQLite) written by the monitor")
+    p.add_argument("--model", help="which model of the ledger")
+    p.add_argument("--provider", default="unknown provider", help="provider name")
+    p.add_argument("--contact", help="provider contact")
+    p.add_argument("--open-source", action="store_true", help="the model is released under Art. 53(2) conditions")
+    p.add_argument("-o", "--output", help="output path stem: writes STEM.json, STEM.md, STEM.html")
+    p.add_argument("--check", metavar="FILE", help="re-validate a record: schema, arithmetic, ledger hash")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from . import record
+    if args.check:
+        data = record.load(args.check)
+        problems = record.check(data, args.check, args.ledger)
+        for problem in problems:
+            print(f"flopcount: {args.check}: {problem}")
+        if not problems:
+            print(f"{args.check}: OK (schema, arithmetic" + (", ledger hash chain)" if data.get("ledger") else ")"))
+        return 1 if problems else 0
+    if not args.output:
+        raise InputError("required to write a record (or use --check FILE)", field="--output")
+    plan = None
+    if args.plan:
+        from .plan import load_plan
+        plan = load_plan(args.plan)
+    data = record.build(plan=plan, ledger_path=args.ledger, model=args.model, provider=args.provider,
+                        contact=args.contact, open_source=args.open_source)
+    for path in record.write(data, args.output):
+        print(f"wrote {path}")
+    return 0

@@ -1,0 +1,165 @@
+"""Human reports of a compute record: Markdown, and a self-contained HTML page with the
+charts embedded as PNG data. Both are rendered from the record JSON alone."""
+from __future__ import annotations
+
+import base64
+import html
+import io
+from pathlib import Path
+from typing import Any
+
+from .numbers import sig2
+
+ANNEX_MAP = (
+    ("Annex XI 1(1)(d) — architecture and number of parameters; MDF: total parameters", "model"),
+    ("Annex XI 1(2)(d) — computational resources used to train (FLOP); MDF: computation and method",
+     "totals, phases, methods"),
+    ("Annex XI 1(2)(d) — training time; MDF: wall-clock and hardware days", "training_time"),
+    ("Annex XI 1(2)(d) — other relevant details (hardware type, count, precision)", "hardware"),
+    ("Annex XI 1(2)(e) — known or estimated energy consumption; MDF: energy (MWh) and method", "energy"),
+    ("MDF general information — models modified or fine-tuned; Guidelines §3.2", "lineage"),
+    ("AI Act Art. 51(2), 52(1) — systemic-risk threshold and notification", "thresholds"),
+    ("AI Act Art. 53(2) — open-source exemption", "open_source"),
+)
+
+
+def _f(value: str | int | float | None) -> str:
+    return "—" if value is None else sig2(float(value))
+
+
+def _span(iv: dict) -> str:
+    return _f(iv["total"]) if iv["low"] == iv["high"] else f"{_f(iv['total'])} ({_f(iv['low'])} – {_f(iv['high'])})"
+
+
+def _tables(record: dict) -> list[tuple[str, list[str], list[list[str]]]]:
+    """(title, header, rows) for every table; shared by Markdown and HTML."""
+    methods = [m["id"] for m in record["methods"]]
+    phases = [[p["name"], p["kind"], "+".join(k for k, v in p["counts_in"].items() if v) or "neither",
+               "—" if p["tokens"] is None else f"{p['tokens']:,}",
+               *(_span(p["estimates"][m]) + (" *" if m == p["primary"] else "") if m in p["estimates"] else "—"
+                 for m in methods)] for p in record["phases"]]
+    t = record["totals"]
+    totals = [["training compute", _span(t["training"]), t["training"]["total"]],
+              ["cumulative compute", _span(t["cumulative"]), t["cumulative"]["total"]],
+              ["cumulative incl. base model", _span(t["lineage_cumulative"]), t["lineage_cumulative"]["total"]]]
+    thresholds = [[x["id"], f"> {_f(x['line'])}", x["quantity"], x["status"].upper(), f"×{x['margin']:.3g}",
+                   "—" if not x["crossed_at"] else f"{x['crossed_at']['date']} (steps {x['crossed_at']['steps'][0]}–"
+                                                   f"{x['crossed_at']['steps'][1]})",
+                   x["notify_by"] or "—", x["provision"]] for x in record["thresholds"]]
+    tt = record["training_time"]
+    time_rows = [["wall-clock hours", "—" if tt["wall_clock_hours"] is None else f"{tt['wall_clock_hours']:,.1f}"],
+                 ["accelerator-hours", "—" if tt["accelerator_hours"] is None else f"{tt['accelerator_hours']:,.0f}"],
+                 ["start", tt.get("start") or "—"], ["end", tt.get("end") or "—"]]
+    hardware = [[h["phase"], h["name"], str(h["devices"] or "—"), h["precision"], f"{h['peak_flops']:.4g}",
+                 "–".join(f"{u:.0%}" for u in h["utilization"]) or "—",
+                 "—" if h["accelerator_hours"] is None else f"{h['accelerator_hours']:,.0f}"] for h in record["hardware"]]
+    e = record["energy"]
+    energy = [["method", e["method"]],
+              ["MWh", "—" if not e["kwh"] else f"{e['kwh']['total'] / 1000:.2g} (range {e['kwh']['low'] / 1000:.2g} – "
+                                               f"{e['kwh']['high'] / 1000:.2g})"]]
+    energy += [["assumption", a] for a in e["assumptions"]]
+    annex = [[item, where] for item, where in ANNEX_MAP]
+    return [
+        ("Compute by phase and method (* = counted in totals; FLOP, 1 multiply-add = 2 FLOP)",
+         ["phase", "kind", "counts in", "tokens", *methods], phases),
+        ("Totals", ["quantity", "FLOP (2 significant figures)", "exact FLOP"], totals),
+        ("Thresholds", ["id", "line", "measured on", "status", "margin", "crossed", "notify by", "provision"],
+         thresholds),
+        ("Training time", ["", "value"], time_rows),
+        ("Hardware", ["phase", "accelerator", "devices", "precision", "peak FLOP/s", "utilisation",
+                      "accelerator-hours"], hardware),
+        ("Energy", ["", "value"], energy),
+        ("Where each Annex XI / Model Documentation Form item is answered", ["item", "record field"], annex),
+    ]
+
+
+def _header(record: dict) -> list[tuple[str, str]]:
+    m = record["model"]
+    params = m["parameters"]
+    lineage = record["lineage"]
+    rows = [("Model", m["name"]), ("Provider", record["provider"]["name"]),
+            ("Parameters", "—" if not params else f"{params['total']:,} ({params['notified_form']}); active "
+                                                  f"{params['active']:,}"),
+            ("Record", f"version {record['record_version']}, flopcount {record['flopcount_version']}, "
+                       f"{record['created_at']}")]
+    if lineage["is_modification"]:
+        b = lineage["base_model"]
+        rule = lineage["modification_rule"]
+        rows.append(("Base model", f"{b['name']}: {_f(b['training_compute']) if b['training_compute'] else 'unknown'}"
+                                   f" FLOP{' (systemic risk)' if b['systemic_risk'] else ''}"))
+        rows.append(("One-third rule", f"modification {_f(rule['modification_compute'])} vs line {_f(rule['line'])} "
+                                       f"({rule['basis']}): {rule['status']}"
+                                       + (" — the modifier becomes a provider" if rule["becomes_provider"] else "")))
+    if record["ledger"]:
+        led = record["ledger"]
+        rows.append(("Ledger", f"{led['path']}: {led['rows']} rows, head {led['head']}"))
+    rows.append(("Open source", record["open_source"]["note"] if record["open_source"]["claims_exemption"]
+                 else "no exemption claimed"))
+    return rows
+
+
+def to_markdown(record: dict) -> str:
+    out = [f"# Compute record: {record['model']['name']}", ""]
+    out += [f"- **{k}**: {v}" for k, v in _header(record)]
+    for title, header, rows in _tables(record):
+        out += ["", f"## {title}", "", "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+        out += ["| " + " | ".join(str(c).replace("|", "\\|") for c in row) + " |" for row in rows]
+    out += ["", "## Methods", ""] + [f"- **{m['id']}**: {m['description']}" for m in record["methods"]]
+    if record.get("notes"):
+        out += ["", "## Notes", ""] + [f"- {n}" for n in record["notes"]]
+    return "\n".join(out) + "\n"
+
+
+def _png(fig) -> str:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
+    return base64.b64encode(buffer.getvalue()).decode()
+
+
+def charts(record: dict) -> list[tuple[str, str]]:
+    """(caption, base64 PNG) for the methods chart and, with a ledger, the run chart."""
+    from . import plot
+    phases = [(p["name"], {m: (float(e["total"]), float(e["low"]), float(e["high"])) for m, e in p["estimates"].items()})
+              for p in record["phases"]]
+    out = [("Estimates by phase and method against the thresholds",
+            _png(plot.phase_methods_chart(phases, f"{record['model']['name']}: estimates by method")))]
+    led = record.get("ledger")
+    if led and Path(led["path"]).exists():
+        from .ledger import Ledger
+        with Ledger(led["path"], create=False) as ledger:
+            steps, cum = plot.ledger_series(ledger.rows(), record["model"]["name"])
+        if steps:
+            out.append(("Cumulative training compute recorded in the ledger",
+                        _png(plot.run_chart(steps, cum, title=f"{record['model']['name']}: recorded compute"))))
+    return out
+
+
+CSS = """body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;color:#222}
+table{border-collapse:collapse;margin:0.5em 0 1.5em}td,th{border:1px solid #ccc;padding:4px 8px;text-align:left}
+th{background:#f3f3f3}.crossed{color:#b00;font-weight:600}img{max-width:100%}figure{margin:1em 0}"""
+
+LOADED = """<script>window.addEventListener('load',function(){var n=0;document.querySelectorAll('img')
+.forEach(function(i){if(i.complete&&i.naturalWidth>0)n++;});document.body.setAttribute('data-images-loaded',n);});
+</script>"""
+
+
+def to_html(record: dict) -> str:
+    e = html.escape
+    parts = [f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Compute record: "
+             f"{e(record['model']['name'])}</title><style>{CSS}</style></head><body>",
+             f"<h1>Compute record: {e(record['model']['name'])}</h1><table id='summary'>"]
+    parts += [f"<tr><th>{e(k)}</th><td>{e(str(v))}</td></tr>" for k, v in _header(record)]
+    parts.append("</table>")
+    for caption, data in charts(record):
+        parts.append(f"<figure><img alt='{e(caption)}' src='data:image/png;base64,{data}'>"
+                     f"<figcaption>{e(caption)}</figcaption></figure>")
+    for title, header, rows in _tables(record):
+        parts.append(f"<h2>{e(title)}</h2><table><tr>" + "".join(f"<th>{e(h)}</th>" for h in header) + "</tr>")
+        for row in rows:
+            parts.append("<tr>" + "".join(f"<td class='{'crossed' if c == 'CROSSED' else ''}'>{e(str(c))}</td>"
+                                          for c in row) + "</tr>")
+        parts.append("</table>")
+    parts.append("<h2>Methods</h2><ul>" + "".join(f"<li><b>{e(m['id'])}</b>: {e(m['description'])}</li>"
+                                                 for m in record["methods"]) + "</ul>")
+    parts.append(LOADED + "</body></html>\n")
+    return "".join(parts)
