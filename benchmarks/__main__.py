@@ -1,0 +1,58 @@
+"""Run every benchmark and write benchmarks/results/*.json plus SUMMARY.md.
+
+    python -m benchmarks            # full: several minutes on 2 cores
+    python -m benchmarks --quick    # smoke mode for CI: tiny sizes, no timing claims
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import platform
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCHMARKS = ("accuracy", "overhead", "scale", "backends")
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    import torch
+    return (f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, torch {torch.__version__}, "
+            f"{dt.date.today().isoformat()}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--only", choices=BENCHMARKS, action="append")
+    args = parser.parse_args()
+    results = ROOT / "benchmarks" / "results"
+    results.mkdir(exist_ok=True)
+    sections = [f"# Benchmark results{' (quick smoke run)' if args.quick else ''}", "", f"Machine: {machine()}", ""]
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    for name in args.only or BENCHMARKS:
+        cmd = [sys.executable, "-m", f"benchmarks.{name}", *(["--quick"] if args.quick else [])]
+        print(f"== {' '.join(cmd[1:])}", flush=True)
+        proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, env=env)
+        print(proc.stdout, end="")
+        if proc.returncode:
+            print(proc.stderr[-3000:], file=sys.stderr)
+            sys.exit(f"benchmark {name} failed")
+        sections += [f"## {name}", "", "```", proc.stdout.rstrip(), "```", ""]
+    summary = results / ("SUMMARY-quick.md" if args.quick else "SUMMARY.md")
+    summary.write_text("\n".join(sections) + "\n")
+    print(f"wrote {summary}")
+
+
+if __name__ == "__main__":
+    main()
