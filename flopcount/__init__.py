@@ -1,6 +1,20 @@
 """flopcount: training compute against the legal thresholds.
 
 Convention: one multiply-add = 2 FLOP. Counts are exact Python ints; estimates with an
-uncertainty are float64 intervals.
+uncertainty are float64 intervals. The core needs no deep-learning framework; measured
+counting (`flopcount.measure`) and the training adapters (`flopcount.callbacks`) import
+torch and their frameworks only when used.
 """
 __version__ = "0.1.0"
+
+from .configs import load_spec, spec_from_mapping  # noqa: E402
+from .errors import InputError  # noqa: E402
+from .estimate import estimate  # noqa: E402
+from .formulas import forward_flops, kaplan_6nd, training_flops  # noqa: E402
+from .monitor import ComputeMonitor, ThresholdWarning  # noqa: E402
+from .plan import load_plan  # noqa: E402
+from .spec import ModelSpec, count_parameters  # noqa: E402
+
+__all__ = ["ComputeMonitor", "InputError", "ModelSpec", "ThresholdWarning", "__version__", "count_parameters",
+           "estimate", "forward_flops", "kaplan_6nd", "load_plan", "load_spec", "spec_from_mapping",
+           "training_flops"]
