@@ -106,6 +106,28 @@ def test_gradient_accumulation_eval_and_frozen():
     assert monitor.training == 6 * one + frozen
 
 
+def test_analytic_mode_matches_measured(tmp_path):
+    """per_token from the analytic formula instead of measuring: same total for this
+    model (the formula equals the measured count), rows marked analytic in the ledger."""
+    from flopcount.configs import spec_from_mapping
+    from flopcount.formulas import training_flops
+    model, inputs = tiny_llama(), batch()
+    c = model.config
+    spec = spec_from_mapping({"model_type": "llama", "hidden_size": c.hidden_size, "vocab_size": c.vocab_size,
+                              "intermediate_size": c.intermediate_size, "num_hidden_layers": c.num_hidden_layers,
+                              "num_attention_heads": c.num_attention_heads,
+                              "num_key_value_heads": c.num_key_value_heads})
+    monitor = ComputeMonitor("analytic", ledger=tmp_path / "a.db", flush_seconds=None)
+    tracker = StepTracker(model, monitor, per_token=training_flops(spec, 16).total / 16)
+    for _ in range(2):
+        with tracker.step(inputs):
+            model(**inputs).loss.backward()
+    monitor.close()
+    assert monitor.training == 2 * per_step(model, inputs)
+    with Ledger(tmp_path / "a.db") as ledger:
+        assert [r.flops_analytic for r in ledger.rows()] == [monitor.training]
+
+
 def test_synthetic_data_counts_only_in_cumulative():
     monitor = ComputeMonitor("gen", phase="synthetic data", phase_kind="synthetic-data")
     monitor.step(1000)
