@@ -38,6 +38,7 @@ class FlopcountCallback(TrainerCallback):
         self.meter: StepMeter | None = None
         self._hooks: list[Any] = []
         self._kind, self._tokens = "train", 0
+        self._begun = True  # set False by on_train_begin; the first step then restores and projects
 
     def attach(self, trainer: Any) -> "FlopcountCallback":
         """Register first, so reporting callbacks see the keys this one adds to the logs."""
@@ -73,6 +74,14 @@ class FlopcountCallback(TrainerCallback):
     def on_train_begin(self, args, state, control, model=None, **kwargs):
         if model is not None:
             self._hook(model)
+        self._begun = False
+
+    def on_step_begin(self, args, state, control, **kwargs):
+        """First step: the Trainer has now restored its state when resuming (it does so
+        after on_train_begin), so global_step names the checkpoint to restore from."""
+        if getattr(self, "_begun", True):
+            return
+        self._begun = True
         if self.monitor.planned_steps is None and state.max_steps > 0:
             self.monitor.planned_steps = state.max_steps
         saved = os.path.join(args.output_dir, f"checkpoint-{state.global_step}", STATE_FILE)

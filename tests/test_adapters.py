@@ -109,3 +109,38 @@ def test_lightning(tmp_path):
     assert [(e.kind, e.step) for e in monitor.events] == [("projected", 2), ("crossed", 2)]
     assert monitor.flushed.eval > 0
     assert trainer.callback_metrics["flopcount/training_flop"].item() == pytest.approx(float(4 * MICRO * one))
+
+
+def test_hf_resume_from_checkpoint_does_not_double_count(tmp_path):
+    """Run 4 steps saving at step 2, then resume a fresh Trainer from checkpoint-2: the
+    monitor state saved in the checkpoint folder is restored, the ledger marks steps 2–4
+    of the first run as superseded, and the counted total is 4 steps, not 6."""
+    from transformers import Trainer, TrainingArguments
+
+    from flopcount.callbacks.hf import STATE_FILE, FlopcountCallback
+    from flopcount.ledger import Ledger, counted_rows
+
+    per_step = micro_batch_flops()  # no accumulation here: one micro-batch of 2 per step
+    ledger = tmp_path / "l.db"
+
+    def trainer(monitor):
+        args = TrainingArguments(output_dir=str(tmp_path / "out"), max_steps=4, per_device_train_batch_size=MICRO,
+                                 save_strategy="steps", save_steps=2, report_to=[], use_cpu=True, disable_tqdm=True,
+                                 dataloader_num_workers=0, logging_steps=1)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)
+            t = Trainer(model=tiny_llama(), args=args, train_dataset=Tokens(16))
+        FlopcountCallback(monitor).attach(t)
+        return t
+
+    first = ComputeMonitor("hf-resume", ledger=ledger, flush_every=1, flush_seconds=None)
+    trainer(first).train()
+    assert (tmp_path / "out" / "checkpoint-2" / STATE_FILE).exists()
+    second = ComputeMonitor("hf-resume", ledger=ledger, flush_every=1, flush_seconds=None, run=first.run)
+    trainer(second).train(resume_from_checkpoint=str(tmp_path / "out" / "checkpoint-2"))
+    assert second.step_index == 4 and second.training == 4 * per_step
+    with Ledger(ledger) as led:
+        rows = list(led.rows())
+    assert led is not None and sum(r.flops for r in counted_rows(rows)) == 4 * per_step
+    assert sum(r.flops for r in rows if r.row_kind == "train") == 6 * per_step  # nothing deleted
+    assert any(r.row_kind == "resume" for r in rows) and any(r.rerun for r in rows)

@@ -264,3 +264,15 @@ def test_measure_cli(capsys):
     assert main(["measure", "examples/configs/gpt3-175b.json", "--seq-len", "4096"]) == 2
     assert "n_positions: seq_len 4096 exceeds" in capsys.readouterr().err
     assert main(["measure", "no_such_module:make"]) == 2
+
+
+def test_mixed_precision_counts_the_same():
+    """Autocast (bf16 on CPU) changes dtypes, not operations: all FLOP count equally
+    regardless of precision (Guidelines Annex A.2)."""
+    model = tiny_llama()
+    inputs = {"input_ids": torch.randint(0, 300, (2, 16))}
+    fp32 = count_step(model, inputs).total
+    model.zero_grad(set_to_none=True)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        bf16 = count_step(model, inputs).total
+    assert bf16 == fp32
