@@ -38,7 +38,7 @@ def main() -> None:
     args = parser.parse_args()
     results = ROOT / "benchmarks" / "results"
     results.mkdir(exist_ok=True)
-    sections = [f"# Benchmark results{' (quick smoke run)' if args.quick else ''}", "", f"Machine: {machine()}", ""]
+    suffix = "-quick" if args.quick else ""
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
     for name in args.only or BENCHMARKS:
         cmd = [sys.executable, "-m", f"benchmarks.{name}", *(["--quick"] if args.quick else [])]
@@ -48,8 +48,14 @@ def main() -> None:
         if proc.returncode:
             print(proc.stderr[-3000:], file=sys.stderr)
             sys.exit(f"benchmark {name} failed")
-        sections += [f"## {name}", "", "```", proc.stdout.rstrip(), "```", ""]
-    summary = results / ("SUMMARY-quick.md" if args.quick else "SUMMARY.md")
+        (results / f"{name}{suffix}.txt").write_text(f"Machine: {machine()}\n\n{proc.stdout}")
+    sections = [f"# Benchmark results{' (quick smoke run)' if args.quick else ''}", ""]
+    for name in BENCHMARKS:  # every benchmark's latest output, re-run or not
+        text = results / f"{name}{suffix}.txt"
+        if text.exists():
+            machine_line, _, body = text.read_text().partition("\n\n")
+            sections += [f"## {name}", "", machine_line, "", "```", body.rstrip(), "```", ""]
+    summary = results / f"SUMMARY{suffix}.md"
     summary.write_text("\n".join(sections) + "\n")
     print(f"wrote {summary}")
 

@@ -25,7 +25,7 @@ import torch
 from torch.utils.flop_counter import FlopCounterMode
 
 from flopcount.configs import spec_from_mapping
-from flopcount.formulas import lora_weights, training_flops
+from flopcount.formulas import training_flops
 from flopcount.measure import count_step
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -48,8 +48,6 @@ WHY = {
     "Lightning measure_flops": "FlopCounterMode inside: same gaps as plain",
     "6·N·D (all params)": "embedding lookups priced as matmuls; attention ignored; frozen weights at full cost "
                           "(D = tokens; for ViT, patches)",
-    "flopcount analytic": "LoRA: counts the first layer's input gradients, which autograd skips when the "
-                          "embeddings are frozen (+1.3% at 4 layers, ~1/L)",
 }
 
 
@@ -156,8 +154,7 @@ def run(quick: bool = False) -> list[dict]:
     if not quick:
         model = lora_llama()
         spec = spec_from_mapping(LMS["decoder MHA (llama)"], "lora")
-        adapters = lora_weights(spec, 8, ("q", "v"))
-        analytic = BATCH * training_flops(spec, SEQ, adapter_weights=adapters).total
+        analytic = BATCH * training_flops(spec, SEQ, lora=(8, ("q", "v"))).total
         rows.append(row("LoRA r=8 on q,v (llama)", model, {"input_ids": ids}, analytic))
         patches = (224 // 16) ** 2 + 1  # + the class token: ViT's sequence length
         rows.append(row("ViT-S/16-like (224², 4 layers)", vit(),

@@ -90,9 +90,10 @@ def phase_estimates(phase: Phase) -> dict[str, MethodEstimate]:
                 per_seq, formula = generation_flops(model.spec, T), f"forward only, KV-cached, T={T}"
             else:
                 frozen = not train.is_full
+                lora = (train.lora_rank, train.lora_targets) if train.mode == "lora" else None
                 per_seq = training_flops(model.spec, T, phase.attention,
-                                         trainable_weights=train.weights if frozen else None,
-                                         adapter_weights=train.adapter_weights).total
+                                         trainable_weights=train.weights if train.mode == "frozen" else None,
+                                         lora=lora).total
                 formula = f"forward+backward matmuls, T={T}, attention {phase.attention}"
                 formula += f", {train.mode} ({train.adapter_weights or train.weights:,} trained weights)" if frozen else ""
             per_tok = Fraction(per_seq, T)

@@ -115,21 +115,27 @@ def lora_weights(spec: ModelSpec, rank: int, targets: tuple[str, ...]) -> int:
 
 
 def training_flops(spec: ModelSpec, seq_len: int, attention: str = "full", *,
-                   trainable_weights: int | None = None, adapter_weights: int = 0) -> TrainingFlops:
+                   trainable_weights: int | None = None, adapter_weights: int = 0,
+                   lora: tuple[int, tuple[str, ...]] | None = None) -> TrainingFlops:
     """Forward + backward for one sequence.
 
     All weights trainable (default): backward = 2 × forward — an activation gradient and a
     weight gradient per matmul (Kaplan et al. 2020 §2.1; attention's two matmuls likewise
     need the gradients of both inputs).
 
-    Frozen weights (LoRA, partial fine-tuning): a frozen matmul still needs its activation
-    gradient but no weight gradient, so its backward is 1 × its forward.
-    `trainable_weights` = base matmul weights still trained; `adapter_weights` = extra
-    weights (LoRA A and B), which run forward, activation-gradient and weight-gradient.
-    Approximation: the first layer's input gradient is counted although nothing upstream
-    needs it when the embeddings are frozen.
+    Frozen weights: a frozen matmul still needs its activation gradient but no weight
+    gradient, so its backward is 1 × its forward. `trainable_weights` = base matmul weights
+    still trained; `adapter_weights` = extra weights that run forward, activation gradient
+    and weight gradient. `lora=(rank, targets)` sets the adapters and is exact: in the
+    first layer nothing upstream needs a gradient (frozen embeddings), so autograd skips
+    the gradients there that lead nowhere (`first_layer_savings`). With only
+    `trainable_weights` that saving is unknown and not taken (an upper bound).
     """
     fwd = forward_flops(spec, seq_len, attention)
+    saved = 0
+    if lora is not None:
+        adapter_weights = lora_weights(spec, *lora)
+        saved = first_layer_savings(spec, seq_len, attention, *lora)
     if trainable_weights is None and not adapter_weights:
         return TrainingFlops(forward=fwd.total, backward=2 * fwd.total)
     trainable = trainable_weights or 0
@@ -137,7 +143,37 @@ def training_flops(spec: ModelSpec, seq_len: int, attention: str = "full", *,
     forward = fwd.total + adapter
     backward = (fwd.linear + fwd.logits) + 2 * fwd.attention + adapter  # activation gradients
     backward += FLOP_PER_MAC * seq_len * trainable + adapter             # weight gradients
-    return TrainingFlops(forward=forward, backward=backward)
+    return TrainingFlops(forward=forward, backward=backward - saved)
+
+
+def first_layer_savings(spec: ModelSpec, seq_len: int, attention: str, rank: int, targets: tuple[str, ...]) -> int:
+    """Activation-gradient FLOP autograd skips in layer 0 of a LoRA fine-tune.
+
+    The layer's input (frozen embeddings) needs no gradient, so the q/k/v projections and
+    their adapters' A matrices get no input gradient; attention's backward runs whole (a
+    fused SDPA kernel computes dQ, dK and dV together) if q, k or v is adapted, and not at
+    all otherwise; the output projection and the MLP need input gradients only once
+    something before them trains. Dense first layers only (MoE expert adapters are not
+    modelled). Checked op by op against the measured count for every target set.
+    """
+    t = set(targets)
+    d, f, T = spec.d_model, spec.d_ff, seq_len
+    q, kv = spec.n_heads * spec.head_dim, spec.n_kv_heads * spec.head_dim
+    mac = FLOP_PER_MAC * T
+    one_matmul = FLOP_PER_MAC * spec.n_heads * spec.head_dim * attention_pairs(T, attention, spec.causal)
+    saved = mac * d * (q + 2 * kv)                             # q, k, v: input needs no gradient
+    saved += mac * d * rank * len(t & {"q", "k", "v"})        # their adapters' A: likewise
+    if t & {"q", "k", "v"}:
+        return saved
+    saved += 4 * one_matmul                                    # no attention backward at all
+    saved += mac * q * d + (mac * q * rank if "o" in t else 0)   # o_proj input: no gradient yet
+    if "o" in t or spec.moe_layers == spec.n_layers:
+        return saved
+    ups = ("gate", "up") if spec.mlp == "gated" else ("up",)
+    saved += mac * d * f * len(ups) + mac * d * rank * len(t & set(ups))  # MLP input: none yet
+    if not t & set(ups):
+        saved += mac * f * d + (mac * f * rank if "down" in t else 0)     # down's input: none yet
+    return saved
 
 
 def generation_flops(spec: ModelSpec, seq_len: int) -> int:

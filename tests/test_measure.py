@@ -276,3 +276,32 @@ def test_mixed_precision_counts_the_same():
     with torch.autocast("cpu", dtype=torch.bfloat16):
         bf16 = count_step(model, inputs).total
     assert bf16 == fp32
+
+
+class LoRALinear(torch.nn.Module):
+    def __init__(self, base, rank):
+        super().__init__()
+        self.base = base.requires_grad_(False)
+        self.a = torch.nn.Linear(base.in_features, rank, bias=False)
+        self.b = torch.nn.Linear(rank, base.out_features, bias=False)
+
+    def forward(self, x):
+        return self.base(x) + self.b(self.a(x))
+
+
+@pytest.mark.parametrize("targets", [("q", "v"), ("k",), ("o",), ("down",), ("gate", "up", "down"),
+                                     ("q", "k", "v", "o", "gate", "up", "down")])
+def test_lora_analytic_equals_measured(targets):
+    """LoRA with a frozen base: the analytic count, including what autograd skips in the
+    first layer (frozen embeddings upstream), equals the measured step exactly."""
+    model = tiny_llama()
+    model.requires_grad_(False)
+    where = {"q": ("self_attn", "q_proj"), "k": ("self_attn", "k_proj"), "v": ("self_attn", "v_proj"),
+             "o": ("self_attn", "o_proj"), "gate": ("mlp", "gate_proj"), "up": ("mlp", "up_proj"),
+             "down": ("mlp", "down_proj")}
+    for layer in model.model.layers:
+        for t in targets:
+            block, name = where[t]
+            setattr(getattr(layer, block), name, LoRALinear(getattr(getattr(layer, block), name), 4))
+    measured = count_step(model, {"input_ids": torch.zeros(1, 16, dtype=torch.long)}).total
+    assert training_flops(load_spec_from(model), 16, lora=(4, targets)).total == measured
