@@ -135,18 +135,22 @@ class ComputeMonitor:
         self._method = "measured"
         self.should_stop = False
         self.events: list[ThresholdEvent] = []
-        if self.include_ledger_history:
-            history = _Totals()
-            if self._ledger is not None and self.rank == 0:
-                for r in counted_rows([r for r in self._ledger.rows(model=self.model) if r.run != self.run]):
-                    kind = PHASE_KINDS.get(r.phase_kind)
-                    if r.row_kind != "eval" and kind is not None:
-                        history.training += r.flops if kind.training else 0
-                        history.cumulative += r.flops if kind.cumulative else 0
-            if self.world > 1:  # every rank must take the same decisions: share rank 0's view
-                history = _all_reduce(history)
-            self.prior_training += history.training
-            self.prior_cumulative += history.cumulative
+        self._history = self._ledger_history()
+
+    def _ledger_history(self) -> _Totals:
+        """Earlier runs of this model in the ledger (not this run: it may be resuming)."""
+        history = _Totals()
+        if not self.include_ledger_history:
+            return history
+        if self._ledger is not None and self.rank == 0:
+            for r in counted_rows([r for r in self._ledger.rows(model=self.model) if r.run != self.run]):
+                kind = PHASE_KINDS.get(r.phase_kind)
+                if r.row_kind != "eval" and kind is not None:
+                    history.training += r.flops if kind.training else 0
+                    history.cumulative += r.flops if kind.cumulative else 0
+        if self.world > 1:  # every rank must take the same decisions: share rank 0's view
+            history = _all_reduce(history)
+        return history
 
     # -- feeding ------------------------------------------------------------------------
     def record(self, flops: int, *, tokens: int = 0, kind: str = "train", recomputed: int = 0,
@@ -207,9 +211,9 @@ class ComputeMonitor:
     def quantities(self) -> dict[str, int]:
         run = self._run_totals()
         base = self.base_training_compute or 0
-        return {"training": self.prior_training + run.training,
-                "cumulative": self.prior_cumulative + run.cumulative + base,
-                "modification": self.prior_training + run.training}
+        training = self.prior_training + self._history.training + run.training
+        return {"training": training, "cumulative": self.prior_cumulative + self._history.cumulative + run.cumulative
+                + base, "modification": training}
 
     def _per_step(self) -> dict[str, float]:
         run = self._run_totals()
@@ -344,6 +348,7 @@ class ComputeMonitor:
         if state.get("version") != 1:
             raise ValueError(f"unknown monitor state version {state.get('version')!r}")
         self.run, self.step_index = state["run"], int(state["step"])
+        self._history = self._ledger_history()  # the restored run is no longer "earlier"
         self.flushed, self.pending, self.current = _Totals.of(int(v) for v in state["totals"]), _Totals(), _Totals()
         self._fired = {tuple(k) for k in state["fired"]}
         self._started = True

@@ -144,3 +144,46 @@ def test_hf_resume_from_checkpoint_does_not_double_count(tmp_path):
     assert led is not None and sum(r.flops for r in counted_rows(rows)) == 4 * per_step
     assert sum(r.flops for r in rows if r.row_kind == "train") == 6 * per_step  # nothing deleted
     assert any(r.row_kind == "resume" for r in rows) and any(r.rerun for r in rows)
+
+
+def test_lightning_resume_from_checkpoint(tmp_path):
+    """The callback's state rides in Lightning's checkpoint: fit 4 steps saving every 2,
+    resume a new fit from the step-2 checkpoint; the count continues from it."""
+    lightning = pytest.importorskip("lightning.pytorch")
+
+    from flopcount.callbacks.lightning import FlopcountLightningCallback
+    from flopcount.ledger import Ledger, counted_rows
+
+    class Module(lightning.LightningModule):
+        def __init__(self):
+            super().__init__()
+            self.model = tiny_llama()
+
+        def training_step(self, batch, batch_idx):
+            return self.model(**batch).loss
+
+        def configure_optimizers(self):
+            return torch.optim.SGD(self.parameters(), lr=0.01)
+
+    per_step = micro_batch_flops()
+    ledger = tmp_path / "l.db"
+    loader = torch.utils.data.DataLoader(Tokens(16), batch_size=MICRO)
+
+    def fit(monitor, **kwargs):
+        saver = lightning.callbacks.ModelCheckpoint(dirpath=tmp_path / "ckpt", every_n_train_steps=2, save_top_k=-1)
+        trainer = lightning.Trainer(max_steps=4, callbacks=[FlopcountLightningCallback(monitor), saver], logger=False,
+                                    enable_progress_bar=False, enable_model_summary=False, accelerator="cpu",
+                                    devices=1)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            trainer.fit(Module(), loader, **kwargs)
+
+    first = ComputeMonitor("pl-resume", ledger=ledger, flush_every=1, flush_seconds=None)
+    fit(first)
+    step2 = next(p for p in (tmp_path / "ckpt").iterdir() if "step=2" in p.name)
+    second = ComputeMonitor("pl-resume", ledger=ledger, flush_every=1, flush_seconds=None)
+    fit(second, ckpt_path=str(step2))
+    assert second.step_index == 4 and second.training == 4 * per_step
+    assert second.quantities()["training"] == 4 * per_step  # the restored run is not also "history"
+    with Ledger(ledger) as led:
+        assert sum(r.flops for r in counted_rows(list(led.rows()))) == 4 * per_step

@@ -198,6 +198,9 @@ def test_resume_without_double_counting(tmp_path):
         second.step(100, tokens=1)
     second.close()
     assert second.training == 1000 and second.step_index == 10
+    assert second.quantities()["training"] == 1000
+    later = ComputeMonitor("r", ledger=path)  # a new run of the same model starts from the ledger's 1000
+    assert later.quantities()["training"] == 1000 and later.training == 0
     with Ledger(path) as ledger:
         rows = list(ledger.rows())
         assert ledger.verify().ok
