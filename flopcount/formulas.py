@@ -54,12 +54,6 @@ class PassFlops:
     def total(self) -> int:
         return self.linear + self.attention + self.logits
 
-    def __add__(self, other: "PassFlops") -> "PassFlops":
-        return PassFlops(self.linear + other.linear, self.attention + other.attention, self.logits + other.logits)
-
-    def scaled(self, factor: int) -> "PassFlops":
-        return PassFlops(self.linear * factor, self.attention * factor, self.logits * factor)
-
 
 def forward_flops(spec: ModelSpec, seq_len: int, attention: str = "full") -> PassFlops:
     """Forward pass over one sequence (Chinchilla, Hoffmann et al. 2022, Appendix F,

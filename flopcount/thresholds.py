@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
 
 from .data.thresholds import MODIFICATION_FALLBACK_BASE, MODIFICATION_FRACTION, THRESHOLDS, Threshold
 from .numbers import to_int
@@ -63,7 +62,3 @@ def evaluate(quantities: dict[str, tuple[float, float, float]], *, base_training
         results.append(Evaluation(threshold, line, central, low, high, status(low, high, line), basis))
     return results
 
-
-def notification_deadline(known_on: date, threshold: Threshold) -> date | None:
-    """Art. 52(1): within two weeks of the line being met or known to be met."""
-    return known_on + timedelta(days=threshold.notify_days) if threshold.notify_days else None

@@ -75,11 +75,7 @@ def test_hf_trainer(tmp_path):
     assert sum(r.flops for r in rows if r.row_kind == "train") == 4 * per_step
 
 
-def test_lightning(tmp_path):
-    lightning = pytest.importorskip("lightning.pytorch")
-
-    from flopcount.callbacks.lightning import FlopcountLightningCallback
-
+def lightning_module(lightning):
     class Module(lightning.LightningModule):
         def __init__(self):
             super().__init__()
@@ -94,6 +90,14 @@ def test_lightning(tmp_path):
         def configure_optimizers(self):
             return torch.optim.SGD(self.parameters(), lr=0.01)
 
+    return Module()
+
+
+def test_lightning(tmp_path):
+    lightning = pytest.importorskip("lightning.pytorch")
+
+    from flopcount.callbacks.lightning import FlopcountLightningCallback
+
     one = micro_batch_flops()
     monitor = ComputeMonitor("pl-tiny", flush_seconds=None, lines={"eu-gpai": int(2.5 * MICRO * one)})
     loader = torch.utils.data.DataLoader(Tokens(16), batch_size=MICRO)
@@ -103,7 +107,7 @@ def test_lightning(tmp_path):
                                 check_val_every_n_epoch=None, accelerator="cpu", devices=1)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        trainer.fit(Module(), loader, torch.utils.data.DataLoader(Tokens(4), batch_size=MICRO))
+        trainer.fit(lightning_module(lightning), loader, torch.utils.data.DataLoader(Tokens(4), batch_size=MICRO))
     assert monitor.step_index == 4
     assert monitor.training == 4 * MICRO * one
     assert [(e.kind, e.step) for e in monitor.events] == [("projected", 2), ("crossed", 2)]
@@ -154,17 +158,6 @@ def test_lightning_resume_from_checkpoint(tmp_path):
     from flopcount.callbacks.lightning import FlopcountLightningCallback
     from flopcount.ledger import Ledger, counted_rows
 
-    class Module(lightning.LightningModule):
-        def __init__(self):
-            super().__init__()
-            self.model = tiny_llama()
-
-        def training_step(self, batch, batch_idx):
-            return self.model(**batch).loss
-
-        def configure_optimizers(self):
-            return torch.optim.SGD(self.parameters(), lr=0.01)
-
     per_step = micro_batch_flops()
     ledger = tmp_path / "l.db"
     loader = torch.utils.data.DataLoader(Tokens(16), batch_size=MICRO)
@@ -176,7 +169,7 @@ def test_lightning_resume_from_checkpoint(tmp_path):
                                     devices=1)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            trainer.fit(Module(), loader, **kwargs)
+            trainer.fit(lightning_module(lightning), loader, **kwargs)
 
     first = ComputeMonitor("pl-resume", ledger=ledger, flush_every=1, flush_seconds=None)
     fit(first)

@@ -278,15 +278,7 @@ def test_mixed_precision_counts_the_same():
     assert bf16 == fp32
 
 
-class LoRALinear(torch.nn.Module):
-    def __init__(self, base, rank):
-        super().__init__()
-        self.base = base.requires_grad_(False)
-        self.a = torch.nn.Linear(base.in_features, rank, bias=False)
-        self.b = torch.nn.Linear(rank, base.out_features, bias=False)
-
-    def forward(self, x):
-        return self.base(x) + self.b(self.a(x))
+from benchmarks.accuracy import LoRALinear  # noqa: E402  (the same wrapper the benchmark uses)
 
 
 @pytest.mark.parametrize("targets", [("q", "v"), ("k",), ("o",), ("down",), ("gate", "up", "down"),

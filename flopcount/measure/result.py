@@ -88,17 +88,6 @@ class Measurement:
         frame["flops"] = frame["flops"].astype(object)  # never int64: totals reach 1e26
         return frame
 
-    def scaled(self, factor: int, tokens: int | None = None) -> "Measurement":
-        """The same step repeated `factor` times (e.g. gradient accumulation)."""
-        out = Measurement(self.backend, self.attention, self.elementwise, self.derived_backward,
-                          tokens if tokens is not None else (self.tokens or 0) * factor or None,
-                          notes=list(self.notes))
-        for key, v in self.records.items():
-            out.records[key] = v * factor
-        for key, v in self.uncounted.items():
-            out.uncounted[key] = v * factor
-        return out
-
     def summary(self) -> dict[str, Any]:
         per_token = self.per_token()
         return {
