@@ -11,7 +11,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable
 
-from .errors import InputError
 from .fields import Fields, load_mapping
 from .spec import MLP_KINDS, NORM_KINDS, ModelSpec
 

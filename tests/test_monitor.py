@@ -17,7 +17,7 @@ torch = pytest.importorskip("torch")
 pytest.importorskip("transformers")
 
 from flopcount.callbacks.pytorch import StepTracker  # noqa: E402
-from flopcount.ledger import Ledger, Row, counted_rows  # noqa: E402
+from flopcount.ledger import Ledger, counted_rows  # noqa: E402
 from flopcount.measure import count_step  # noqa: E402
 from flopcount.monitor import ComputeMonitor, ThresholdStop, ThresholdWarning  # noqa: E402
 
