@@ -29,6 +29,8 @@ def add_parser(sub: Any) -> None:
 
 def _factory(target: str) -> Any:
     module_name, _, attr = target.partition(":")
+    if "" not in sys.path and str(Path.cwd()) not in sys.path:
+        sys.path.insert(0, str(Path.cwd()))  # as `python -m` would: factories live in the user's project
     try:
         module = importlib.import_module(module_name)
     except Exception as exc:  # the user's module: any import failure is an input problem

@@ -297,3 +297,22 @@ def test_lora_analytic_equals_measured(targets):
             setattr(getattr(layer, block), name, LoRALinear(getattr(getattr(layer, block), name), 4))
     measured = count_step(model, {"input_ids": torch.zeros(1, 16, dtype=torch.long)}).total
     assert training_flops(load_spec_from(model), 16, lora=(4, targets)).total == measured
+
+
+def test_measure_cli_factory_from_the_working_directory(tmp_path, monkeypatch, capsys):
+    """`flopcount measure module:factory` finds the module in the current directory, as
+    `python -m` would. 2-layer MLP, batch 8: forward 2·8·(64·128 + 128·10) = 151,552;
+    backward = weight gradients of both layers + the input gradient of the second only."""
+    (tmp_path / "factory_mod.py").write_text(
+        "import torch\n"
+        "def make():\n"
+        "    torch.manual_seed(0)\n"
+        "    m = torch.nn.Sequential(torch.nn.Linear(64, 128), torch.nn.ReLU(), torch.nn.Linear(128, 10))\n"
+        "    return m, (torch.randn(8, 64),)\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr("sys.path", [p for p in __import__("sys").path if p not in ("", str(tmp_path))])
+    from flopcount.cli import main
+    assert main(["measure", "factory_mod:make", "--json"]) == 0
+    import json
+    out = json.loads(capsys.readouterr().out)
+    assert out["forward"] == 151_552 and out["backward"] == 2 * 151_552 - 2 * 8 * 64 * 128
