@@ -118,8 +118,12 @@ class ComputeMonitor:
             raise ValueError(f"phase_kind must be one of {', '.join(PHASE_KINDS)}; got {kind_id!r}")
         self.kind: PhaseKind = PHASE_KINDS[kind_id]
         self.is_modification = self.is_modification or self.base_training_compute is not None
-        self._ledger = self.ledger if isinstance(self.ledger, Ledger) or self.ledger is None else Ledger(self.ledger)
-        self.rank, self.world = _distributed()
+        # Rank, world size, the ledger connection and the ledger's history are resolved at
+        # start(): training frameworks create the process group after their callbacks, and
+        # only rank 0 may open the ledger. Until then the monitor is plain, picklable data.
+        self._ledger: Ledger | None = self.ledger if isinstance(self.ledger, Ledger) else None
+        self.rank, self.world = 0, 1
+        self._resolved = False
         self.step_index = 0                  # completed steps
         self.flushed = _Totals()             # exact, all ranks, as written to the ledger
         self.pending = _Totals()             # this rank, since the last flush
@@ -135,6 +139,17 @@ class ComputeMonitor:
         self._method = "measured"
         self.should_stop = False
         self.events: list[ThresholdEvent] = []
+        self._history = _Totals()
+
+    def _resolve(self) -> None:
+        """Bind to the process group (if any) and, on rank 0, open the ledger and read
+        this model's earlier runs from it. Idempotent; collective under torch.distributed."""
+        if self._resolved:
+            return
+        self._resolved = True
+        self.rank, self.world = _distributed()
+        if self._ledger is None and self.ledger is not None and self.rank == 0:
+            self._ledger = Ledger(self.ledger)
         self._history = self._ledger_history()
 
     def _ledger_history(self) -> _Totals:
@@ -209,6 +224,9 @@ class ComputeMonitor:
         return self._run_totals().cumulative
 
     def quantities(self) -> dict[str, int]:
+        """Training, cumulative and modification compute including earlier runs and the
+        base model. (Under torch.distributed, call `start()` on every rank first.)"""
+        self._resolve()
         run = self._run_totals()
         base = self.base_training_compute or 0
         training = self.prior_training + self._history.training + run.training
@@ -241,6 +259,7 @@ class ComputeMonitor:
     def start(self) -> list[ThresholdEvent]:
         """Project the planned run before it begins (Art. 52(1): known in advance)."""
         self._started = True
+        self._resolve()
         return self._check(None, self.clock())
 
     def _check(self, step: int | None, now: float) -> list[ThresholdEvent]:
@@ -294,6 +313,7 @@ class ComputeMonitor:
     # -- durability ---------------------------------------------------------------------
     def flush(self) -> None:
         """Sum this interval across ranks and append it to the ledger (rank 0)."""
+        self._resolve()
         delta = _all_reduce(self.pending) if self.world > 1 else self.pending
         now = self.clock()
         start, end = self._last_flush_step, self.step_index
@@ -348,7 +368,9 @@ class ComputeMonitor:
         if state.get("version") != 1:
             raise ValueError(f"unknown monitor state version {state.get('version')!r}")
         self.run, self.step_index = state["run"], int(state["step"])
-        self._history = self._ledger_history()  # the restored run is no longer "earlier"
+        if self._resolved:
+            self._history = self._ledger_history()  # the restored run is no longer "earlier"
+        self._resolve()
         self.flushed, self.pending, self.current = _Totals.of(int(v) for v in state["totals"]), _Totals(), _Totals()
         self._fired = {tuple(k) for k in state["fired"]}
         self._started = True

@@ -62,7 +62,7 @@ def ddp_rank(rank: int, world: int, init_file: str, ledger: str, out: str) -> No
         opt = torch.optim.SGD(ddp.parameters(), lr=0.01)
         batch = {"input_ids": torch.randint(0, 128, (2, 16), generator=torch.Generator().manual_seed(rank))}
         per_step = count_step(tiny_llama(), {**batch, "labels": batch["input_ids"]}).total
-        monitor = ComputeMonitor("ddp-model", ledger=ledger if rank == 0 else None, flush_every=2,
+        monitor = ComputeMonitor("ddp-model", ledger=ledger, flush_every=2,  # same path on every rank
                                  flush_seconds=None)
         tracker = StepTracker(ddp, monitor)
         for _ in range(4):

@@ -277,3 +277,16 @@ def test_status_cli(tmp_path, capsys):
     (tmp_path / "junk.db").write_text("not sqlite at all " * 100)
     assert main(["status", str(tmp_path / "junk.db")]) == 2
     assert "not a readable flopcount ledger" in capsys.readouterr().err
+
+
+def test_monitor_is_plain_data_until_started(tmp_path):
+    """Frameworks create the process group after their callbacks (and ddp_spawn pickles
+    them): nothing is opened or bound before start(), and only rank 0 opens the ledger."""
+    import pickle
+    monitor = ComputeMonitor("p", ledger=tmp_path / "p.db", flush_seconds=None)
+    assert not (tmp_path / "p.db").exists()
+    clone = pickle.loads(pickle.dumps(monitor))
+    clone.step(10)
+    clone.close()
+    with Ledger(tmp_path / "p.db") as ledger:
+        assert [r.flops for r in ledger.rows()] == [10]
