@@ -9,7 +9,6 @@ per *sequence* of `seq_len` tokens; divide by `seq_len` (as a Fraction) for per 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from fractions import Fraction
 
 from .errors import InputError
 from .spec import ModelSpec, count_parameters
@@ -179,6 +178,3 @@ def generation_flops(spec: ModelSpec, seq_len: int) -> int:
     """
     return forward_flops(spec, seq_len, "causal").total
 
-
-def per_token(per_sequence: int, seq_len: int) -> Fraction:
-    return Fraction(per_sequence, seq_len)

@@ -9,6 +9,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+from .data import assumptions
 from .errors import InputError
 from .numbers import parse_count, sig2
 
@@ -16,7 +17,8 @@ from .numbers import parse_count, sig2
 def add_parser(sub: Any) -> None:
     p = sub.add_parser("measure", help="count the FLOP a real forward/backward executes (meta device)")
     p.add_argument("target", help="HuggingFace config.json, or module:factory returning a model or (model, inputs)")
-    p.add_argument("--seq-len", default="2048", help="tokens per sequence (default 2048)")
+    p.add_argument("--seq-len", default=str(assumptions.DEFAULT_SEQ_LEN),
+                   help=f"tokens per sequence (default {assumptions.DEFAULT_SEQ_LEN})")
     p.add_argument("--batch", default="1", help="sequences per step (default 1)")
     p.add_argument("--backend", choices=("torch", "fvcore"), default="torch")
     p.add_argument("--attention", choices=("full", "causal"), default="full")
@@ -38,7 +40,10 @@ def _factory(target: str) -> Any:
     fn = getattr(module, attr, None)
     if not callable(fn):
         raise InputError(f"{module_name} has no callable {attr!r}", field="target")
-    return fn()
+    try:
+        return fn()
+    except Exception as exc:  # the user's code: report it on one line, like any bad input
+        raise InputError(f"{target} raised {type(exc).__name__}: {exc}", field="target") from None
 
 
 def run(args: argparse.Namespace) -> int:

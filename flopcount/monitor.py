@@ -78,12 +78,6 @@ class _Totals:
 
 
 @dataclass
-class _Base:
-    training_compute: int | None = None
-    systemic_risk: bool = False
-
-
-@dataclass
 class ComputeMonitor:
     """Keeps a run's compute and checks it against the thresholds after every step."""
 

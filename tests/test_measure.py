@@ -316,3 +316,18 @@ def test_measure_cli_factory_from_the_working_directory(tmp_path, monkeypatch, c
     import json
     out = json.loads(capsys.readouterr().out)
     assert out["forward"] == 151_552 and out["backward"] == 2 * 151_552 - 2 * 8 * 64 * 128
+
+
+def test_measure_cli_reports_build_and_factory_failures(tmp_path, monkeypatch, capsys):
+    """A config transformers cannot build, and a factory that raises: one line, exit 2."""
+    from flopcount.cli import main
+    bad = tmp_path / "config.json"
+    bad.write_text('{"model_type": "llama", "hidden_size": 64, "intermediate_size": 128, "num_hidden_layers": 1, '
+                   '"num_attention_heads": 4, "vocab_size": 100, "rope_parameters": "nonsense"}')
+    code = main(["measure", str(bad), "--seq-len", "8"])
+    err = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in err and err.count("\n") == 1, err
+    (tmp_path / "broken_mod.py").write_text("def make():\n    raise RuntimeError('no weights here')\n")
+    monkeypatch.chdir(tmp_path)
+    assert main(["measure", "broken_mod:make"]) == 2
+    assert "broken_mod:make raised RuntimeError: no weights here" in capsys.readouterr().err

@@ -19,6 +19,7 @@ from ..spec import ModelSpec
 
 ENCODERS = {"bert"}  # built as masked-LM models; every other supported type as causal LM
 POSITION_LIMIT = {"gpt2": "n_positions", "bert": "max_position_embeddings"}
+HF_ALIASES = {"RefinedWeb": "falcon", "RefinedWebModel": "falcon"}  # old Falcon configs' model_type
 
 
 def build(path: str | Path, seq_len: int, *, device: str = "meta", dtype: Any = None,
@@ -38,13 +39,19 @@ def build(path: str | Path, seq_len: int, *, device: str = "meta", dtype: Any = 
         raise InputError(f"seq_len {seq_len} exceeds the model's {spec.positions} learned positions",
                          source=str(path), field=limit_field)
     fields = {k: v for k, v in data.items() if k != "model_type"}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        config = transformers.AutoConfig.for_model(model_type, **fields)
-        auto = transformers.AutoModelForMaskedLM if model_type in ENCODERS else transformers.AutoModelForCausalLM
-        with torch.device(device):
-            model = auto.from_config(config, attn_implementation=attn_implementation,
-                                     dtype=dtype or torch.bfloat16)
+    model_type = HF_ALIASES.get(model_type, model_type)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            config = transformers.AutoConfig.for_model(model_type, **fields)
+            auto = transformers.AutoModelForMaskedLM if model_type in ENCODERS else transformers.AutoModelForCausalLM
+            with torch.device(device):
+                model = auto.from_config(config, attn_implementation=attn_implementation,
+                                         dtype=dtype or torch.bfloat16)
+    except Exception as exc:  # transformers' validation raises many types; all mean "this config is bad"
+        message = " ".join(str(exc).split())[:500]
+        raise InputError(f"transformers {transformers.__version__} cannot build this model: {message}",
+                         source=str(path), field="model_type") from None
     model.train()
     return model, spec
 

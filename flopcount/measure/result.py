@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
-PHASES = ("forward", "backward", "optimizer", "recompute")
 TRAINING_PHASES = ("forward", "backward", "optimizer")  # recompute is not training compute
 
 
