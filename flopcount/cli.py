@@ -53,8 +53,10 @@ def _hardware(args: argparse.Namespace) -> HardwareUse | None:
 
 
 def _single_phase_plan(args: argparse.Namespace, model: ModelRef, source: str) -> Plan:
-    seq_len = parse_count(args.seq_len, "--seq-len") if args.seq_len is not None else assumptions.DEFAULT_SEQ_LEN
-    attention = args.attention or "full"
+    fixed = model.spec.fixed_seq_len if model.spec is not None else 0
+    seq_len = parse_count(args.seq_len, "--seq-len") if args.seq_len is not None else \
+        (fixed or assumptions.DEFAULT_SEQ_LEN)
+    attention = args.attention or ATTENTION_CONVENTIONS[0]
     tokens = parse_count(args.tokens, "--tokens", allow_zero=True) if args.tokens is not None else None
     hardware = _hardware(args)
     base = None
@@ -66,7 +68,7 @@ def _single_phase_plan(args: argparse.Namespace, model: ModelRef, source: str) -
         raise InputError("give --tokens D (training tokens) and/or --accelerator with --gpu-hours", field="--tokens")
     kind = PHASE_KINDS[args.kind or ("fine-tuning" if base else "pre-training")]
     phase = Phase(name=kind.id, kind=kind, model=model, seq_len=seq_len, attention=attention, tokens=tokens,
-                  hardware=hardware, seq_len_assumed=args.seq_len is None)
+                  hardware=hardware, seq_len_assumed=args.seq_len is None and not fixed)
     return Plan(name=model.name, model=model, phases=(phase,), seq_len=seq_len, attention=attention, base=base,
                 source=source)
 

@@ -158,6 +158,15 @@ def estimate(plan: Plan, prefer: str | None = None) -> Result:
         if base.systemic_risk:
             notes.append("A modification of a model with systemic risk is presumed to have systemic risk "
                          "(Guidelines §3.2).")
+    spec = plan.model.spec
+    if spec is not None:
+        notes.extend(spec.notes)
+        notes.extend(f"Implementation vs model FLOP: {n}. The analytic count is the model's; the law's \"compute "
+                     "used\" is what was executed, so use a measured ledger where the run used this implementation."
+                     for n in spec.implementation_notes())
+        if spec.windowed:
+            notes.append(f"Attention convention {plan.attention}: windowed = T² on global layers and the window on "
+                         "sliding/chunked ones; full = T² everywhere; causal = unmasked pairs only.")
     if any(p.seq_len_assumed for p in plan.phases if p.tokens is not None and p.model.spec is not None):
         notes.append(f"Sequence length not given: assumed {plan.seq_len} tokens for the full count.")
     quantities = {

@@ -1,22 +1,27 @@
-"""Analytic FLOP formulas. Convention: one multiply-add = 2 FLOP.
+"""Analytic FLOP formulas over a `ModelSpec`. Convention: one multiply-add = 2 FLOP.
 
 The full count counts what `torch.utils.flop_counter.FlopCounterMode` counts: matrix
-multiplies (projections, MLPs, routers, attention scores and values, logits). Bias adds,
-norms, softmax, activations, rotary and embedding lookups are not counted by either; they
-add well under 1% for models of practical size. All functions return exact Python ints
-per *sequence* of `seq_len` tokens; divide by `seq_len` (as a Fraction) for per token.
+multiplies (projections, MLPs, routers, attention scores and values, logits, patch
+convolutions, a state-space scan's C·h contraction). Bias adds, norms, softmax,
+activations, rotary and embedding lookups are not counted by either; they add well under
+1% for models of practical size. Every block's formula lives in `flopcount.blocks`; this
+module sums them over towers and layers. All functions return exact Python ints per
+*sample*: one sequence of `seq_len` tokens (plus `images` images for a vision-language
+model, plus a `target_len` decoder sequence for an encoder-decoder); divide by `seq_len`
+(as a Fraction) for per token.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .blocks import ATTENTION_CONVENTIONS, FLOP_PER_MAC, Attention, Flops, MLP, MoE, Seq, pairs
 from .errors import InputError
-from .spec import ModelSpec, count_parameters
+from .spec import ModelSpec
 
-FLOP_PER_MAC = 2  # one multiply-add = one multiply + one add
-ATTENTION_CONVENTIONS = ("full", "causal")
+PassFlops = Flops  # v0.1 name: forward FLOP of one pass by kind of work
 LORA_TARGETS = ("q", "k", "v", "o", "gate", "up", "down")
 LORA_GROUPS = {"attention": ("q", "k", "v", "o"), "mlp": ("gate", "up", "down"), "all-linear": LORA_TARGETS}
+DEFAULT_ATTENTION = ATTENTION_CONVENTIONS[0]
 
 
 def kaplan_6nd(n_params: int, tokens: int) -> int:
@@ -27,51 +32,67 @@ def kaplan_6nd(n_params: int, tokens: int) -> int:
 
 
 def attention_pairs(seq_len: int, convention: str, causal_model: bool = True) -> int:
-    """Query-key pairs per head in one sequence.
+    """Query-key pairs per head of a global (unwindowed) self-attention layer.
 
-    full: T² — what FlopCounterMode and torchtitan count for SDPA and eager attention.
+    full / windowed: T² — what FlopCounterMode and torchtitan count for SDPA and eager.
     causal: T(T+1)/2 — only the pairs a causal mask keeps (Megatron-style halving). For
-    an encoder (bidirectional) the mask keeps every pair, so both conventions give T².
+    an encoder (bidirectional) the mask keeps every pair, so every convention gives T².
     """
+    check_convention(convention)
+    return pairs(seq_len, seq_len, causal=causal_model, convention=convention)
+
+
+def check_convention(convention: str) -> str:
     if convention not in ATTENTION_CONVENTIONS:
-        raise InputError(f"attention convention must be one of {ATTENTION_CONVENTIONS}, got {convention!r}",
-                         field="attention")
-    if convention == "causal" and causal_model:
-        return seq_len * (seq_len + 1) // 2
-    return seq_len * seq_len
+        raise InputError(f"attention convention must be one of {', '.join(ATTENTION_CONVENTIONS)}, "
+                         f"got {convention!r}", field="attention")
+    return convention
 
 
-@dataclass(frozen=True)
-class PassFlops:
-    """FLOP of one pass over one sequence, by kind of matmul (exact ints)."""
-
-    linear: int     # projections, MLP / experts, routers
-    attention: int  # Q·Kᵀ and A·V
-    logits: int     # output head (and BERT's head transform)
-
-    @property
-    def total(self) -> int:
-        return self.linear + self.attention + self.logits
+def _seqs(spec: ModelSpec, seq_len: int, convention: str, target_len: int | None) -> dict[str, Seq]:
+    return {"text": Seq(seq_len, convention), "image": Seq(0, convention),
+            "target": Seq(target_len or seq_len, convention, kv_tokens=seq_len)}
 
 
-def forward_flops(spec: ModelSpec, seq_len: int, attention: str = "full") -> PassFlops:
-    """Forward pass over one sequence (Chinchilla, Hoffmann et al. 2022, Appendix F,
-    restricted to matmuls; PaLM's 6N + 12·L·H·Q·T counts the same attention at full T).
+def tower_flops(spec: ModelSpec, seq_len: int, attention: str = DEFAULT_ATTENTION, *, images: int = 0,
+                target_len: int | None = None, implementation: bool = False) -> dict[str, Flops]:
+    """Forward FLOP of one sample per tower. A vision tower runs once per image on its
+    `image_tokens` positions; text towers run on the sequence (whose length includes the
+    image tokens a VLM inserts); a decoder runs on `target_len` and cross-attends to the
+    encoder's `seq_len`. `implementation=True`: what transformers executes where it
+    computes more than the model needs (see `ModelSpec.implementation_notes`)."""
+    check_convention(attention)
+    seqs = _seqs(spec, seq_len, attention, target_len)
+    out = {}
+    for tower in spec.towers:
+        if tower.input == "image":
+            seq, repeat = Seq(tower.image_tokens, attention), images
+        else:
+            seq, repeat = seqs[tower.input], 1
+        total = Flops()
+        for n, b in tower.blocks():
+            total += (b.implementation_flops(seq) if implementation else b.flops(seq)).times(n)
+        out[tower.name] = total.times(repeat)
+    return out
 
-    linear    = 2 · T · (active matmul weights: q,k,v,o, MLP or router + top-k experts)
-    attention = 2 (QKᵀ and AV) · 2 · L · H · head_dim · pairs   (GQA/MQA change only k,v
+
+def forward_flops(spec: ModelSpec, seq_len: int, attention: str = DEFAULT_ATTENTION, *, images: int = 0,
+                  target_len: int | None = None, implementation: bool = False) -> Flops:
+    """Forward pass over one sample (Chinchilla, Hoffmann et al. 2022, Appendix F,
+    restricted to matmuls; PaLM's 6N + 12·L·H·Q·T counts the same attention at full T):
+
+    linear    = 2 · T · (weights each token is multiplied by: projections, MLP or router +
+                top-k experts + shared experts)
+    attention = 2 · H · pairs · (d_qk + d_v) per layer   (GQA/MQA change only the k, v
                 projections; scores still run over all H query heads)
     logits    = 2 · T · d_model · vocab
+    mixer     = state-space convolution and scan contraction (see `blocks.Mamba`)
     """
-    params = count_parameters(spec)
-    pairs = attention_pairs(seq_len, attention, spec.causal)
-    head_transform = spec.d_model * spec.d_model if spec.head_transform else 0
-    linear_weights = params.matmul_active - head_transform
-    return PassFlops(
-        linear=FLOP_PER_MAC * seq_len * linear_weights,
-        attention=2 * FLOP_PER_MAC * spec.n_layers * spec.n_heads * spec.head_dim * pairs,
-        logits=FLOP_PER_MAC * seq_len * (params.logits + head_transform),
-    )
+    total = Flops()
+    for f in tower_flops(spec, seq_len, attention, images=images, target_len=target_len,
+                         implementation=implementation).values():
+        total += f
+    return total
 
 
 @dataclass(frozen=True)
@@ -86,30 +107,37 @@ class TrainingFlops:
         return self.forward + self.backward
 
 
-def lora_weights(spec: ModelSpec, rank: int, targets: tuple[str, ...]) -> int:
-    """Adapter weights A (r × d_in) + B (d_out × r) over every targeted matrix, all layers.
+def _layer_blocks(spec: ModelSpec) -> list[tuple[int, object]]:
+    return [(g.count, blk) for g in spec.language.layers for blk in g.blocks]
 
-    MLP targets apply to the dense MLP layers (MoE expert adapters are not modelled)."""
-    d, q, kv = spec.d_model, spec.n_heads * spec.head_dim, spec.n_kv_heads * spec.head_dim
-    shapes = {"q": (d, q), "k": (d, kv), "v": (d, kv), "o": (q, d),
-              "gate": (d, spec.d_ff), "up": (d, spec.d_ff), "down": (spec.d_ff, d)}
-    dense_layers = spec.n_layers - spec.moe_layers
+
+def lora_weights(spec: ModelSpec, rank: int, targets: tuple[str, ...]) -> int:
+    """Adapter weights A (r × d_in) + B (d_out × r) over every targeted matrix of the
+    language model's layers. Target names are the blocks' matrix names (q, k, v, o, gate,
+    up, down; q_a, q_b, kv_a, kv_b for latent attention; in_proj ... for Mamba). MLP
+    targets apply to dense MLP layers (MoE expert adapters are not modelled)."""
+    known: set[str] = set()
     total = 0
-    for target in targets:
-        if target not in shapes:
-            raise InputError(f"unknown LoRA target {target!r}; use {', '.join(LORA_TARGETS)} or "
-                             f"{', '.join(LORA_GROUPS)}", field="lora.targets")
-        if target == "gate" and spec.mlp != "gated":
+    for count, blk in _layer_blocks(spec):
+        shapes = blk.lora()  # type: ignore[attr-defined]
+        known |= set(shapes)
+        for target in targets:
+            if target in shapes:
+                d_in, d_out = shapes[target]
+                total += count * rank * (d_in + d_out)
+    unknown = [t for t in targets if t not in known]
+    if unknown:
+        if "gate" in unknown and "up" in known:
             raise InputError(f"{spec.name} has no gate projection (plain MLP)", field="lora.targets")
-        layers = dense_layers if target in LORA_GROUPS["mlp"] else spec.n_layers
-        d_in, d_out = shapes[target]
-        total += layers * rank * (d_in + d_out)
+        raise InputError(f"unknown LoRA target {unknown[0]!r} for {spec.name}; its layers have "
+                         f"{', '.join(sorted(known))} (groups: {', '.join(LORA_GROUPS)})", field="lora.targets")
     return total
 
 
-def training_flops(spec: ModelSpec, seq_len: int, attention: str = "full", *,
+def training_flops(spec: ModelSpec, seq_len: int, attention: str = DEFAULT_ATTENTION, *,
                    trainable_weights: int | None = None, adapter_weights: int = 0,
-                   lora: tuple[int, tuple[str, ...]] | None = None) -> TrainingFlops:
+                   lora: tuple[int, tuple[str, ...]] | None = None, images: int = 0,
+                   target_len: int | None = None) -> TrainingFlops:
     """Forward + backward for one sequence.
 
     All weights trainable (default): backward = 2 × forward — an activation gradient and a
@@ -122,21 +150,35 @@ def training_flops(spec: ModelSpec, seq_len: int, attention: str = "full", *,
     and weight gradient. `lora=(rank, targets)` sets the adapters and is exact: in the
     first layer nothing upstream needs a gradient (frozen embeddings), so autograd skips
     the gradients there that lead nowhere (`first_layer_savings`). With only
-    `trainable_weights` that saving is unknown and not taken (an upper bound).
+    `trainable_weights` that saving is unknown and not taken (an upper bound). A state-space
+    mixer's backward is counted 2× in frozen modes too (its scan contracts two activations).
     """
-    fwd = forward_flops(spec, seq_len, attention)
-    saved = 0
+    fwd = forward_flops(spec, seq_len, attention, images=images, target_len=target_len)
+    saved = _pixel_gradient(spec, seq_len, attention, images)
     if lora is not None:
         adapter_weights = lora_weights(spec, *lora)
         saved = first_layer_savings(spec, seq_len, attention, *lora)
     if trainable_weights is None and not adapter_weights:
-        return TrainingFlops(forward=fwd.total, backward=2 * fwd.total)
+        return TrainingFlops(forward=fwd.total, backward=2 * fwd.total - saved)
     trainable = trainable_weights or 0
     adapter = FLOP_PER_MAC * seq_len * adapter_weights
     forward = fwd.total + adapter
-    backward = (fwd.linear + fwd.logits) + 2 * fwd.attention + adapter  # activation gradients
+    backward = (fwd.linear + fwd.logits) + 2 * (fwd.attention + fwd.mixer) + adapter  # activation gradients
     backward += FLOP_PER_MAC * seq_len * trainable + adapter             # weight gradients
     return TrainingFlops(forward=forward, backward=backward - saved)
+
+
+def _pixel_gradient(spec: ModelSpec, seq_len: int, attention: str, images: int) -> int:
+    """Backward FLOP not spent: pixels need no gradient, so a patch embedding's backward
+    is its weight gradient only (1 x its forward, not 2 x)."""
+    from .blocks import PatchEmbedding
+    saved = 0
+    for tower in spec.towers:
+        tokens, repeat = (tower.image_tokens, images) if tower.input == "image" else (seq_len, 1)
+        for n, b in tower.blocks():
+            if isinstance(b, PatchEmbedding):
+                saved += n * repeat * b.flops(Seq(tokens, attention)).total
+    return saved
 
 
 def first_layer_savings(spec: ModelSpec, seq_len: int, attention: str, rank: int, targets: tuple[str, ...]) -> int:
@@ -149,32 +191,40 @@ def first_layer_savings(spec: ModelSpec, seq_len: int, attention: str, rank: int
     something before them trains. Dense first layers only (MoE expert adapters are not
     modelled). Checked op by op against the measured count for every target set.
     """
+    first = spec.language.layers[0].blocks
+    attn = next((blk for blk in first if isinstance(blk, Attention)), None)
+    mlp = next((blk for blk in first if isinstance(blk, (MLP, MoE))), None)
+    if attn is None or mlp is None or attn.dv != attn.head_dim:
+        raise InputError(f"exact LoRA counts need a first layer of attention + MLP; {spec.name}'s is "
+                         f"{', '.join(blk.kind for blk in first)}", field="lora")
     t = set(targets)
-    d, f, T = spec.d_model, spec.d_ff, seq_len
-    q, kv = spec.n_heads * spec.head_dim, spec.n_kv_heads * spec.head_dim
+    d, T = attn.width, seq_len
+    q, kv = attn.heads * attn.head_dim, attn.kv_heads * attn.head_dim
     mac = FLOP_PER_MAC * T
-    one_matmul = FLOP_PER_MAC * spec.n_heads * spec.head_dim * attention_pairs(T, attention, spec.causal)
+    one_matmul = FLOP_PER_MAC * attn.heads * attn.head_dim * pairs(
+        T, T, causal=attn.causal, window=attn.window, chunk=attn.chunk, convention=attention)
     saved = mac * d * (q + 2 * kv)                             # q, k, v: input needs no gradient
     saved += mac * d * rank * len(t & {"q", "k", "v"})        # their adapters' A: likewise
     if t & {"q", "k", "v"}:
         return saved
     saved += 4 * one_matmul                                    # no attention backward at all
     saved += mac * q * d + (mac * q * rank if "o" in t else 0)   # o_proj input: no gradient yet
-    if "o" in t or spec.moe_layers == spec.n_layers:
+    if "o" in t or not isinstance(mlp, MLP):
         return saved
-    ups = ("gate", "up") if spec.mlp == "gated" else ("up",)
+    f = mlp.hidden
+    ups = ("gate", "up") if mlp.gated else ("up",)
     saved += mac * d * f * len(ups) + mac * d * rank * len(t & set(ups))  # MLP input: none yet
     if not t & set(ups):
         saved += mac * f * d + (mac * f * rank if "down" in t else 0)     # down's input: none yet
     return saved
 
 
-def generation_flops(spec: ModelSpec, seq_len: int) -> int:
+def generation_flops(spec: ModelSpec, seq_len: int, images: int = 0) -> int:
     """Inference over one sequence of `seq_len` tokens with a KV cache (synthetic data).
 
     Token t attends to t cached positions, so attention covers T(T+1)/2 pairs: the
-    "causal" count, whatever convention training uses. 2·N_active per token plus that
-    attention plus logits; no backward.
+    "causal" count (sliding windows: the pairs inside the window), whatever convention
+    training uses. 2·N_active per token plus that attention plus logits; no backward.
     """
-    return forward_flops(spec, seq_len, "causal").total
+    return forward_flops(spec, seq_len, "causal", images=images).total
 

@@ -9,6 +9,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+from .blocks import ATTENTION_CONVENTIONS
 from .data import assumptions
 from .errors import InputError
 from .numbers import parse_count, sig2
@@ -21,7 +22,9 @@ def add_parser(sub: Any) -> None:
                    help=f"tokens per sequence (default {assumptions.DEFAULT_SEQ_LEN})")
     p.add_argument("--batch", default="1", help="sequences per step (default 1)")
     p.add_argument("--backend", choices=("torch", "fvcore"), default="torch")
-    p.add_argument("--attention", choices=("full", "causal"), default="full")
+    p.add_argument("--attention", choices=ATTENTION_CONVENTIONS, default=ATTENTION_CONVENTIONS[0],
+                   help="which query-key pairs count: windowed (default: T² on global layers, the window on "
+                        "sliding/chunked ones), full (T² everywhere), causal (only unmasked pairs)")
     p.add_argument("--elementwise", action="store_true", help="also count element-wise ops (norms, activations)")
     p.add_argument("--forward-only", action="store_true", help="no backward pass (inference)")
     p.add_argument("--depth", type=int, default=2, help="module depth of the breakdown table")
@@ -69,11 +72,14 @@ def run(args: argparse.Namespace) -> int:
         from .formulas import forward_flops, training_flops
         result = measure_config(args.target, seq_len, batch=batch, backend=args.backend, attention=args.attention,
                                 elementwise=args.elementwise, backward=not args.forward_only)
-        from .configs import load_spec
-        spec = load_spec(args.target)
-        per_seq = (forward_flops(spec, seq_len, args.attention).total if args.forward_only
-                   else training_flops(spec, seq_len, args.attention).total)
-        analytic, name = Fraction(per_seq, seq_len), spec.name
+        from .measure.hf import build_spec
+        spec = build_spec(args.target)
+        name = Path(args.target).stem if spec is None else spec.name
+        if spec is not None:
+            seq_len = spec.fixed_seq_len or seq_len
+            per_seq = (forward_flops(spec, seq_len, args.attention).total if args.forward_only
+                       else training_flops(spec, seq_len, args.attention).total)
+            analytic = Fraction(per_seq, seq_len)
     summary = result.summary()
     if analytic is not None:
         summary["analytic_per_token"] = float(analytic)

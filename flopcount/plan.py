@@ -231,7 +231,8 @@ def plan_from_mapping(data: dict, source: str, plan_dir: Path | None = None) -> 
     model = read_model(f.sub("model"), plan_dir)
     seq_assumed = not f.has("seq_len")
     defaults = dict(model=model, seq_len=f.count("seq_len", assumptions.DEFAULT_SEQ_LEN),
-                    attention=f.choice("attention", ATTENTION_CONVENTIONS, "full"), seq_len_assumed=seq_assumed)
+                    attention=f.choice("attention", ATTENTION_CONVENTIONS, ATTENTION_CONVENTIONS[0]),
+                    seq_len_assumed=seq_assumed)
     phases = tuple(read_phase(p, defaults, plan_dir, i) for i, p in enumerate(f.items("phases")))
     names = [p.name for p in phases]
     duplicates = sorted({n for n in names if names.count(n) > 1})

@@ -63,7 +63,10 @@ def to_json(result: Result, methods: tuple[str, ...] = METHODS) -> dict[str, Any
     } for ev in result.evaluations]
     return {
         "flopcount_version": __version__, "convention": CONVENTION,
-        "model": {"name": plan.model.name, "source": plan.model.spec.source if plan.model.spec else None},
+        "model": {"name": plan.model.name, "source": plan.model.spec.source if plan.model.spec else None,
+                  "origin": plan.model.spec.origin if plan.model.spec else "parameters",
+                  "parameters_by_tower": ({k: {"total": v[0], "active": v[1]} for k, v in result.parameters.by_tower.items()}
+                                          if result.parameters else None)},
         "plan": plan.source or None, "seq_len": plan.seq_len, "attention": plan.attention,
         "parameters": parameters, "flops": flops,
         "compute": {"training": _quantity(result.training), "cumulative": _quantity(result.cumulative),

@@ -18,18 +18,19 @@ ALL_CONFIGS = EXAMPLE_CONFIGS + TEST_CONFIGS
 
 
 def hf_model(path: Path):
-    """The transformers model flopcount's counts refer to, built on meta with eager attention."""
-    torch = pytest.importorskip("torch")
-    transformers = pytest.importorskip("transformers")
-    data = json.loads(path.read_text())
-    model_type = data.pop("model_type")
-    config = transformers.AutoConfig.for_model(model_type, **data)
-    auto = transformers.AutoModelForMaskedLM if model_type == "bert" else transformers.AutoModelForCausalLM
-    with warnings.catch_warnings(), torch.device("meta"):
+    """The transformers model flopcount's counts refer to — the class the config's
+    `architectures` names (else the causal / masked LM class) — built on meta."""
+    pytest.importorskip("torch")
+    pytest.importorskip("transformers")
+    from flopcount.measure.hf import build_from_mapping
+    with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return auto.from_config(config, attn_implementation="eager")
+        return build_from_mapping(json.loads(path.read_text()), str(path), attn_implementation="eager")
+
+
+MOE_TYPES = ("mixtral", "qwen2_moe", "qwen3_moe", "olmoe", "deepseek_v2", "deepseek_v3", "gpt_oss", "llama4_text")
 
 
 def is_moe(path: Path) -> bool:
     data = json.loads(path.read_text())
-    return data["model_type"] in ("mixtral", "qwen2_moe")
+    return data["model_type"] in MOE_TYPES

@@ -132,7 +132,10 @@ def test_bad_input_exits_2_with_one_line(capsys, argv, needle):
 def test_bad_files_name_file_and_field(tmp_path, capsys):
     cases = {
         "bad.json": ("{not json", "bad.json: malformed JSON at line 1"),
-        "unknown.json": ('{"model_type": "mamba2", "hidden_size": 8}', "model_type: unsupported architecture 'mamba2'"),
+        "unknown.json": ('{"model_type": "no_such_arch", "hidden_size": 8}',
+                         "unknown.json: model_type: transformers"),  # fallback: transformers knows no such model
+        "rejected.json": ('{"model_type": "mamba2", "hidden_size": 8}',  # transformers rejects the config itself
+                          "rejected.json: model_type: transformers"),
         "missing.json": ('{"model_type": "llama", "hidden_size": 64}', "missing.json: num_attention_heads: required"),
         "negative.json": ('{"model_type": "gpt2", "n_embd": -64, "n_layer": 2, "n_head": 4, "vocab_size": 10}',
                           "negative.json: n_embd: must be positive"),
@@ -150,9 +153,24 @@ def test_bad_files_name_file_and_field(tmp_path, capsys):
         assert main(["estimate", str(path), *([] if "plan" in text else ["--tokens", "1B"])]) == 2, name
         err = capsys.readouterr().err
         assert needle in err, (name, err)
-    message = main_err(tmp_path / "unknown.json", capsys)
-    assert "Supported model_type values: bert, falcon, gemma, gpt2, gpt_neox, llama" in message
-    assert "--params N --tokens D" in message
+
+
+
+def test_unknown_architecture_without_torch(tmp_path, capsys, monkeypatch):
+    """No reader and no torch: one line saying what to install, exit 2."""
+    import builtins
+    real_import = builtins.__import__
+
+    def no_torch(name, *args, **kwargs):
+        if name in ("torch", "transformers"):
+            raise ImportError(name)
+        return real_import(name, *args, **kwargs)
+    monkeypatch.setattr(builtins, "__import__", no_torch)
+    path = tmp_path / "config.json"
+    path.write_text('{"model_type": "mamba2", "hidden_size": 8}')
+    assert main(["estimate", str(path), "--tokens", "1B"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "install flopcount[measure]" in err and "Traceback" not in err
 
 
 def main_err(path, capsys) -> str:

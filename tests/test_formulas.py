@@ -4,9 +4,9 @@ from __future__ import annotations
 import pytest
 
 from flopcount.formulas import (forward_flops, generation_flops, kaplan_6nd, lora_weights, training_flops)
-from flopcount.spec import ModelSpec, count_parameters
+from flopcount.spec import count_parameters, decoder
 
-TINY = ModelSpec(name="tiny", n_layers=2, d_model=64, n_heads=4, n_kv_heads=2, head_dim=16, d_ff=128,
+TINY = decoder(name="tiny", n_layers=2, d_model=64, n_heads=4, n_kv_heads=2, head_dim=16, d_ff=128,
                  vocab_size=1000)
 
 
@@ -31,7 +31,7 @@ def test_kaplan_gpt3():
 def test_moe_counts_only_routed_experts():
     """Top-2 of 8 experts, expert width 256, d 64: per token per layer the router is
     64·8 = 512 MACs and two experts 2·3·64·256 = 98,304 MACs, vs 8 experts in parameters."""
-    moe = ModelSpec(name="moe", n_layers=1, d_model=64, n_heads=4, n_kv_heads=4, head_dim=16, d_ff=0,
+    moe = decoder(name="moe", n_layers=1, d_model=64, n_heads=4, n_kv_heads=4, head_dim=16, d_ff=0,
                     vocab_size=100, n_experts=8, top_k=2, d_ff_expert=256, moe_layers=1)
     p = count_parameters(moe)
     attention = 4 * 64 * 64
@@ -73,7 +73,7 @@ def test_generation_is_forward_with_causal_pairs():
 
 def test_lora_rejects_gate_on_plain_mlp():
     from flopcount.errors import InputError
-    plain = ModelSpec(name="p", n_layers=1, d_model=8, n_heads=2, n_kv_heads=2, head_dim=4, d_ff=16,
+    plain = decoder(name="p", n_layers=1, d_model=8, n_heads=2, n_kv_heads=2, head_dim=4, d_ff=16,
                       vocab_size=10, mlp="plain")
     with pytest.raises(InputError, match="no gate"):
         lora_weights(plain, 4, ("gate",))

@@ -19,11 +19,17 @@ from conftest import EXAMPLE_CONFIGS  # noqa: E402
 SEQ = 64
 
 
+V01_CONFIGS = [p for p in EXAMPLE_CONFIGS if p.stem in (
+    "bert-base-uncased", "falcon-40b", "falcon-7b", "gemma-7b", "gpt3-175b", "llama-2-7b", "llama-3.1-405b",
+    "llama-3.1-8b", "mistral-7b", "mixtral-8x7b", "phi-2", "pythia-1.4b", "qwen1.5-moe-a2.7b", "qwen2-7b")]
+
+
 @pytest.mark.parametrize("attention", ["full", "causal"])
-@pytest.mark.parametrize("path", EXAMPLE_CONFIGS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", V01_CONFIGS, ids=lambda p: p.stem)
 def test_measured_equals_analytic_on_meta(path, attention):
     """Real-size configs (up to 405B, dense and MoE) built on meta: measured per token
-    equals the analytic full count — the issue asks for 1%, the counts are identical."""
+    equals the analytic full count — the issue asks for 1%, the counts are identical.
+    (The 2024-2026 families are checked in test_architectures.py.)"""
     measured = measure_config(path, SEQ, batch=2, attention=attention)
     analytic = training_flops(load_spec(path), SEQ, attention).total
     assert abs(measured.total / (2 * analytic) - 1) < 0.01

@@ -27,7 +27,9 @@ def test_embedding_and_active_parameters(path):
     spec = load_spec(path)
     params = count_parameters(spec)
     import torch
-    lookups = sum(m.weight.numel() for m in model.modules() if isinstance(m, torch.nn.Embedding))
+    tables = {id(m.weight): m.weight.numel() for m in model.modules() if isinstance(m, torch.nn.Embedding)}
+    lookups = sum(tables.values())  # shared tables (T5's encoder/decoder embeddings) once
+    lookups += sum(p.numel() for n, p in model.named_parameters() if n.endswith("position_embeddings"))  # ViT
     assert params.embedding == lookups
     experts = sum(p.numel() for n, p in model.named_parameters() if ".experts." in n)
     if is_moe(path):

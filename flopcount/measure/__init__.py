@@ -16,15 +16,20 @@ __all__ = ["BACKENDS", "Measurement", "StepCache", "TorchCounter", "count_step",
 
 
 def measure_config(path: str | Path, seq_len: int, *, batch: int = 1, backend: str = "torch",
-                   attention: str = "full", elementwise: bool = False, backward: bool = True) -> Measurement:
+                   attention: str = "windowed", elementwise: bool = False, backward: bool = True) -> Measurement:
     """Measured training FLOP of one step of `batch` sequences for a HF config.json, on meta."""
     from . import hf
 
     model, spec = hf.build(path, seq_len)
-    inputs = hf.token_inputs(batch, seq_len)
+    inputs = hf.sample_inputs(model, batch, seq_len)
+    if "pixel_values" in inputs and spec is not None and spec.fixed_seq_len:
+        seq_len = spec.fixed_seq_len
+    causal = spec.causal if spec is not None else not getattr(model.config, "is_encoder_decoder", False)
     result = count_step(model, inputs, backend=backend, backward=backward, elementwise=elementwise,
-                        attention=attention, causal_model=spec.causal, tokens=batch * seq_len)
-    if spec.is_moe:
+                        attention=attention, causal_model=causal, tokens=batch * seq_len, spec=spec)
+    if spec is None:
+        result.notes.append("no flopcount reader for this model_type: measured only, no analytic comparison")
+    elif spec.is_moe:
         result.notes.append("MoE on meta: expert load assumed tokens × top-k spread over experts; the "
                             "grouped-GEMM count depends only on that total")
     return result

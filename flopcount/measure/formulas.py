@@ -72,6 +72,21 @@ def grouped_mm(a, b, offs=None, *args, **kwargs) -> tuple[int, int]:
     return 2 * out_rows * b[-1] * k, 0
 
 
+@formula(aten.convolution_backward)
+def conv_backward(grad_out, x, w, bias, stride, padding, dilation, transposed, output_padding, groups,
+                  output_mask, *args, **kwargs) -> tuple[int, int]:
+    """Convolution backward = the input gradient (a transposed convolution of the output
+    gradient with the weights) + the weight gradient (a convolution of the input with the
+    output gradient). torch 2.13's `conv_backward_flop` omits `groups` in the weight
+    gradient, counting a depthwise convolution's (Mamba's conv1d) `groups` times over;
+    this is its formula with the division."""
+    t = lambda s: [s[1], s[0], *s[2:]]  # noqa: E731
+    flop = tfc.conv_flop_count(grad_out, w, x, not transposed) if output_mask[0] else 0
+    if output_mask[1]:
+        flop += tfc.conv_flop_count(t(x), t(grad_out), t(w), transposed) // groups
+    return flop, 0
+
+
 def count(func: Any, args: tuple, kwargs: dict, out: Any) -> tuple[int, int] | None:
     """(training, recomputed) FLOP of one aten op, or None if no formula knows it."""
     packet = func.overloadpacket

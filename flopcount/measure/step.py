@@ -5,6 +5,7 @@ from typing import Any, Callable
 
 import torch
 
+from .conventions import install
 from .result import Measurement
 from .torch_backend import TorchCounter
 
@@ -38,11 +39,13 @@ def default_loss(output: Any) -> torch.Tensor:
 def count_step(model: torch.nn.Module, inputs: Any, *, backend: str = "torch", backward: bool | None = None,
                loss: Callable[[Any], torch.Tensor] | None = None, optimizer: torch.optim.Optimizer | None = None,
                elementwise: bool = False, attention: str = "full", causal_model: bool = False,
-               tokens: int | None = None) -> Measurement:
+               tokens: int | None = None, spec: Any = None) -> Measurement:
     """FLOP of one step: forward, backward (when any parameter trains, unless
     backward=False) and optionally `optimizer.step()`.
 
     Works on the meta device (shapes only), except optimizer steps, which read step counts.
+    With the model's `spec`, the attention convention is applied per layer (windows,
+    chunks; `measure.conventions`); without it, causal SDPA calls get the causal row.
     """
     if backend == "fvcore":
         from .fvcore_backend import count_fvcore
@@ -53,13 +56,18 @@ def count_step(model: torch.nn.Module, inputs: Any, *, backend: str = "torch", b
     backward = trains if backward is None else backward
     with TorchCounter(elementwise=elementwise, attention=attention, causal_model=causal_model,
                       tokens=tokens) as counter:
-        output = call(model, inputs)
-        if backward:
-            (loss or default_loss)(output).backward()
-        if optimizer is not None:
-            with counter.optimizer_phase():
-                optimizer.step()
-            optimizer.zero_grad(set_to_none=True)
+        handles = install(model, spec, counter) if spec is not None else []
+        try:
+            output = call(model, inputs)
+            if backward:
+                (loss or default_loss)(output).backward()
+            if optimizer is not None:
+                with counter.optimizer_phase():
+                    optimizer.step()
+                optimizer.zero_grad(set_to_none=True)
+        finally:
+            for handle in handles:
+                handle.remove()
     if not backward:
         counter.result.notes.append("forward only")
     return counter.result

@@ -69,6 +69,7 @@ class TorchCounter:
         self._forced_phase: str | None = None
         self._tracker = ModuleTracker()
         self._modes: list[Any] = []
+        self.convention_hooks = False  # per-layer corrections installed (measure.conventions)
 
     # -- context ---------------------------------------------------------------------
     def __enter__(self) -> "TorchCounter":
@@ -123,7 +124,7 @@ class TorchCounter:
         result.uncounted[op] += 1
 
     def _causal_correction(self, args: tuple, kwargs: dict, out: torch.Tensor) -> None:
-        if self.result.attention != "causal":
+        if self.result.attention != "causal" or self.convention_hooks:
             return
         names = ("query", "key", "value", "attn_mask", "dropout_p", "is_causal")
         bound = dict(zip(names, args)) | kwargs

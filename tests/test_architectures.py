@@ -1,0 +1,145 @@
+"""Every 2024-2026 family: exact parameters against transformers' own model, and the
+analytic per-sample count equal to the measured count on the meta device under each
+attention convention (or, where transformers computes more than the model needs, equal to
+the implementation count, with the difference explained).
+
+Configs: real published ones in examples/configs (sources in examples/configs/SOURCES.md)
+and small variants in tests/configs that exercise options the published ones leave off
+(biases on latent attention, windows shorter than the test sequence, gated mT5 ...).
+"""
+from __future__ import annotations
+
+import json
+import warnings
+
+import pytest
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("transformers")
+
+from flopcount.blocks import ATTENTION_CONVENTIONS  # noqa: E402
+from flopcount.configs import load_spec  # noqa: E402
+from flopcount.formulas import forward_flops, tower_flops, training_flops  # noqa: E402
+from flopcount.measure import count_step, measure_config  # noqa: E402
+from flopcount.spec import count_parameters  # noqa: E402
+
+from conftest import ROOT, hf_model, is_moe  # noqa: E402
+
+EX, TC = ROOT / "examples" / "configs", ROOT / "tests" / "configs"
+# (config, sequence length): longer than every window / chunk it has, short for Mamba
+# (its reference scan is a Python loop per position)
+FAMILIES = [
+    (EX / "qwen3-8b.json", 64), (EX / "qwen3-30b-a3b.json", 64), (EX / "gemma-2-9b.json", 64),
+    (EX / "gemma-3-27b-text.json", 64), (EX / "phi-3-mini-4k.json", 64), (EX / "olmoe-1b-7b.json", 64),
+    (EX / "deepseek-v2-lite.json", 64), (EX / "deepseek-v3.json", 32), (EX / "gpt-oss-20b.json", 160),
+    (EX / "falcon-mamba-7b.json", 8),
+    (TC / "qwen3-sliding.json", 64), (TC / "gemma3-text-window.json", 64), (TC / "olmo2-tiny.json", 64),
+    (TC / "deepseek-v3-bias-tiny.json", 64), (TC / "t5-tiny.json", 48), (TC / "mt5-tiny-gated.json", 48),
+    (TC / "vit-tiny.json", 17), (TC / "mamba-tiny-tied.json", 24),
+]
+IMPLEMENTATION_DIFFERS = [(TC / "llama4-text-tiny.json", 64)]
+ALL = FAMILIES + IMPLEMENTATION_DIFFERS + [(EX / "gemma-3-4b.json", 64)]
+
+
+@pytest.mark.parametrize("path", [p for p, _ in ALL], ids=lambda p: p.stem)
+def test_parameters_equal_transformers(path):
+    """Total (tied weights once), and active = total − (E − k)/E of the routed experts."""
+    model = hf_model(path)
+    params = count_parameters(load_spec(path))
+    assert params.total == sum(p.numel() for p in model.parameters())
+    if is_moe(path):
+        spec = load_spec(path)
+        routed = sum(p.numel() for n, p in model.named_parameters() if ".experts." in n)
+        assert params.active == params.total - routed + routed // spec.n_experts * spec.top_k
+    else:
+        assert params.active == params.total
+
+
+@pytest.mark.parametrize("path,seq", FAMILIES, ids=lambda v: getattr(v, "stem", str(v)))
+def test_analytic_equals_measured_on_meta(path, seq):
+    """Training step (forward + backward) of one sequence, every convention: windowed
+    (the default), full (T² everywhere, the FlopCounterMode convention) and causal."""
+    spec = load_spec(path)
+    for attention in ATTENTION_CONVENTIONS:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            measured = measure_config(path, seq, attention=attention)
+        assert measured.total == training_flops(spec, seq, attention).total, attention
+
+
+def test_window_conventions_differ_where_windows_bind():
+    """gpt-oss-20b at T=160: 12 sliding layers (W=128) and 12 global ones. Per head and
+    layer: full = 160² = 25,600 pairs; windowed sliding = 160·128 = 20,480; causal sliding =
+    128·129/2 + 32·128 = 12,352; causal global = 160·161/2 = 12,880."""
+    spec = load_spec(EX / "gpt-oss-20b.json")
+    per_pair = 2 * 64 * (64 + 64)  # 2 FLOP · heads · (d_qk + d_v)
+    att = {c: forward_flops(spec, 160, c).attention for c in ATTENTION_CONVENTIONS}
+    assert att["full"] == 24 * 25_600 * per_pair
+    assert att["windowed"] == (12 * 20_480 + 12 * 25_600) * per_pair
+    assert att["causal"] == (12 * 12_352 + 12 * 12_880) * per_pair
+
+
+def test_llama4_implementation_runs_every_expert():
+    """transformers' Llama4TextExperts multiplies every token by all E experts (weighted by
+    the router); the model computes top-k. Measured equals the implementation count, and
+    the difference is exactly the (E − k) unused experts' matmuls, stated in the notes."""
+    path, seq = IMPLEMENTATION_DIFFERS[0]
+    spec = load_spec(path)
+    measured = measure_config(path, seq)
+    implementation = 3 * forward_flops(spec, seq, implementation=True).total
+    model = training_flops(spec, seq).total
+    assert measured.total == implementation
+    moe_layers, experts, k, d, ff = 2, 4, 1, 64, 96
+    assert implementation - model == 3 * moe_layers * (experts - k) * 2 * seq * 3 * d * ff
+    assert any("all 4 experts" in note for note in spec.implementation_notes())
+
+
+def test_gemma3_towers_apart():
+    """Gemma 3 4B: parameters per tower equal the transformers submodules; the vision
+    tower (896 px, 14 px patches = 4,096 positions) and the projector (pooled to 256
+    tokens) each equal their measured forward on meta; the text sequence includes the
+    256 image tokens."""
+    path = EX / "gemma-3-4b.json"
+    spec, model = load_spec(path), hf_model(path)
+    by_tower = count_parameters(spec).by_tower
+    inner = model.model
+    assert by_tower["vision"][0] == sum(p.numel() for p in inner.vision_tower.parameters())
+    assert by_tower["projector"][0] == sum(p.numel() for p in inner.multi_modal_projector.parameters())
+    assert by_tower["language"][0] == sum(p.numel() for p in inner.language_model.parameters())
+    assert spec.image_tokens == 256
+    flops = tower_flops(spec, 512, images=1)
+    pixels = torch.zeros(1, 3, 896, 896, device="meta", dtype=torch.bfloat16)
+    assert count_step(inner.vision_tower, {"pixel_values": pixels}, backward=False).forward == flops["vision"].total
+    patches = torch.zeros(1, 4096, 1152, device="meta", dtype=torch.bfloat16)
+    assert count_step(inner.multi_modal_projector, (patches,), backward=False).forward == flops["projector"].total
+    two = tower_flops(spec, 512, images=2)
+    assert two["vision"].total == 2 * flops["vision"].total and two["language"] == flops["language"]
+
+
+def test_published_sizes():
+    """Headline sizes as their publishers state them."""
+    def size(name):
+        return count_parameters(load_spec(EX / f"{name}.json"))
+    ds = size("deepseek-v3")
+    assert round(ds.total / 1e9) == 671                      # "671B total" (DeepSeek-V3 report)
+    embed = 129_280 * 7_168
+    assert round((ds.active - embed) / 1e9, 1) == 36.6       # "36.6B activated, incl. 0.9B output head"
+    oss = size("gpt-oss-20b")
+    assert round(oss.total / 1e9, 1) == 20.9                 # 20.9B total (model card)
+    assert round((oss.active - 201_088 * 2_880) / 1e9, 1) == 3.6  # 3.6B active, embeddings excluded
+    assert round(size("qwen3-30b-a3b").active / 1e9, 1) == 3.4  # "A3B": 3.3B activated, embeddings incl.
+    assert round(size("qwen3-8b").total / 1e9, 1) == 8.2       # 8.2B (Qwen3 model card)
+    assert round(size("olmoe-1b-7b").total / 1e9, 1) == 6.9    # "7B parameters, 1B active"
+    assert round(size("olmoe-1b-7b").active / 1e9, 1) == 1.3
+
+
+def test_spec_v2_round_trip(tmp_path):
+    """`ModelSpec.to_dict()` is flopcount's spec format v2: it reads back to the same spec,
+    so a hand-written file can say everything a reader does (q/k norms, post-norms ...)."""
+    for path in (EX / "gemma-3-4b.json", EX / "deepseek-v3.json", TC / "t5-tiny.json"):
+        spec = load_spec(path)
+        out = tmp_path / f"{path.stem}.json"
+        out.write_text(json.dumps(spec.to_dict()))
+        again = load_spec(out)
+        assert again.towers == spec.towers and again.origin == "spec-file"
+        assert count_parameters(again) == count_parameters(spec)
