@@ -22,7 +22,7 @@ FLOP_PER_MAC = 2  # one multiply-add = one multiply + one add
 #: full — T² on every layer, windows ignored (what a masked dense kernel executes);
 #: causal — only the pairs the mask keeps on every layer: T(T+1)/2 on global causal layers.
 ATTENTION_CONVENTIONS = ("windowed", "full", "causal")
-NORM_KINDS = ("rms", "layer", "none")  # rms: a weight vector; layer: weight + bias; none: no weights
+NORM_WEIGHTS = {"rms": 1, "layer": 2, "none": 0}  # weight vectors per norm: RMS weight; Layer weight + bias
 
 
 @dataclass(frozen=True)
@@ -131,6 +131,17 @@ def _linear(tokens: int, n_in: int, n_out: int) -> int:
     return FLOP_PER_MAC * tokens * n_in * n_out
 
 
+def _matmuls(tokens: int, matrices: list[tuple[int, int]]) -> int:
+    """FLOP of `tokens` rows through each (in, out) weight matrix."""
+    return sum(_linear(tokens, i, o) for i, o in matrices)
+
+
+def _choice(name: str, value: str, options) -> None:
+    """Blocks read from a spec file carry strings: refuse an unknown one at construction."""
+    if value not in options:
+        raise ValueError(f"{name} must be one of {', '.join(options)}, got {value!r}")
+
+
 @block
 @dataclass(frozen=True)
 class Embedding(Block):
@@ -159,9 +170,11 @@ class Norm(Block):
     norm: str = "rms"
     count: int = 1
 
+    def __post_init__(self) -> None:
+        _choice("norm", self.norm, NORM_WEIGHTS)
+
     def params(self) -> int:
-        per = {"rms": 1, "layer": 2, "none": 0}[self.norm]
-        return self.count * per * self.width
+        return self.count * NORM_WEIGHTS[self.norm] * self.width
 
 
 @block
@@ -177,6 +190,9 @@ class Linear(Block):
     category: str = "linear"
     name: str = ""
     once: bool = False  # applied to one position per sample (a classifier on the class token)
+
+    def __post_init__(self) -> None:
+        _choice("category", self.category, [f.name for f in fields(Flops)])
 
     def params(self) -> int:
         return self.n_in * self.n_out + (self.n_out if self.bias else 0)
@@ -214,6 +230,9 @@ class Attention(Block):
     window: int | None = None    # sliding window (keys per query)
     chunk: int | None = None     # chunked attention (Llama 4)
     kv_width: int = 0            # cross-attention: width of the attended states (0: = width)
+
+    def __post_init__(self) -> None:
+        _choice("qk_norm", self.qk_norm, NORM_WEIGHTS)
 
     @property
     def dv(self) -> int:
@@ -285,7 +304,7 @@ class LatentAttention(Block):
         return n
 
     def flops(self, seq: Seq) -> Flops:
-        linear = sum(_linear(seq.tokens, i, o) for i, o in self._matrices())
+        linear = _matmuls(seq.tokens, self._matrices())
         n_pairs = pairs(seq.tokens, seq.tokens, causal=self.causal, window=self.window, convention=seq.convention)
         qk = self.qk_nope_head_dim + self.qk_rope_head_dim
         return Flops(linear=linear, attention=FLOP_PER_MAC * self.heads * n_pairs * (qk + self.v_head_dim))
@@ -408,7 +427,7 @@ class Mamba(Block):
         return n + self.inner * self.state + self.inner  # A_log, D
 
     def flops(self, seq: Seq) -> Flops:
-        linear = sum(_linear(seq.tokens, i, o) for i, o in self._matrices())
+        linear = _matmuls(seq.tokens, self._matrices())
         conv = FLOP_PER_MAC * self.inner * self.conv * (seq.tokens + self.conv - 1)
         scan = FLOP_PER_MAC * seq.tokens * self.inner * self.state
         return Flops(linear=linear, mixer=conv + scan)

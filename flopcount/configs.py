@@ -89,8 +89,10 @@ def _block(f: Fields) -> Block:
             values[name] = f.count(name, allow_zero=True)
     try:
         return cls(**values)
-    except TypeError as exc:
+    except TypeError as exc:  # a required field missing
         raise f.error(None, f"incomplete {kind} block: {exc}") from None
+    except ValueError as exc:  # a string field outside its choices
+        raise f.error(None, f"{kind} block: {exc}") from None
 
 
 def _native_v2(f: Fields) -> ModelSpec:

@@ -7,6 +7,10 @@ length and convention). Everything it produces is labelled `origin = "transforme
 it is a measurement of transformers' implementation, not an analytic formula, so it counts
 what that implementation executes (dense expert fallbacks included) and only text inputs
 (a vision tower's parameters are reported, its FLOP are not: no images are fed on meta).
+Limits: the split into kinds of work is by op name (fused attention kernels as attention,
+the output head as logits, everything else — eager attention's bmm included — as linear),
+which matters only for frozen/LoRA modes; the `causal` convention treats the model as a
+causal decoder (transformers configs do not say reliably whether a model is one).
 """
 from __future__ import annotations
 

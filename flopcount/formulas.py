@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .blocks import ATTENTION_CONVENTIONS, FLOP_PER_MAC, Attention, Flops, MLP, MoE, Seq, pairs
+from .blocks import ATTENTION_CONVENTIONS, FLOP_PER_MAC, Attention, Flops, MLP, MoE, PatchEmbedding, Seq, pairs
 from .errors import InputError
 from .spec import ModelSpec
 
@@ -49,9 +49,9 @@ def check_convention(convention: str) -> str:
     return convention
 
 
-def _seqs(spec: ModelSpec, seq_len: int, convention: str, target_len: int | None) -> dict[str, Seq]:
-    return {"text": Seq(seq_len, convention), "image": Seq(0, convention),
-            "target": Seq(target_len or seq_len, convention, kv_tokens=seq_len)}
+def _seqs(seq_len: int, convention: str, target_len: int | None) -> dict[str, Seq]:
+    """The sequence each non-image tower runs on (a decoder cross-attends to the text)."""
+    return {"text": Seq(seq_len, convention), "target": Seq(target_len or seq_len, convention, kv_tokens=seq_len)}
 
 
 def tower_flops(spec: ModelSpec, seq_len: int, attention: str = DEFAULT_ATTENTION, *, images: int = 0,
@@ -62,7 +62,7 @@ def tower_flops(spec: ModelSpec, seq_len: int, attention: str = DEFAULT_ATTENTIO
     encoder's `seq_len`. `implementation=True`: what transformers executes where it
     computes more than the model needs (see `ModelSpec.implementation_notes`)."""
     check_convention(attention)
-    seqs = _seqs(spec, seq_len, attention, target_len)
+    seqs = _seqs(seq_len, attention, target_len)
     out = {}
     for tower in spec.towers:
         if tower.input == "image":
@@ -157,7 +157,7 @@ def training_flops(spec: ModelSpec, seq_len: int, attention: str = DEFAULT_ATTEN
     saved = _pixel_gradient(spec, seq_len, attention, images)
     if lora is not None:
         adapter_weights = lora_weights(spec, *lora)
-        saved = first_layer_savings(spec, seq_len, attention, *lora)
+        saved += first_layer_savings(spec, seq_len, attention, *lora)
     if trainable_weights is None and not adapter_weights:
         return TrainingFlops(forward=fwd.total, backward=2 * fwd.total - saved)
     trainable = trainable_weights or 0
@@ -171,7 +171,6 @@ def training_flops(spec: ModelSpec, seq_len: int, attention: str = DEFAULT_ATTEN
 def _pixel_gradient(spec: ModelSpec, seq_len: int, attention: str, images: int) -> int:
     """Backward FLOP not spent: pixels need no gradient, so a patch embedding's backward
     is its weight gradient only (1 x its forward, not 2 x)."""
-    from .blocks import PatchEmbedding
     saved = 0
     for tower in spec.towers:
         tokens, repeat = (tower.image_tokens, images) if tower.input == "image" else (seq_len, 1)

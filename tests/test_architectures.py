@@ -143,3 +143,25 @@ def test_spec_v2_round_trip(tmp_path):
         again = load_spec(out)
         assert again.towers == spec.towers and again.origin == "spec-file"
         assert count_parameters(again) == count_parameters(spec)
+
+
+@pytest.mark.parametrize("text,needle", [
+    ("flopcount_spec: 2\ntowers: [{name: language, stem: [{kind: embedding, vocab: 10, width: 8}],\n"
+     "  head: [{kind: linear, n_in: 8, n_out: 10, category: nonsense}]}]\n",
+     "towers[0].head[0]: linear block: category must be one of"),
+    ("flopcount_spec: 2\ntowers: [{name: language, layers: [{repeat: 2, blocks: [{kind: norm, width: 8, norm: bogus}]}]}]\n",
+     "towers[0].layers[0].blocks[0]: norm block: norm must be one of rms, layer, none"),
+    ("flopcount_spec: 2\ntowers: [{name: language, layers: [{repeat: 2, blocks: [{kind: mlp, width: 8}]}]}]\n",
+     "towers[0].layers[0].blocks[0]: incomplete mlp block"),
+    ('{"model_type": "vit", "id2label": 5}', "id2label: must be a mapping"),
+    ('{"model_type": "gpt_oss", "layer_types": ["sliding_attention"]}', "layer_types: must be a list of 36 entries"),
+    ('{"model_type": "gemma3", "text_config": 5}', "text_config: expected a mapping"),
+])
+def test_bad_architecture_files(tmp_path, capsys, text, needle):
+    """One line naming the file and field, exit 2, no traceback."""
+    from flopcount.cli import main
+    path = tmp_path / ("spec.yaml" if text.startswith("flopcount_spec") else "config.json")
+    path.write_text(text)
+    assert main(["estimate", str(path), "--tokens", "1B"]) == 2
+    err = capsys.readouterr().err
+    assert needle in err and str(path) in err and err.count("\n") == 1 and "Traceback" not in err

@@ -59,6 +59,8 @@ def _vit(f: Fields, name: str) -> ModelSpec:
     d, heads = f.count("hidden_size", 768), f.count("num_attention_heads", 12)
     image, patch = f.count("image_size", 224), f.count("patch_size", 16)
     patches = (image // patch) ** 2
+    if f.has("id2label") and not isinstance(f.raw("id2label"), dict):
+        raise f.error("id2label", "must be a mapping of label ids to names")
     labels = len(f.raw("id2label")) if f.has("id2label") else f.count("num_labels", 2)
     qkv_bias = f.flag("qkv_bias", True)
     stem = (PatchEmbedding(f.count("num_channels", 3), patch, d, positions=patches + 1, cls_token=True),)
