@@ -209,7 +209,10 @@ class Attention(Block):
     q/k/v/o projections (fused or not: same weights), optional biases, q/k norms of any
     width (per head: Qwen3, Gemma 3; over all heads: OLMo 2), attention sinks (one learned
     logit per head, gpt-oss), T5's relative-position bias table, a sliding window or a
-    chunk, and cross-attention (keys/values from another sequence of `kv_tokens`).
+    chunk, cross-attention (keys/values from another sequence of `kv_tokens`), and
+    `segment`: bidirectional attention restricted to independent windows of that many
+    tokens, which every implementation runs as separate sequences (Qwen2.5-VL's vision
+    window attention), so Σ s² pairs under every convention.
     """
 
     kind: ClassVar[str] = "attention"
@@ -230,6 +233,7 @@ class Attention(Block):
     window: int | None = None    # sliding window (keys per query)
     chunk: int | None = None     # chunked attention (Llama 4)
     kv_width: int = 0            # cross-attention: width of the attended states (0: = width)
+    segment: int | None = None   # bidirectional attention within independent segments (Qwen2.5-VL windows)
 
     def __post_init__(self) -> None:
         _choice("qk_norm", self.qk_norm, NORM_WEIGHTS)
@@ -260,8 +264,12 @@ class Attention(Block):
         kv_tokens = seq.kv_tokens if self.cross else seq.tokens
         linear = _linear(seq.tokens, self.width, q) + _linear(kv_tokens, self.kv_width or self.width, k + v)
         linear += _linear(seq.tokens, o, self.width)
-        n_pairs = pairs(seq.tokens, kv_tokens, causal=self.causal and not self.cross, window=self.window,
-                        chunk=self.chunk, convention=seq.convention)
+        if self.segment:  # run as separate sequences by every implementation: Σ s² under every convention
+            whole, rest = divmod(seq.tokens, self.segment)
+            n_pairs = whole * self.segment ** 2 + rest ** 2
+        else:
+            n_pairs = pairs(seq.tokens, kv_tokens, causal=self.causal and not self.cross, window=self.window,
+                            chunk=self.chunk, convention=seq.convention)
         return Flops(linear=linear, attention=FLOP_PER_MAC * self.heads * n_pairs * (self.head_dim + self.dv))
 
     def lora(self) -> dict[str, tuple[int, int]]:
@@ -341,11 +349,15 @@ class MLP(Block):
 @block
 @dataclass(frozen=True)
 class MoE(Block):
-    """Mixture of experts: a router (E x width, optional bias), E routed gated experts of
-    which each token uses top_k (optional per-expert biases, gpt-oss), and always-on shared
-    experts of total width `shared_hidden` (DeepSeek, Qwen-MoE, Llama 4), optionally behind
-    a sigmoid gate (Qwen-MoE). `dense_implementation`: transformers runs every expert on
-    every token (Llama 4) — the model's FLOP stay top-k, the implementation's are E."""
+    """Mixture of experts: a router (E x width, optional bias), E routed experts of which
+    each token uses top_k — gated (gate, up, down) or plain (up, down: Nemotron-H), with
+    optional per-expert biases (gpt-oss) — and always-on shared experts of total width
+    `shared_hidden` (DeepSeek, Qwen-MoE, Llama 4, Nemotron-H), optionally behind a sigmoid
+    gate (Qwen-MoE). `latent`: the routed experts work in a smaller width, reached through
+    a down and an up projection around them (Nemotron-H's `moe_latent_size`).
+    `dense_bias`: biases on the shared experts and latent projections.
+    `dense_implementation`: transformers runs every expert on every token (Llama 4) — the
+    model's FLOP stay top-k, the implementation's are E."""
 
     kind: ClassVar[str] = "moe"
     width: int
@@ -357,6 +369,9 @@ class MoE(Block):
     shared_hidden: int = 0
     shared_gate: bool = False
     dense_implementation: bool = False
+    gated: bool = True
+    latent: int = 0
+    dense_bias: bool = False
 
     @property
     def implementation_note(self) -> str | None:  # type: ignore[override]
@@ -365,12 +380,25 @@ class MoE(Block):
         return (f"transformers runs all {self.experts} experts on every token and weights them by the router "
                 f"(top-{self.top_k} non-zero); the model computes top-{self.top_k}")
 
+    @property
+    def _mats(self) -> int:
+        return 3 if self.gated else 2
+
     def _expert(self) -> int:
-        return 3 * self.width * self.hidden + ((2 * self.hidden + self.width) if self.expert_bias else 0)
+        d = self.latent or self.width
+        bias = ((self._mats - 1) * self.hidden + d) if self.expert_bias else 0
+        return self._mats * d * self.hidden + bias
+
+    def _dense_matrices(self) -> list[tuple[int, int]]:
+        """Always-on weight matrices besides the router: shared experts, latent projections."""
+        shared = [(self.width, self.shared_hidden)] * (self._mats - 1) + [(self.shared_hidden, self.width)]
+        latent = [(self.width, self.latent), (self.latent, self.width)] if self.latent else []
+        return (shared if self.shared_hidden else []) + latent
 
     def _always(self) -> int:
         router = self.experts * self.width + (self.experts if self.router_bias else 0)
-        return router + 3 * self.width * self.shared_hidden + (self.width if self.shared_gate else 0)
+        dense = sum(i * o + (o if self.dense_bias else 0) for i, o in self._dense_matrices())
+        return router + dense + (self.width if self.shared_gate else 0)
 
     def params(self) -> int:
         return self._always() + self.experts * self._expert()
@@ -379,8 +407,9 @@ class MoE(Block):
         return self._always() + self.top_k * self._expert()
 
     def _flops(self, seq: Seq, experts_run: int) -> Flops:
-        weights = self.experts * self.width + experts_run * 3 * self.width * self.hidden
-        weights += 3 * self.width * self.shared_hidden + (self.width if self.shared_gate else 0)
+        d = self.latent or self.width
+        weights = self.experts * self.width + experts_run * self._mats * d * self.hidden
+        weights += sum(i * o for i, o in self._dense_matrices()) + (self.width if self.shared_gate else 0)
         return Flops(linear=FLOP_PER_MAC * seq.tokens * weights)
 
     def flops(self, seq: Seq) -> Flops:
@@ -434,6 +463,63 @@ class Mamba(Block):
 
     def lora(self) -> dict[str, tuple[int, int]]:
         return dict(zip(("in_proj", "x_proj", "dt_proj", "out_proj"), self._matrices()))
+
+
+@block
+@dataclass(frozen=True)
+class Mamba2(Block):
+    """Mamba-2 (state space duality, Dao & Gu 2024, arXiv:2405.21060) mixer as transformers'
+    Mamba2 and Nemotron-H build it: in_proj (z, x, B, C, dt: 2·inner + 2·G·N + H outputs),
+    depthwise causal conv1d over x, B, C; dt_bias, A_log and D per head; a gated RMSNorm of
+    width inner; out_proj. inner = heads · head_dim; G groups share B and C.
+
+    Scan convention: the SSD algorithm (paper §6, "the chunked algorithm") as implemented
+    by mamba_ssm's kernels and transformers' reference: the sequence is padded to chunks of
+    Q = `chunk`; per head it computes the diagonal blocks C·Bᵀ (Q×Q per chunk, N deep) and
+    their product with x (P deep), each chunk's state Bᵀ·x (Q·P·N), the state passing
+    between chunks ((c+1)² · P·N) and the outputs C·state (Q·P·N). All are matmuls and
+    counted, like the padded chunk tail; the element-wise decays are not. The count is the
+    same under every attention convention. The convolution is counted over the
+    T + d_conv − 1 positions it computes before trimming to T.
+    """
+
+    kind: ClassVar[str] = "mamba2"
+    width: int
+    heads: int
+    head_dim: int
+    state: int
+    groups: int
+    conv: int
+    chunk: int
+    bias: bool = False
+    conv_bias: bool = True
+
+    @property
+    def inner(self) -> int:
+        return self.heads * self.head_dim
+
+    @property
+    def conv_dim(self) -> int:
+        return self.inner + 2 * self.groups * self.state
+
+    def _matrices(self) -> list[tuple[int, int]]:
+        return [(self.width, self.inner + self.conv_dim + self.heads), (self.inner, self.width)]
+
+    def params(self) -> int:
+        n = sum(i * o + (o if self.bias else 0) for i, o in self._matrices())
+        n += self.conv_dim * self.conv + (self.conv_dim if self.conv_bias else 0)
+        return n + 3 * self.heads + self.inner  # dt_bias, A_log, D; gated norm weight
+
+    def flops(self, seq: Seq) -> Flops:
+        linear = _matmuls(seq.tokens, self._matrices())
+        conv = FLOP_PER_MAC * self.conv_dim * self.conv * (seq.tokens + self.conv - 1)
+        chunks = -(-seq.tokens // self.chunk)
+        padded, h, p, n = chunks * self.chunk, self.heads, self.head_dim, self.state
+        ssd = padded * self.chunk * h * (n + p) + 2 * padded * h * p * n + (chunks + 1) ** 2 * h * p * n
+        return Flops(linear=linear, mixer=conv + FLOP_PER_MAC * ssd)
+
+    def lora(self) -> dict[str, tuple[int, int]]:
+        return dict(zip(("in_proj", "out_proj"), self._matrices()))
 
 
 @block

@@ -6,8 +6,10 @@ no traceback reaches the user for an input problem.
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 import json
 import sys
+from pathlib import Path
 from typing import Callable, Sequence
 
 from . import __version__
@@ -19,10 +21,11 @@ from .data.thresholds import THRESHOLDS
 from .errors import InputError
 from .estimate import METHODS, estimate
 from .fields import load_mapping
-from .formulas import ATTENTION_CONVENTIONS
+from .formulas import ATTENTION_CONVENTIONS, lora_weights
 from .hardware import HardwareUse, default_utilization, find_accelerator, peak
 from .numbers import parse_count, parse_fraction_range, parse_positive, sig2
-from .plan import BaseModel, ModelRef, Phase, Plan, is_plan, plan_from_mapping
+from .peft import base_config, cached_config, is_adapter, read_adapter
+from .plan import BaseModel, ModelRef, Phase, Plan, Trainable, is_plan, plan_from_mapping
 from .render import to_json, to_text
 
 EXIT_INPUT = 2
@@ -52,7 +55,8 @@ def _hardware(args: argparse.Namespace) -> HardwareUse | None:
     return HardwareUse(acc, hours, precision, util, utilization_given=args.utilization is not None)
 
 
-def _single_phase_plan(args: argparse.Namespace, model: ModelRef, source: str) -> Plan:
+def _single_phase_plan(args: argparse.Namespace, model: ModelRef, source: str,
+                       trainable: Trainable = Trainable()) -> Plan:
     fixed = model.spec.fixed_seq_len if model.spec is not None else 0
     seq_len = parse_count(args.seq_len, "--seq-len") if args.seq_len is not None else \
         (fixed or assumptions.DEFAULT_SEQ_LEN)
@@ -66,9 +70,9 @@ def _single_phase_plan(args: argparse.Namespace, model: ModelRef, source: str) -
                          args.base_systemic_risk)
     if tokens is None and hardware is None:
         raise InputError("give --tokens D (training tokens) and/or --accelerator with --gpu-hours", field="--tokens")
-    kind = PHASE_KINDS[args.kind or ("fine-tuning" if base else "pre-training")]
+    kind = PHASE_KINDS[args.kind or ("fine-tuning" if base or not trainable.is_full else "pre-training")]
     phase = Phase(name=kind.id, kind=kind, model=model, seq_len=seq_len, attention=attention, tokens=tokens,
-                  hardware=hardware, seq_len_assumed=args.seq_len is None and not fixed)
+                  hardware=hardware, trainable=trainable, seq_len_assumed=args.seq_len is None and not fixed)
     return Plan(name=model.name, model=model, phases=(phase,), seq_len=seq_len, attention=attention, base=base,
                 source=source)
 
@@ -78,7 +82,15 @@ def _plan(args: argparse.Namespace) -> Plan:
         if args.params is None:
             raise InputError("give a config.json / run plan PATH, or --params N with --tokens D", field="--params")
         return _single_phase_plan(args, ModelRef("model", params=parse_count(args.params, "--params")), "")
-    data = load_mapping(args.path)
+    path, label = args.path, None
+    if not Path(path).exists():  # a model id in the local Hugging Face cache (never downloaded)
+        cached = cached_config(path)
+        path, label = (str(cached), path) if cached else (path, None)
+    elif Path(path).is_dir():
+        path = str(Path(path) / "config.json")
+    data = load_mapping(path)
+    if args.base_config is not None and not is_adapter(data):
+        raise InputError("applies to a PEFT adapter_config.json only", field="--base-config")
     if is_plan(data):
         extra = [o for o in ("params", "tokens", "accelerator", "gpu_hours", "base_compute", "kind")
                  if getattr(args, o) is not None]
@@ -91,8 +103,32 @@ def _plan(args: argparse.Namespace) -> Plan:
         return plan_from_mapping(data, args.path)
     if args.params is not None:
         raise InputError("--params conflicts with a config file, which defines the parameters", field="--params")
-    spec = spec_from_mapping(data, args.path)
-    return _single_phase_plan(args, ModelRef(spec.name, spec=spec), args.path)
+    if is_adapter(data):
+        return _adapter_plan(args, data, path)
+    spec = spec_from_mapping(data, path, label)
+    return _single_phase_plan(args, ModelRef(spec.name, spec=spec), path)
+
+
+def _adapter_plan(args: argparse.Namespace, data: dict, path: str) -> Plan:
+    """A LoRA fine-tune from a PEFT adapter_config.json and its base model's config."""
+    adapter = read_adapter(data, path)
+    base_path = base_config(adapter, args.base_config)
+    base_file = base_path / "config.json" if base_path.is_dir() else base_path
+    cached = args.base_config is None and not Path(adapter.base).exists()
+    spec = spec_from_mapping(load_mapping(base_file), str(base_file), adapter.base if cached else None)
+    if len(spec.towers) > 1:
+        raise InputError(f"LoRA counts are modelled for single-tower language models; {spec.name} has towers "
+                         f"{', '.join(t.name for t in spec.towers)}", source=path, field="base_model_name_or_path")
+    try:
+        weights = lora_weights(spec, adapter.rank, adapter.targets)
+    except InputError as exc:
+        raise InputError(exc.message, source=path, field="target_modules") from None
+    trainable = Trainable(mode="lora", lora_rank=adapter.rank, lora_targets=adapter.targets, adapter_weights=weights)
+    plan = _single_phase_plan(args, ModelRef(spec.name, spec=spec), path, trainable)
+    note = (f"PEFT adapter: LoRA rank {adapter.rank} on {', '.join(adapter.targets)} of {spec.name} "
+            f"({base_file}): {weights:,} adapter weights train, the base is frozen; lora_alpha scales the "
+            "adapter's output and changes no FLOP")
+    return replace(plan, notes=plan.notes + (note,))
 
 
 def cmd_estimate(args: argparse.Namespace) -> int:
@@ -141,7 +177,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"flopcount {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     est = sub.add_parser("estimate", help="estimate training compute from a config or run plan")
-    est.add_argument("path", nargs="?", help="HuggingFace config.json, flopcount spec, or run plan (YAML/JSON)")
+    est.add_argument("path", nargs="?", help="HuggingFace config.json or snapshot folder, a model id in the local HF "
+                                             "cache, a PEFT adapter_config.json, flopcount spec, or run plan (YAML/JSON)")
     est.add_argument("--params", help="parameter count N (e.g. 7B) when no config is given")
     est.add_argument("--tokens", help="training tokens D (e.g. 2T, 300B, 1.5e12)")
     est.add_argument("--seq-len", help=f"sequence length T (default {assumptions.DEFAULT_SEQ_LEN}, stated in output)")
@@ -157,6 +194,8 @@ def build_parser() -> argparse.ArgumentParser:
     est.add_argument("--kind", choices=sorted(PHASE_KINDS), help="kind of work (default pre-training)")
     est.add_argument("--base-compute", help="base model's training compute in FLOP, or 'unknown' (modification)")
     est.add_argument("--base-systemic-risk", action="store_true", help="the base model has systemic risk")
+    est.add_argument("--base-config", help="base model config.json (or snapshot folder) for a PEFT adapter_config.json; "
+                                           "default: the adapter's base model in the local Hugging Face cache")
     est.add_argument("--json", action="store_true", help="machine-readable output (documented in the README)")
     est.set_defaults(func=cmd_estimate)
     acc = sub.add_parser("accelerators", help="list the accelerator table")

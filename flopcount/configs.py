@@ -137,11 +137,33 @@ def spec_from_mapping(data: dict, source: str | None = None, name: str | None = 
         raise f.error("model_type", f"must be a string, got {model_type!r}")
     label = name or _label(source, model_type)
     if model_type in READERS:
-        return READERS[model_type](f, label)
-    if not fallback:
+        spec = READERS[model_type](f, label)
+    elif not fallback:
         raise f.error("model_type", f"unsupported architecture {model_type!r}. " + _alternatives())
-    from . import fallback as fb
-    return fb.spec_from_transformers(data, source, label)
+    else:
+        from . import fallback as fb
+        spec = fb.spec_from_transformers(data, source, label)
+    return _quantized(f, spec)
+
+
+def _quantized(f: Fields, spec: ModelSpec) -> ModelSpec:
+    """State how a `quantization_config` is counted: weights stored in few bits are
+    dequantized for every matmul (QLoRA, GPTQ/AWQ fine-tuning, DeepSeek's fp8 blocks), so the
+    step's FLOP are the same matmuls at the compute precision; only the hardware method's
+    peak depends on the precision (`--precision`)."""
+    sub = next((c for c in (f.raw("quantization_config", None),
+                            (f.raw("text_config", None) or {}).get("quantization_config")
+                            if isinstance(f.raw("text_config", None), dict) else None) if c is not None), None)
+    if sub is None:
+        return spec
+    if not isinstance(sub, dict):
+        raise f.error("quantization_config", f"must be a mapping, got {sub!r}")
+    method = sub.get("quant_method") or sub.get("quant_algo") or "unnamed method"
+    bits = next((f"{sub[k]}-bit " for k in ("bits", "weight_bits") if isinstance(sub.get(k), int)), "")
+    note = (f"quantization_config ({method}): {bits}weights are stored quantized and dequantized for each matmul, so "
+            "FLOP are the same matmuls at the compute precision (1 multiply-add = 2 FLOP whatever the bit width); "
+            "only the hardware method's peak depends on the precision (--precision)")
+    return replace(spec, notes=spec.notes + (note,))
 
 
 def _label(source: str | None, model_type: str) -> str:

@@ -158,6 +158,7 @@ def estimate(plan: Plan, prefer: str | None = None) -> Result:
         if base.systemic_risk:
             notes.append("A modification of a model with systemic risk is presumed to have systemic risk "
                          "(Guidelines §3.2).")
+    notes.extend(plan.notes)
     spec = plan.model.spec
     if spec is not None:
         notes.extend(spec.notes)

@@ -28,9 +28,8 @@ def hf_model(path: Path):
         return build_from_mapping(json.loads(path.read_text()), str(path), attn_implementation="eager")
 
 
-MOE_TYPES = ("mixtral", "qwen2_moe", "qwen3_moe", "olmoe", "deepseek_v2", "deepseek_v3", "gpt_oss", "llama4_text")
 
 
 def is_moe(path: Path) -> bool:
-    data = json.loads(path.read_text())
-    return data["model_type"] in MOE_TYPES
+    from flopcount.configs import load_spec
+    return load_spec(path).is_moe

@@ -23,7 +23,7 @@ from flopcount.formulas import forward_flops, tower_flops, training_flops  # noq
 from flopcount.measure import count_step, measure_config  # noqa: E402
 from flopcount.spec import count_parameters  # noqa: E402
 
-from conftest import ROOT, hf_model, is_moe  # noqa: E402
+from conftest import ROOT, hf_model  # noqa: E402
 
 EX, TC = ROOT / "examples" / "configs", ROOT / "tests" / "configs"
 # (config, sequence length): longer than every window / chunk it has, short for Mamba
@@ -32,13 +32,16 @@ FAMILIES = [
     (EX / "qwen3-8b.json", 64), (EX / "qwen3-30b-a3b.json", 64), (EX / "gemma-2-9b.json", 64),
     (EX / "gemma-3-27b-text.json", 64), (EX / "phi-3-mini-4k.json", 64), (EX / "olmoe-1b-7b.json", 64),
     (EX / "deepseek-v2-lite.json", 64), (EX / "deepseek-v3.json", 32), (EX / "gpt-oss-20b.json", 160),
-    (EX / "falcon-mamba-7b.json", 8),
+    (EX / "falcon-mamba-7b.json", 8), (EX / "nemotron-h-8b.json", 64), (EX / "nemotron-3-nano-30b-a3b.json", 32),
+    (EX / "qwen2.5-vl-7b.json", 64),
     (TC / "qwen3-sliding.json", 64), (TC / "gemma3-text-window.json", 64), (TC / "olmo2-tiny.json", 64),
     (TC / "deepseek-v3-bias-tiny.json", 64), (TC / "t5-tiny.json", 48), (TC / "mt5-tiny-gated.json", 48),
-    (TC / "vit-tiny.json", 17), (TC / "mamba-tiny-tied.json", 24),
+    (TC / "vit-tiny.json", 17), (TC / "mamba-tiny-tied.json", 24), (TC / "mamba2-tiny.json", 24),
+    (TC / "nemotron-h-moe-tiny.json", 24),
 ]
 IMPLEMENTATION_DIFFERS = [(TC / "llama4-text-tiny.json", 64)]
-ALL = FAMILIES + IMPLEMENTATION_DIFFERS + [(EX / "gemma-3-4b.json", 64)]
+VLMS = [EX / "gemma-3-4b.json", EX / "qwen2-vl-7b.json", EX / "qwen2.5-vl-7b.json", EX / "llama-4-scout-17b-16e.json"]
+ALL = FAMILIES + IMPLEMENTATION_DIFFERS + [(p, 64) for p in VLMS] + [(EX / "mamba-codestral-7b.json", 32)]
 
 
 @pytest.mark.parametrize("path", [p for p, _ in ALL], ids=lambda p: p.stem)
@@ -47,8 +50,8 @@ def test_parameters_equal_transformers(path):
     model = hf_model(path)
     params = count_parameters(load_spec(path))
     assert params.total == sum(p.numel() for p in model.parameters())
-    if is_moe(path):
-        spec = load_spec(path)
+    spec = load_spec(path)
+    if spec.is_moe:
         routed = sum(p.numel() for n, p in model.named_parameters() if ".experts." in n)
         assert params.active == params.total - routed + routed // spec.n_experts * spec.top_k
     else:
@@ -116,6 +119,44 @@ def test_gemma3_towers_apart():
     assert two["vision"].total == 2 * flops["vision"].total and two["language"] == flops["language"]
 
 
+def _vision_inputs(path, model):
+    """Inputs of one image for each VLM's vision tower and projector on meta, and the
+    (vision, projector) transformers modules they run through."""
+    from transformers.vision_utils import get_vision_position_ids, get_vision_window_index
+    meta = {"device": "meta", "dtype": torch.bfloat16}
+    if "qwen" in path.stem:  # 448 px: a 32 x 32 grid of 14 px patches, 2 frames of 3 x 14 x 14 each
+        grid = torch.tensor([[1, 32, 32]])
+        kwargs = {"hidden_states": torch.zeros(1024, 1176, **meta), "grid_thw": grid,
+                  "position_ids": get_vision_position_ids(grid, 2).to("meta")}
+        if "2.5" in path.stem:
+            index, cu = get_vision_window_index(grid, spatial_merge_size=2, window_size=112, patch_size=14)
+            kwargs |= {"window_index": index.to("meta"), "cu_window_seqlens": cu}
+        return [(model.model.visual, kwargs)]
+    tile = torch.zeros(1, 3, 336, 336, **meta)  # Llama 4: one 336 px tile -> 144 tokens of 4096
+    return [(model.vision_model, {"pixel_values": tile}),
+            (model.multi_modal_projector, (torch.zeros(1, 144, 4096, **meta),))]
+
+
+@pytest.mark.parametrize("path", VLMS[1:], ids=lambda p: p.stem)
+def test_vlm_towers_apart(path):
+    """Qwen2-VL, Qwen2.5-VL (window attention in 28 of 32 vision blocks: 16 windows of 64
+    patches at 448 px) and Llama 4 Scout: parameters per tower equal the transformers
+    modules (vision + projector = the vision model and its projector); the forward of one
+    image through them equals the analytic vision + projector count; text tokens per image
+    are 256 (Qwen: 1,024 patches merged 2 x 2) and 144 (Llama 4: 576 patches shuffled
+    2 x 2)."""
+    spec, model = load_spec(path), hf_model(path)
+    by_tower = count_parameters(spec).by_tower
+    runs = _vision_inputs(path, model)
+    assert by_tower["vision"][0] + by_tower["projector"][0] == sum(
+        p.numel() for module, _ in runs for p in module.parameters())
+    assert spec.image_tokens == (144 if "llama" in path.stem else 256)
+    flops = tower_flops(spec, 512, images=1)
+    measured = sum(count_step(module, inputs, backward=False).forward for module, inputs in runs)
+    assert measured == flops["vision"].total + flops["projector"].total
+    assert tower_flops(spec, 512, images=3)["vision"].total == 3 * flops["vision"].total
+
+
 def test_published_sizes():
     """Headline sizes as their publishers state them."""
     def size(name):
@@ -131,6 +172,16 @@ def test_published_sizes():
     assert round(size("qwen3-8b").total / 1e9, 1) == 8.2       # 8.2B (Qwen3 model card)
     assert round(size("olmoe-1b-7b").total / 1e9, 1) == 6.9    # "7B parameters, 1B active"
     assert round(size("olmoe-1b-7b").active / 1e9, 1) == 1.3
+    nano = size("nemotron-3-nano-30b-a3b")
+    assert round(nano.total / 1e9, 1) == 31.6                 # "31.6B total parameters" (model card)
+    assert round(nano.active / 1e9, 1) == 3.6                 # "3.6B active including embeddings"
+    assert round((nano.active - 131_072 * 2_688) / 1e9, 1) == 3.2  # "3.2B active" without embeddings
+    assert round(size("nemotron-h-8b").total / 1e9, 1) == 8.1
+    assert round(size("mamba-codestral-7b").total / 1e9, 1) == 7.3  # "7.3B" (Mistral AI release)
+    assert round(size("qwen2.5-vl-7b").total / 1e9, 2) == 8.29     # 8.29B safetensors (model page)
+    scout = size("llama-4-scout-17b-16e")
+    assert round(scout.total / 1e9) == 109                    # "109B total parameters" (Meta)
+    assert round(scout.by_tower["language"][1] / 1e9) == 17   # "17B active parameters"
 
 
 def test_spec_v2_round_trip(tmp_path):

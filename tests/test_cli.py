@@ -134,8 +134,10 @@ def test_bad_files_name_file_and_field(tmp_path, capsys):
         "bad.json": ("{not json", "bad.json: malformed JSON at line 1"),
         "unknown.json": ('{"model_type": "no_such_arch", "hidden_size": 8}',
                          "unknown.json: model_type: transformers"),  # fallback: transformers knows no such model
-        "rejected.json": ('{"model_type": "mamba2", "hidden_size": 8}',  # transformers rejects the config itself
+        "rejected.json": ('{"model_type": "bamba", "hidden_size": 8}',  # transformers rejects the config itself
                           "rejected.json: model_type: transformers"),
+        "mamba2.json": ('{"model_type": "mamba2", "hidden_size": 8}',  # the reader checks what Mamba2Config checks
+                        "mamba2.json: num_heads: expand · hidden_size (16) must equal num_heads · head_dim"),
         "missing.json": ('{"model_type": "llama", "hidden_size": 64}', "missing.json: num_attention_heads: required"),
         "negative.json": ('{"model_type": "gpt2", "n_embd": -64, "n_layer": 2, "n_head": 4, "vocab_size": 10}',
                           "negative.json: n_embd: must be positive"),
@@ -167,7 +169,7 @@ def test_unknown_architecture_without_torch(tmp_path, capsys, monkeypatch):
         return real_import(name, *args, **kwargs)
     monkeypatch.setattr(builtins, "__import__", no_torch)
     path = tmp_path / "config.json"
-    path.write_text('{"model_type": "mamba2", "hidden_size": 8}')
+    path.write_text('{"model_type": "bamba", "hidden_size": 8}')
     assert main(["estimate", str(path), "--tokens", "1B"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "install flopcount[measure]" in err and "Traceback" not in err

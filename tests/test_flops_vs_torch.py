@@ -21,7 +21,8 @@ from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
 # checked against flopcount's corrected counter in test_architectures.py: plain
 # FlopCounterMode miscounts depthwise-convolution backward (Mamba) and cannot run VLMs).
 NEW = {"mamba", "falcon_mamba", "t5", "mt5", "vit", "gemma3", "gemma3_text", "gemma2", "qwen3", "phi3", "olmo2",
-       "deepseek_v2", "deepseek_v3", "gpt_oss", "llama4_text", "olmoe", "qwen3_moe"}
+       "deepseek_v2", "deepseek_v3", "gpt_oss", "llama4_text", "olmoe", "qwen3_moe", "mamba2", "nemotron_h",
+       "qwen2_vl", "qwen2_5_vl", "llama4"}
 DENSE = [p for p in ALL_CONFIGS if not is_moe(p) and json.loads(p.read_text())["model_type"] not in NEW]
 SEQ = 32
 

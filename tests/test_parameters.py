@@ -29,7 +29,8 @@ def test_embedding_and_active_parameters(path):
     import torch
     tables = {id(m.weight): m.weight.numel() for m in model.modules() if isinstance(m, torch.nn.Embedding)}
     lookups = sum(tables.values())  # shared tables (T5's encoder/decoder embeddings) once
-    lookups += sum(p.numel() for n, p in model.named_parameters() if n.endswith("position_embeddings"))  # ViT
+    lookups += sum(p.numel() for n, p in model.named_parameters()  # ViT, Llama 4's vision tower
+                   if n.endswith(("position_embeddings", "positional_embedding_vlm")))
     assert params.embedding == lookups
     experts = sum(p.numel() for n, p in model.named_parameters() if ".experts." in n)
     if is_moe(path):

@@ -21,6 +21,8 @@ ROW = "attention convention"
 #: transformers' names of decoder self-attention modules: `layers.{i}.self_attn` (decoders),
 #: `decoder.block.{i}.layer.0.SelfAttention` (T5's decoder; its encoder is bidirectional)
 _LAYER = re.compile(r"(?:^|\.)(?:layers\.(\d+)\.self_attn|decoder\.block\.(\d+)\.layer\.0\.SelfAttention)$")
+#: vision towers number their encoder layers the same way; their attention is bidirectional
+_VISION = re.compile(r"(?:^|\.)(?:vision_tower|vision_model|visual)\.")
 
 
 def per_layer(spec: Any) -> list[Any]:
@@ -45,7 +47,7 @@ def install(model: torch.nn.Module, spec: Any, counter: Any) -> list[Any]:
     layers = per_layer(spec)
     handles = []
     for name, module in model.named_modules():
-        match = _LAYER.search(name)
+        match = None if _VISION.search(name) else _LAYER.search(name)
         index = int(match.group(1) or match.group(2)) if match else len(layers)
         if index >= len(layers) or layers[index] is None:
             continue

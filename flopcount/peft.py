@@ -1,0 +1,141 @@
+"""PEFT adapters and locally cached models: what a fine-tuning team already has on disk.
+
+A PEFT `adapter_config.json` names the base model, the LoRA rank and the modules it adapts
+in the base model's own names (`q_proj`, `down_proj`, ...); flopcount maps them onto its
+block matrices (`flopcount.formulas.lora_weights`). The base model's `config.json` comes
+from `--base-config` or from the local Hugging Face cache — never from the network.
+`lora_alpha` only scales the adapter's output and changes no FLOP. Options that change
+which weights train in ways not modelled (per-module ranks, a subset of layers, DoRA,
+fully trained extra modules) are refused with one line rather than counted wrongly.
+"""
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import InputError
+from .fields import Fields
+from .formulas import LORA_GROUPS
+
+#: transformers' module names -> flopcount matrix names (blocks' `lora()` keys)
+HF_MODULES = {"q_proj": "q", "k_proj": "k", "v_proj": "v", "o_proj": "o", "gate_proj": "gate", "up_proj": "up",
+              "down_proj": "down", "q_a_proj": "q_a", "q_b_proj": "q_b", "kv_a_proj_with_mqa": "kv_a",
+              "kv_b_proj": "kv_b", "in_proj": "in_proj", "x_proj": "x_proj", "dt_proj": "dt_proj",
+              "out_proj": "out_proj", "qkv_proj": None, "c_attn": None, "query_key_value": None, "Wqkv": None,
+              "gate_up_proj": None, "fc1": None, "fc2": None, "c_fc": None, "c_proj": None, "dense": None}
+#: options whose non-default value changes the trained weights in a way not modelled
+UNMODELLED = {"rank_pattern": "per-module ranks", "alpha_pattern": None, "layers_to_transform": "a subset of layers",
+              "use_dora": "DoRA's magnitude vectors and extra norm", "modules_to_save": "fully trained extra modules",
+              "target_parameters": "adapters on expert parameters"}
+
+
+@dataclass(frozen=True)
+class Adapter:
+    rank: int
+    alpha: float | None
+    targets: tuple[str, ...]   # flopcount matrix names
+    base: str                  # base_model_name_or_path ("" if absent)
+    source: str
+
+
+def is_adapter(data: dict) -> bool:
+    return "peft_type" in data
+
+
+def read_adapter(data: dict, source: str) -> Adapter:
+    f = Fields(data, source)
+    kind = f.text("peft_type")
+    if kind.upper() != "LORA":
+        raise f.error("peft_type", f"{kind!r} adapters are not modelled (LoRA only)")
+    for key, what in UNMODELLED.items():
+        value = f.raw(key, None)
+        if value not in (None, False, {}, []) and what:
+            raise f.error(key, f"{what} not modelled; remove it or describe the run as a plan with "
+                               "trainable: {weights: N}")
+    rank = f.count("r")
+    alpha = f.positive("lora_alpha") if f.raw("lora_alpha", None) is not None else None
+    base = f.text("base_model_name_or_path") if f.raw("base_model_name_or_path", None) is not None else ""
+    return Adapter(rank, alpha, _targets(f), base, source)
+
+
+def _targets(f: Fields) -> tuple[str, ...]:
+    """PEFT's `target_modules`: a list of module names (matched on the last name part),
+    "all-linear" (every linear layer but the output head), or a regex matched against full
+    module names (as PEFT does), which is resolved against the known module names."""
+    value = f.raw("target_modules", None)
+    if value is None:
+        raise f.error("target_modules", "missing; flopcount does not guess PEFT's per-architecture default")
+    if value == "all-linear":
+        return LORA_GROUPS["all-linear"]
+    if isinstance(value, str):
+        try:
+            pattern = re.compile(value)
+        except re.error as exc:
+            raise f.error("target_modules", f"is not a valid regular expression: {exc}") from None
+        names = [n for n, ours in HF_MODULES.items() if ours and pattern.fullmatch(f"model.layers.0.self_attn.{n}")
+                 or pattern.fullmatch(f"model.layers.0.mlp.{n}") or pattern.fullmatch(n)]
+        if not names:
+            raise f.error("target_modules", f"regex {value!r} matches none of "
+                                            f"{', '.join(k for k, v in HF_MODULES.items() if v)}")
+        return tuple(HF_MODULES[n] for n in names)
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
+        raise f.error("target_modules", "must be a list of module names, a regex string or \"all-linear\"")
+    out = []
+    for i, name in enumerate(value):
+        short = name.rsplit(".", 1)[-1]
+        if short not in HF_MODULES:
+            raise f.error(f"target_modules[{i}]", f"module {name!r} is not one flopcount maps "
+                                                  f"(known: {', '.join(k for k, v in HF_MODULES.items() if v)})")
+        if HF_MODULES[short] is None:
+            raise f.error(f"target_modules[{i}]", f"fused module {name!r} is not mapped onto flopcount's separate "
+                                                  "matrices; describe the run as a plan with trainable: {weights: N}")
+        out.append(HF_MODULES[short])
+    return tuple(dict.fromkeys(out))
+
+
+def hf_cache_dir() -> Path:
+    """The hub cache transformers reads: HF_HUB_CACHE, else HF_HOME/hub, else ~/.cache/huggingface/hub."""
+    if os.environ.get("HF_HUB_CACHE"):
+        return Path(os.environ["HF_HUB_CACHE"])
+    home = os.environ.get("HF_HOME") or os.path.join(os.environ.get("XDG_CACHE_HOME", "~/.cache"), "huggingface")
+    return Path(home).expanduser() / "hub"
+
+
+MODEL_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
+
+
+def cached_config(model_id: str) -> Path | None:
+    """config.json of `model_id` in the local hub cache (the snapshot `refs/main` points
+    to, else the only snapshot holding one); None when it is not cached. Never downloads."""
+    if not MODEL_ID.match(model_id):
+        return None
+    repo = hf_cache_dir() / ("models--" + model_id.replace("/", "--"))
+    ref = repo / "refs" / "main"
+    if ref.is_file():
+        candidate = repo / "snapshots" / ref.read_text().strip() / "config.json"
+        if candidate.is_file():
+            return candidate
+    found = sorted((repo / "snapshots").glob("*/config.json")) if repo.is_dir() else []
+    if len(found) > 1:
+        raise InputError(f"{len(found)} cached snapshots of {model_id} and no refs/main to choose one; "
+                         "pass the snapshot folder", source=str(repo))
+    return found[0] if found else None
+
+
+def base_config(adapter: Adapter, given: str | None) -> Path:
+    """The base model's config: `--base-config`, else the adapter's base model in the cache."""
+    if given:
+        return Path(given)
+    if not adapter.base:
+        raise InputError("no base_model_name_or_path; pass --base-config PATH", source=adapter.source)
+    local = Path(adapter.base)
+    if local.is_dir() or local.suffix == ".json":
+        return local
+    cached = cached_config(adapter.base)
+    if cached is None:
+        raise InputError(f"base model {adapter.base} is not in the local Hugging Face cache ({hf_cache_dir()}); "
+                         "pass --base-config PATH (flopcount never downloads)", source=adapter.source,
+                         field="base_model_name_or_path")
+    return cached
