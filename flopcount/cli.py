@@ -112,10 +112,9 @@ def _plan(args: argparse.Namespace) -> Plan:
 def _adapter_plan(args: argparse.Namespace, data: dict, path: str) -> Plan:
     """A LoRA fine-tune from a PEFT adapter_config.json and its base model's config."""
     adapter = read_adapter(data, path)
-    base_path = base_config(adapter, args.base_config)
+    base_path, label = base_config(adapter, args.base_config)
     base_file = base_path / "config.json" if base_path.is_dir() else base_path
-    cached = args.base_config is None and not Path(adapter.base).exists()
-    spec = spec_from_mapping(load_mapping(base_file), str(base_file), adapter.base if cached else None)
+    spec = spec_from_mapping(load_mapping(base_file), str(base_file), label)
     if len(spec.towers) > 1:
         raise InputError(f"LoRA counts are modelled for single-tower language models; {spec.name} has towers "
                          f"{', '.join(t.name for t in spec.towers)}", source=path, field="base_model_name_or_path")

@@ -151,9 +151,9 @@ def _quantized(f: Fields, spec: ModelSpec) -> ModelSpec:
     dequantized for every matmul (QLoRA, GPTQ/AWQ fine-tuning, DeepSeek's fp8 blocks), so the
     step's FLOP are the same matmuls at the compute precision; only the hardware method's
     peak depends on the precision (`--precision`)."""
-    sub = next((c for c in (f.raw("quantization_config", None),
-                            (f.raw("text_config", None) or {}).get("quantization_config")
-                            if isinstance(f.raw("text_config", None), dict) else None) if c is not None), None)
+    sub, text = f.raw("quantization_config", None), f.raw("text_config", None)
+    if sub is None and isinstance(text, dict):
+        sub = text.get("quantization_config")
     if sub is None:
         return spec
     if not isinstance(sub, dict):

@@ -124,18 +124,19 @@ def cached_config(model_id: str) -> Path | None:
     return found[0] if found else None
 
 
-def base_config(adapter: Adapter, given: str | None) -> Path:
-    """The base model's config: `--base-config`, else the adapter's base model in the cache."""
+def base_config(adapter: Adapter, given: str | None) -> tuple[Path, str | None]:
+    """The base model's config (`--base-config`, else the adapter's base model as a local
+    path or in the cache) and, for a cached one, the model id to name it by."""
     if given:
-        return Path(given)
+        return Path(given), None
     if not adapter.base:
         raise InputError("no base_model_name_or_path; pass --base-config PATH", source=adapter.source)
     local = Path(adapter.base)
     if local.is_dir() or local.suffix == ".json":
-        return local
+        return local, None
     cached = cached_config(adapter.base)
     if cached is None:
         raise InputError(f"base model {adapter.base} is not in the local Hugging Face cache ({hf_cache_dir()}); "
                          "pass --base-config PATH (flopcount never downloads)", source=adapter.source,
                          field="base_model_name_or_path")
-    return cached
+    return cached, adapter.base

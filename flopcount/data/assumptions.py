@@ -19,6 +19,12 @@ REPORT_SIGNIFICANT_FIGURES = 2
 #: Sequence length assumed when a plan or command gives tokens but no seq_len.
 DEFAULT_SEQ_LEN = 2048  # GPT-3's context (Brown et al. 2020); stated in every output that uses it
 
+#: Side in pixels of the image a Qwen-VL vision tower is counted for when the config gives
+#: none: Qwen-VL reads native resolutions (processor min/max pixels), so any value is an
+#: assumption; 448 px = 32 x 32 patches of 14 px = 256 language tokens, Gemma 3's count per
+#: image. Stated in every output that uses it.
+QWEN_VL_IMAGE_SIZE = 448
+
 #: Compute-optimal tokens per parameter (Hoffmann et al. 2022, "Chinchilla").
 CHINCHILLA_TOKENS_PER_PARAM = 20
 

@@ -116,16 +116,21 @@ def _deepseek_v3(f: Fields, name: str) -> ModelSpec:
     return _deepseek(f, name, v3=True)
 
 
+def _attention_shape(f: Fields, *, hidden: int, heads: int, layers: int, head: int, kv: int,
+                     bias: bool) -> tuple[int, int, int, int, int, bool]:
+    """Width, query heads, layers, head_dim, key/value heads and attention biases, with the
+    config class's defaults where a field is absent."""
+    d, h = f.count("hidden_size", hidden), f.count("num_attention_heads", heads)
+    return (d, h, f.count("num_hidden_layers", layers), head_dim(f, d, h, head),
+            kv_heads(f, h) if f.has("num_key_value_heads") else kv, f.flag("attention_bias", bias))
+
+
 @reader("gpt_oss")
 def _gpt_oss(f: Fields, name: str) -> ModelSpec:
     # modeling_gpt_oss: biased q/k/v/o, one learned sink logit per head, alternating
     # sliding (128) and global layers; every layer MoE with a biased router and biased
     # gated experts (gate_up and down biases per expert).
-    d, heads = f.count("hidden_size", 2880), f.count("num_attention_heads", 64)
-    n = f.count("num_hidden_layers", 36)
-    hd = head_dim(f, d, heads, 64)
-    kv = kv_heads(f, heads) if f.has("num_key_value_heads") else 8
-    bias = f.flag("attention_bias", True)
+    d, heads, n, hd, kv, bias = _attention_shape(f, hidden=2880, heads=64, layers=36, head=64, kv=8, bias=True)
     kinds = layer_types(f, n, lambda i: "sliding_attention" if (i + 1) % 2 else "full_attention")
     window = f.count("sliding_window", 128)
     _, experts = _experts(f, "num_local_experts", "num_experts", default=128)
@@ -149,11 +154,7 @@ def llama4_text(f: Fields, name: str) -> ModelSpec:
     # a bias-free router, routed experts of intermediate_size and one shared expert of the
     # same width; qk norm is a weightless L2 norm; layers with rope use chunked attention
     # (attention_chunk_size), NoPE layers (every no_rope_layer_interval-th) are global.
-    d, heads = f.count("hidden_size", 5120), f.count("num_attention_heads", 40)
-    n = f.count("num_hidden_layers", 48)
-    hd = head_dim(f, d, heads, 128)
-    kv = kv_heads(f, heads) if f.has("num_key_value_heads") else 8
-    bias = f.flag("attention_bias", False)
+    d, heads, n, hd, kv, bias = _attention_shape(f, hidden=5120, heads=40, layers=48, head=128, kv=8, bias=False)
     step = f.count("interleave_moe_layer_step", 1)
     moe_at = set(f.int_list("moe_layers", list(range(step - 1, n, step))))
     interval = f.count("no_rope_layer_interval", 4)

@@ -7,6 +7,7 @@ from dataclasses import replace
 from functools import partial
 
 from ..blocks import Attention, Linear, MLP, Norm, PatchEmbedding
+from ..data import assumptions
 from ..fields import Fields
 from ..spec import Layers, ModelSpec, Tower
 from . import READERS, reader, runs
@@ -43,12 +44,6 @@ def _gemma3(f: Fields, name: str) -> ModelSpec:
     return replace(text, towers=(vision, projector, *text.towers), image_tokens=tokens, source=f.source or "")
 
 
-#: Qwen-VL reads images at their native resolution (the processor's min/max pixels); a
-#: config says nothing about it, so a vision tower is counted for a square image of this
-#: side in pixels unless `vision_config.image_size` gives one. 448 px = 32 × 32 patches of 14.
-QWEN_VL_IMAGE_SIZE = 448
-
-
 def _qwen_vl(f: Fields, name: str, *, v25: bool) -> ModelSpec:
     # modeling_qwen2_vl / modeling_qwen2_5_vl: a Conv3d patch embedding without bias over
     # temporal_patch_size frames (a still image is repeated), rotary (no learned
@@ -63,7 +58,7 @@ def _qwen_vl(f: Fields, name: str, *, v25: bool) -> ModelSpec:
     d = v.count("hidden_size", 1280) if v25 else v.count("embed_dim", 1280)
     out = v.count("out_hidden_size", 3584) if v25 else v.count("hidden_size", 3584)
     heads, patch, merge = v.count("num_heads", 16), v.count("patch_size", 14), v.count("spatial_merge_size", 2)
-    size = v.count("image_size", QWEN_VL_IMAGE_SIZE)
+    size = v.count("image_size", assumptions.QWEN_VL_IMAGE_SIZE)
     if size % (patch * merge):
         raise v.error("image_size", f"{size} px is not a multiple of patch_size · spatial_merge_size "
                                     f"({patch * merge} px), as the Qwen-VL processor resizes images to")
