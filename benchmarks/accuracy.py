@@ -40,9 +40,38 @@ LMS = {
                               "num_local_experts": 8, "num_experts_per_tok": 2},
     "encoder (bert)": {"model_type": "bert", **BASE, "intermediate_size": 2048, "vocab_size": 30522},
 }
+# 2024-2026 families, tiny so that a real CPU step takes a second: the configs in
+# tests/configs (whose real-size siblings the tests check on meta) plus two written here.
+TC = ROOT / "tests" / "configs"
+GPT_OSS = {"model_type": "gpt_oss", "architectures": ["GptOssForCausalLM"], "hidden_size": 64,
+           "intermediate_size": 64, "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 2,
+           "head_dim": 16, "num_local_experts": 4, "num_experts_per_tok": 2, "sliding_window": 32,
+           "layer_types": ["sliding_attention", "full_attention"], "vocab_size": 300}
+GEMMA3_VLM = {"model_type": "gemma3", "architectures": ["Gemma3ForConditionalGeneration"], "mm_tokens_per_image": 4,
+              "image_token_index": 299, "boi_token_index": 297, "eoi_token_index": 298,
+              "text_config": {"model_type": "gemma3_text", "hidden_size": 64, "intermediate_size": 128,
+                              "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 2,
+                              "head_dim": 16, "vocab_size": 300, "sliding_window": 24},
+              "vision_config": {"model_type": "siglip_vision_model", "hidden_size": 32, "intermediate_size": 64,
+                                "num_hidden_layers": 2, "num_attention_heads": 2, "image_size": 56,
+                                "patch_size": 14, "vision_use_head": False}}
+FAMILIES = {
+    "MLA + MoE (deepseek_v3)": TC / "deepseek-v3-bias-tiny.json",
+    "sinks+window+MoE (gpt_oss)": GPT_OSS,
+    "local/global (gemma3_text)": TC / "gemma3-text-window.json",
+    "Mamba (mamba)": TC / "mamba-tiny-tied.json",
+    "Mamba-2 (mamba2)": TC / "mamba2-tiny.json",
+    "hybrid SSM/att/MoE (nemotron_h)": TC / "nemotron-h-moe-tiny.json",
+    "encoder-decoder (t5)": TC / "t5-tiny.json",
+    "VLM SigLIP+LM (gemma3)": GEMMA3_VLM,
+}
+IMAGE_TOKEN = GEMMA3_VLM["image_token_index"]
 WHY = {
-    "plain FlopCounterMode": "misses CPU SDPA attention (counts 0) and MoE grouped GEMM (counts 0)",
-    "fvcore (raw)": "forward only, in multiply-adds (1/6 of a training step); same op gaps",
+    "plain FlopCounterMode": "misses CPU SDPA attention (counts 0) and MoE grouped GEMM (counts 0); "
+                             "prices a depthwise conv's backward as a dense one (Mamba: ×channels); "
+                             "full T² where windows bind",
+    "fvcore (raw)": "forward only, in multiply-adds (1/6 of a training step); same op gaps; its jit trace "
+                    "fails inside Gemma 3's multimodal forward",
     "HF floating_point_ops": "6·N_non-embedding·tokens: no attention, no logits; frozen weights at full cost; "
                              "pixels read as tokens",
     "Lightning measure_flops": "FlopCounterMode inside: same gaps as plain",
@@ -119,14 +148,20 @@ def fvcore_raw(model, inputs) -> int | str:
         return f"failed ({type(exc).__name__})"
 
 
-def row(name: str, model, inputs: dict, analytic: int | None, tokens: int | None = None) -> dict:
+def row(name: str, model, inputs: dict, analytic: int | None, tokens: int | None = None, spec=None) -> dict:
+    """One architecture. With its `spec`, the reference applies flopcount's default
+    (windowed) attention convention, as `flopcount measure` does."""
     def loss(out):
         return getattr(out, "logits", out).float().sum()
 
     n_all = sum(p.numel() for p in model.parameters())
     tokens = tokens or inputs["input_ids"].numel()
     start = time.perf_counter()
-    reference = count_step(model, inputs, loss=loss).total
+    if spec is None:
+        reference = count_step(model, inputs, loss=loss).total
+    else:
+        reference = count_step(model, inputs, loss=loss, attention="windowed", causal_model=spec.causal,
+                               spec=spec).total
     model.zero_grad(set_to_none=True)
     values = {
         "flopcount analytic": analytic if analytic is not None else "n/a (no config spec)",
@@ -157,13 +192,43 @@ def run(quick: bool = False) -> list[dict]:
         analytic = BATCH * training_flops(spec, SEQ, lora=(8, ("q", "v"))).total
         rows.append(row("LoRA r=8 on q,v (llama)", model, {"input_ids": ids}, analytic))
         patches = (224 // 16) ** 2 + 1  # + the class token: ViT's sequence length
-        rows.append(row("ViT-S/16-like (224², 4 layers)", vit(),
-                        {"pixel_values": torch.randn(BATCH, 3, 224, 224)}, None, tokens=BATCH * patches))
+        model = vit()
+        analytic = BATCH * training_flops(spec_from_mapping(model.config.to_dict(), "vit"), patches).total
+        rows.append(row("ViT-S/16-like (224², 4 layers)", model,
+                        {"pixel_values": torch.randn(BATCH, 3, 224, 224)}, analytic, tokens=BATCH * patches))
+    for name in list(FAMILIES)[:2] if quick else FAMILIES:
+        rows.append(family_row(name, FAMILIES[name], 32 if quick else FAMILY_SEQ))
     return rows
 
 
+FAMILY_SEQ = 64  # longer than every window and chunk in FAMILIES (24, 32, 16)
+
+
+def family_row(name: str, source: Path | dict, seq: int) -> dict:
+    """A 2024-2026 family on CPU with random weights and tokens. The VLM sample holds one
+    image (its tokens replace 4 of the sequence's); the encoder-decoder reads and writes
+    `seq` tokens each, so 6·N·D counts both."""
+    from flopcount.measure.hf import build_from_mapping
+    data = json.loads(source.read_text()) if isinstance(source, Path) else source
+    spec = spec_from_mapping(data, name)
+    torch.manual_seed(0)
+    model = build_from_mapping(data, name, device="cpu", dtype=torch.float32)
+    ids = torch.randint(0, 100, (BATCH, seq), generator=torch.Generator().manual_seed(0))
+    inputs, images, tokens = {"input_ids": ids}, 0, ids.numel()
+    if data.get("is_encoder_decoder", data["model_type"] in ("t5", "mt5")):
+        inputs["decoder_input_ids"] = ids
+        tokens *= 2
+    if spec.image_tokens:
+        ids[:, 2:2 + spec.image_tokens] = IMAGE_TOKEN
+        size = data["vision_config"]["image_size"]
+        inputs.update(pixel_values=torch.randn(BATCH, 3, size, size), token_type_ids=(ids == IMAGE_TOKEN).long())
+        images = 1
+    analytic = BATCH * training_flops(spec, seq, images=images).total
+    return row(name, model, inputs, analytic, tokens=tokens, spec=spec)
+
+
 def ratio(value, reference) -> str:
-    return f"{value / reference:.3f}" if isinstance(value, int) else str(value)
+    return f"{value / reference:.3f}" if isinstance(value, (int, float)) else str(value)
 
 
 def main() -> None:
