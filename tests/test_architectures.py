@@ -41,7 +41,10 @@ FAMILIES = [
 ]
 IMPLEMENTATION_DIFFERS = [(TC / "llama4-text-tiny.json", 64)]
 VLMS = [EX / "gemma-3-4b.json", EX / "qwen2-vl-7b.json", EX / "qwen2.5-vl-7b.json", EX / "llama-4-scout-17b-16e.json"]
-ALL = FAMILIES + IMPLEMENTATION_DIFFERS + [(p, 64) for p in VLMS] + [(EX / "mamba-codestral-7b.json", 32)]
+# real-size published configs of the families whose measured path is shown on tiny ones
+PUBLISHED = [EX / f"{name}.json" for name in
+             ("mamba-codestral-7b", "olmo-2-1124-13b", "t5-base", "mt5-small", "vit-base-patch16-224", "mamba-130m")]
+ALL = FAMILIES + IMPLEMENTATION_DIFFERS + [(p, 64) for p in VLMS + PUBLISHED]
 
 
 @pytest.mark.parametrize("path", [p for p, _ in ALL], ids=lambda p: p.stem)
@@ -182,6 +185,13 @@ def test_published_sizes():
     scout = size("llama-4-scout-17b-16e")
     assert round(scout.total / 1e9) == 109                    # "109B total parameters" (Meta)
     assert round(scout.by_tower["language"][1] / 1e9) == 17   # "17B active parameters"
+    assert size("olmo-2-1124-13b").total == 54_864_793_600 // 4  # its safetensors index, float32
+    assert size("t5-base").total == 222_903_552               # "220M"
+    assert size("vit-base-patch16-224").total == 86_567_656   # 86.6M (ViT-B/16, 1000 classes)
+    assert size("mamba-130m").total == 129_135_360            # "130M"
+    # mT5-small is "300M": transformers 5 ties its 250,112 × 512 lm_head (counted as built, noted)
+    assert round((size("mt5-small").total + 250_112 * 512) / 1e6) == 300
+    assert any("separate lm_head" in n for n in load_spec(EX / "mt5-small.json").notes)
 
 
 def test_spec_v2_round_trip(tmp_path):
