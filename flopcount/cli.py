@@ -6,9 +6,10 @@ no traceback reaches the user for an input problem.
 from __future__ import annotations
 
 import argparse
-from dataclasses import replace
+import datetime as dt
 import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -17,7 +18,7 @@ from .configs import spec_from_mapping
 from .data import assumptions
 from .data.accelerators import ACCELERATORS
 from .data.phases import BY_ID as PHASE_KINDS
-from .data.thresholds import THRESHOLDS
+from .data.thresholds import MODALITIES, THRESHOLDS
 from .errors import InputError
 from .estimate import METHODS, estimate
 from .fields import load_mapping
@@ -25,7 +26,8 @@ from .formulas import ATTENTION_CONVENTIONS, lora_weights
 from .hardware import HardwareUse, default_utilization, find_accelerator, peak
 from .numbers import parse_count, parse_fraction_range, parse_positive, sig2
 from .peft import base_config, cached_config, is_adapter, read_adapter
-from .plan import BaseModel, ModelRef, Phase, Plan, Trainable, is_plan, plan_from_mapping
+from .plan import (BaseModel, ModelRef, Phase, Plan, Trainable, check_images, is_plan, plan_from_mapping,
+                   read_modalities)
 from .render import to_json, to_text
 
 EXIT_INPUT = 2
@@ -71,10 +73,29 @@ def _single_phase_plan(args: argparse.Namespace, model: ModelRef, source: str,
     if tokens is None and hardware is None:
         raise InputError("give --tokens D (training tokens) and/or --accelerator with --gpu-hours", field="--tokens")
     kind = PHASE_KINDS[args.kind or ("fine-tuning" if base or not trainable.is_full else "pre-training")]
+    images = parse_count(args.images_per_sample, "--images-per-sample", allow_zero=True) \
+        if args.images_per_sample is not None else 0
+    if images:
+        check_images(model.spec, images, seq_len, kind, "--images-per-sample", source)
     phase = Phase(name=kind.id, kind=kind, model=model, seq_len=seq_len, attention=attention, tokens=tokens,
-                  hardware=hardware, trainable=trainable, seq_len_assumed=args.seq_len is None and not fixed)
+                  hardware=hardware, trainable=trainable, seq_len_assumed=args.seq_len is None and not fixed,
+                  images=images)
     return Plan(name=model.name, model=model, phases=(phase,), seq_len=seq_len, attention=attention, base=base,
-                source=source)
+                source=source, **verdict_inputs(args))
+
+
+def verdict_inputs(args: argparse.Namespace) -> dict:
+    """--modalities and --placed-on-market, as the Plan fields they set."""
+    out: dict = {}
+    if getattr(args, "modalities", None) is not None:
+        out["modalities"] = read_modalities(args.modalities, "--modalities", "command line")
+    if getattr(args, "placed_on_market", None) is not None:
+        try:
+            out["placed_on_market"] = dt.date.fromisoformat(args.placed_on_market)
+        except ValueError:
+            raise InputError(f"must be a date YYYY-MM-DD, got {args.placed_on_market!r}",
+                             field="--placed-on-market") from None
+    return out
 
 
 def _plan(args: argparse.Namespace) -> Plan:
@@ -92,7 +113,7 @@ def _plan(args: argparse.Namespace) -> Plan:
     if args.base_config is not None and not is_adapter(data):
         raise InputError("applies to a PEFT adapter_config.json only", field="--base-config")
     if is_plan(data):
-        extra = [o for o in ("params", "tokens", "accelerator", "gpu_hours", "base_compute", "kind")
+        extra = [o for o in ("params", "tokens", "accelerator", "gpu_hours", "base_compute", "kind", "images_per_sample")
                  if getattr(args, o) is not None]
         if extra:
             raise InputError(f"--{extra[0].replace('_', '-')} applies to config files; a run plan sets it per phase",
@@ -100,7 +121,7 @@ def _plan(args: argparse.Namespace) -> Plan:
         for key in ("seq_len", "attention"):  # command-line values override the plan's defaults
             if getattr(args, key) is not None:
                 data[key] = getattr(args, key)
-        return plan_from_mapping(data, args.path)
+        return replace(plan_from_mapping(data, args.path), **verdict_inputs(args))
     if args.params is not None:
         raise InputError("--params conflicts with a config file, which defines the parameters", field="--params")
     if is_adapter(data):
@@ -170,6 +191,13 @@ def cmd_thresholds(args: argparse.Namespace) -> int:
     return 0
 
 
+def add_verdict_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--modalities", help="what the model generates, comma-separated: "
+                        f"{', '.join(MODALITIES)} (the GPAI criterion is about text, audio, images, video)")
+    parser.add_argument("--placed-on-market", help="date first placed on the EU market, YYYY-MM-DD "
+                        "(before 2025-08-02: Art. 111(3))")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="flopcount", description="Training compute against the legal thresholds "
                      "(convention: 1 multiply-add = 2 FLOP).")
@@ -182,7 +210,10 @@ def build_parser() -> argparse.ArgumentParser:
     est.add_argument("--tokens", help="training tokens D (e.g. 2T, 300B, 1.5e12)")
     est.add_argument("--seq-len", help=f"sequence length T (default {assumptions.DEFAULT_SEQ_LEN}, stated in output)")
     est.add_argument("--attention", choices=ATTENTION_CONVENTIONS,
-                     help="full: count T² score pairs as FlopCounterMode does (default); causal: T(T+1)/2")
+                     help="windowed (default): T·W pairs on sliding-window layers, T² elsewhere; full: T² "
+                          "everywhere, as FlopCounterMode counts; causal: T(T+1)/2")
+    est.add_argument("--images-per-sample", help="images in each training sample of a vision-language model "
+                                                 "(its vision tower runs per image; T includes their tokens)")
     est.add_argument("--accelerator", help="accelerator id or alias (see `flopcount accelerators`)")
     est.add_argument("--gpu-hours", help="accelerator-hours (devices × wall-clock hours)")
     est.add_argument("--precision", help=f"precision of the peak used (default {assumptions.DEFAULT_PRECISION})")
@@ -195,6 +226,7 @@ def build_parser() -> argparse.ArgumentParser:
     est.add_argument("--base-systemic-risk", action="store_true", help="the base model has systemic risk")
     est.add_argument("--base-config", help="base model config.json (or snapshot folder) for a PEFT adapter_config.json; "
                                            "default: the adapter's base model in the local Hugging Face cache")
+    add_verdict_arguments(est)
     est.add_argument("--json", action="store_true", help="machine-readable output (documented in the README)")
     est.set_defaults(func=cmd_estimate)
     acc = sub.add_parser("accelerators", help="list the accelerator table")

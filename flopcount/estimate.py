@@ -13,12 +13,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from fractions import Fraction
 
+from .data import assumptions
 from .formulas import generation_flops, kaplan_6nd, training_flops
 from .hardware import hardware_flops
 from .numbers import to_int
 from .plan import Phase, Plan
 from .spec import Parameters, count_parameters
-from .thresholds import Evaluation, evaluate
+from .thresholds import Context, Evaluation, Run, evaluate, runs_in_order
 
 METHODS = ("full", "6ND", "hardware", "reported")
 PRIMARY_ORDER = METHODS
@@ -93,8 +94,11 @@ def phase_estimates(phase: Phase) -> dict[str, MethodEstimate]:
                 lora = (train.lora_rank, train.lora_targets) if train.mode == "lora" else None
                 per_seq = training_flops(model.spec, T, phase.attention,
                                          trainable_weights=train.weights if train.mode == "frozen" else None,
-                                         lora=lora).total
+                                         lora=lora, images=phase.images).total
                 formula = f"forward+backward matmuls, T={T}, attention {phase.attention}"
+                if model.spec.has_vision:
+                    formula += (f", {phase.images} image(s) per sample" if phase.images else
+                                ", text only (no images per sample given)")
                 formula += f", {train.mode} ({train.adapter_weights or train.weights:,} trained weights)" if frozen else ""
             per_tok = Fraction(per_seq, T)
             out["full"] = _exact("full", to_int(per_tok * D), per_tok, formula)
@@ -127,6 +131,38 @@ def choose_primary(estimates: dict[str, MethodEstimate], prefer: str | None) -> 
     return next(m for m in PRIMARY_ORDER if m in estimates)
 
 
+def phase_adds(kind, high: float) -> dict[str, float]:
+    """What one phase adds to each quantity the thresholds are measured on."""
+    return {"training": high if kind.training else 0, "modification": high if kind.training else 0,
+            "training_lineage": high if kind.training else 0, "cumulative": high if kind.cumulative else 0}
+
+
+def verdict_context(plan: Plan, phases: list[PhaseResult]) -> Context:
+    base = plan.base
+    runs = runs_in_order(Run(pr.phase.start, phase_adds(pr.phase.kind, pr.best.high)) for pr in phases)
+    return Context(is_modification=base is not None, base_training=base.training_compute if base else None,
+                   base_systemic=bool(base and base.systemic_risk), modalities=plan.modalities,
+                   placed_on_market=plan.placed_on_market, runs=runs)
+
+
+def accuracy_notes(phases: list[PhaseResult]) -> list[str]:
+    """Annex A.2 accepts an estimate within 30%: say where the methods of a phase disagree
+    by more than that with the one used, or where its interval is wider than that."""
+    notes, limit = [], assumptions.ACCEPTED_ERROR
+    for pr in phases:
+        used = pr.best
+        if used.total and max(used.total - used.low, used.high - used.total) > limit * used.total:
+            notes.append(f"{pr.phase.name}: the {used.method} interval reaches beyond ±{limit:.0%} of its central "
+                         f"value (Guidelines Annex A.2 asks for {limit:.0%}); narrow it (measured utilisation, "
+                         "a ledger) or document why it is the best available.")
+        for method, est in pr.estimates.items():
+            if method != used.method and used.total and abs(est.total - used.total) > limit * used.total:
+                notes.append(f"{pr.phase.name}: {method} differs from {used.method} by "
+                             f"{(est.total - used.total) / used.total:+.0%}, more than the {limit:.0%} Annex A.2 "
+                             "accepts; say which is right and why.")
+    return notes
+
+
 def estimate(plan: Plan, prefer: str | None = None) -> Result:
     """All estimates for a plan, its totals and their threshold evaluations."""
     phases = []
@@ -155,9 +191,6 @@ def estimate(plan: Plan, prefer: str | None = None) -> Result:
             lineage = cumulative + Quantity(base.training_compute, base.training_compute, base.training_compute)
         else:
             notes.append(f"{base.name}: training compute unknown; cumulative totals cover this plan only.")
-        if base.systemic_risk:
-            notes.append("A modification of a model with systemic risk is presumed to have systemic risk "
-                         "(Guidelines §3.2).")
     notes.extend(plan.notes)
     spec = plan.model.spec
     if spec is not None:
@@ -168,15 +201,22 @@ def estimate(plan: Plan, prefer: str | None = None) -> Result:
         if spec.windowed:
             notes.append(f"Attention convention {plan.attention}: windowed = T² on global layers and the window on "
                          "sliding/chunked ones; full = T² everywhere; causal = unmasked pairs only.")
+    text_only = [p.name for p in plan.phases if p.tokens is not None and p.model.spec is not None
+                 and p.model.spec.has_vision and not p.images and not p.kind.generates]
+    if text_only:
+        notes.append(f"Vision tower not run in {', '.join(text_only)}: counted as text only. Give the images per "
+                     "sample (--images-per-sample; plan: images_per_sample) to count the vision tower per image.")
     if any(p.seq_len_assumed for p in plan.phases if p.tokens is not None and p.model.spec is not None):
         notes.append(f"Sequence length not given: assumed {plan.seq_len} tokens for the full count.")
+    base_compute = base.training_compute if base and base.training_compute else 0
     quantities = {
         "training": (training.total, training.low, training.high),
         "cumulative": (lineage.total, lineage.low, lineage.high),
         "modification": (training.total, training.low, training.high),
+        "training_lineage": (training.total + base_compute, training.low + base_compute, training.high + base_compute),
     }
-    evaluations = evaluate(quantities, base_training=base.training_compute if base else None,
-                           base_systemic=bool(base and base.systemic_risk), is_modification=base is not None)
+    evaluations = evaluate(quantities, verdict_context(plan, phases))
+    notes.extend(accuracy_notes(phases))
     params = count_parameters(plan.model.spec) if plan.model.spec else None
     return Result(plan, params, tuple(phases), training, cumulative, lineage, by_method,
                   {m: tuple(v) for m, v in covered.items()}, tuple(evaluations), tuple(notes))

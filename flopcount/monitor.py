@@ -31,7 +31,7 @@ from .data.phases import BY_ID as PHASE_KINDS, PhaseKind
 from .data.thresholds import THRESHOLDS, Threshold
 from .ledger import Ledger, Row, counted_rows, process_tag
 from .numbers import sig2
-from .thresholds import modification_line
+from .thresholds import line_int, modification_line
 
 log = logging.getLogger("flopcount")
 
@@ -225,29 +225,48 @@ class ComputeMonitor:
         base = self.base_training_compute or 0
         training = self.prior_training + self._history.training + run.training
         return {"training": training, "cumulative": self.prior_cumulative + self._history.cumulative + run.cumulative
-                + base, "modification": training}
+                + base, "modification": training, "training_lineage": training + base}
 
     def _per_step(self) -> dict[str, float]:
         run = self._run_totals()
         if self.step_index:
-            return {"training": run.training / self.step_index, "cumulative": run.cumulative / self.step_index,
-                    "modification": run.training / self.step_index}
+            t = run.training / self.step_index
+            return {"training": t, "cumulative": run.cumulative / self.step_index, "modification": t,
+                    "training_lineage": t}
         e = self.expected_flops_per_step or 0
         t, c = (e if self.kind.training else 0), (e if self.kind.cumulative else 0)
-        return {"training": t, "cumulative": c, "modification": t}
+        return {"training": t, "cumulative": c, "modification": t, "training_lineage": t}
 
     def thresholds(self) -> list[tuple[Threshold, int, str]]:
-        """(threshold, line in FLOP, quantity) for every line that applies to this run."""
+        """(threshold, line in FLOP, quantity) for every line that applies to this run.
+
+        A modification of a systemic-risk model is presumed to have systemic risk once the
+        modifier becomes its provider (Guidelines §3.2.2, ¶70): for such a run the
+        systemic-risk row is the one-third line on the modification's compute."""
         out = []
+        modification = line_int(modification_line(self.base_training_compute, self.base_systemic_risk)[0])
         for t in THRESHOLDS:
+            line, quantity = t.flop, t.quantity
             if t.quantity == "modification":
                 if not self.is_modification:
                     continue
-                line = modification_line(self.base_training_compute, self.base_systemic_risk)[0]
-            else:
-                line = t.flop
-            out.append((t, self.lines.get(t.id, line), t.quantity))
+                line = modification
+            elif t.id == "eu-systemic-risk" and self.is_modification and self.base_systemic_risk:
+                line, quantity = modification, "modification"
+            out.append((t, self.lines.get(t.id, line), quantity))
         return out
+
+    def _projected_provider(self, values: dict[str, float], rates: dict[str, float]) -> bool:
+        if self.planned_steps is None:
+            return False
+        remaining = self.planned_steps - self.step_index
+        return self._provider(values["modification"] + rates["modification"] * max(remaining, 0))
+
+    def _provider(self, modification: float) -> bool:
+        """EU duties fall on a modifier only once it becomes the provider (§3.2, ¶62–63)."""
+        if not self.is_modification:
+            return True
+        return modification > line_int(modification_line(self.base_training_compute, self.base_systemic_risk)[0])
 
     # -- warnings -----------------------------------------------------------------------
     def start(self) -> list[ThresholdEvent]:
@@ -264,7 +283,11 @@ class ComputeMonitor:
         today = dt.date.fromtimestamp(now)
         for t, line, q in self.thresholds():
             value, rate = values[q], rates[q]
-            if step is not None and value > line and (t.id, "crossed") not in self._fired:
+            eu = t.jurisdiction == "EU" and t.quantity != "modification"
+            if eu and not self._provider(values["modification"]) and not self._projected_provider(values, rates):
+                continue
+            if step is not None and value > line and (t.id, "crossed") not in self._fired and \
+                    (not eu or self._provider(values["modification"])):
                 when = dt.datetime.fromtimestamp(now)
                 notify = today + dt.timedelta(days=t.notify_days) if t.notify_days else None
                 fired.append(self._fire("crossed", t, line, q, step, value, when, notify,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 from fractions import Fraction
 from typing import Any
 
@@ -103,19 +103,33 @@ def to_int(value: Fraction | int) -> int:
 
 
 def sig2(value: float | int | Fraction, unicode: bool = True) -> str:
-    """Two significant figures, the form the Guidelines ask compute to be notified in.
+    """Two significant figures, the form the Guidelines ask compute to be notified in,
+    rounded in decimal from the exact value (half up), never through a binary float:
+    1.05e25 FLOP is 1.1×10^25.
 
     >>> sig2(3.14e23)
     '3.1×10^23'
+    >>> sig2(105 * 10**23)
+    '1.1×10^25'
     """
-    value = float(value)
-    if value == 0:
-        return "0"
-    if not math.isfinite(value):
+    if isinstance(value, float) and not math.isfinite(value):
         return str(value)
-    mantissa, exponent = f"{value:.1e}".split("e")
+    if isinstance(value, Fraction):
+        with localcontext() as ctx:
+            ctx.prec = 60
+            exact = Decimal(value.numerator) / Decimal(value.denominator)
+    else:
+        exact = Decimal(value)
+    if exact == 0:
+        return "0"
+    sign, exact = ("-" if exact < 0 else ""), abs(exact)
+    exponent = exact.adjusted()
+    mantissa = exact.scaleb(-exponent).quantize(Decimal("1.0"), rounding=ROUND_HALF_UP)
+    if mantissa >= 10:
+        mantissa, exponent = mantissa / 10, exponent + 1
+        mantissa = mantissa.quantize(Decimal("1.0"))
     times = "×" if unicode else "x"
-    return f"{mantissa}{times}10^{int(exponent)}"
+    return f"{sign}{mantissa}{times}10^{exponent}"
 
 
 def human(value: float | int) -> str:

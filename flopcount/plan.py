@@ -17,6 +17,7 @@ from pathlib import Path
 from .configs import load_spec, spec_from_mapping
 from .data import assumptions
 from .data.phases import BY_ID as PHASE_KINDS, PhaseKind
+from .data.thresholds import MODALITIES
 from .errors import InputError
 from .fields import Fields, load_mapping
 from .formulas import ATTENTION_CONVENTIONS, LORA_GROUPS, LORA_TARGETS, lora_weights
@@ -69,6 +70,7 @@ class Phase:
     end: dt.date | None = None
     note: str = ""
     seq_len_assumed: bool = False
+    images: int = 0                  # images per sample (a VLM's vision tower runs once per image)
 
 
 @dataclass(frozen=True)
@@ -90,10 +92,12 @@ class Plan:
     base: BaseModel | None = None
     source: str = ""
     notes: tuple[str, ...] = field(default=())
+    modalities: frozenset[str] | None = None   # output modalities (GPAI criterion); None: not stated
+    placed_on_market: dt.date | None = None     # first placed on the EU market (Art. 111(3))
 
 
 PHASE_FIELDS = ("name", "kind", "public", "tokens", "steps", "batch_size", "seq_len", "attention", "model",
-                "trainable", "hardware", "flops", "start", "end", "note")
+                "trainable", "hardware", "flops", "start", "end", "note", "images_per_sample")
 HARDWARE_FIELDS = ("accelerator", "gpu_hours", "gpus", "hours", "days", "precision", "utilization")
 
 
@@ -202,6 +206,9 @@ def read_phase(f: Fields, plan: dict, plan_dir: Path, index: int) -> Phase:
     if tokens is None and hardware is None and reported is None:
         raise f.error(None, "give at least one of tokens (or steps + batch_size), hardware, or flops")
     trainable = read_trainable(f, "trainable", model.spec) if f.has("trainable") else Trainable()
+    images = f.count("images_per_sample", 0, allow_zero=True)
+    if images:
+        check_images(model.spec, images, seq_len, PHASE_KINDS[kind_id], f.path("images_per_sample"), f.source)
     start, end = _date(f, "start"), _date(f, "end")
     if start and end and end < start:
         raise f.error("end", f"{end} is before start {start}")
@@ -209,7 +216,36 @@ def read_phase(f: Fields, plan: dict, plan_dir: Path, index: int) -> Phase:
         name=f.text("name", f"phase {index + 1}"), kind=PHASE_KINDS[kind_id], model=model, seq_len=seq_len,
         attention=attention, tokens=tokens, hardware=hardware, reported=reported, trainable=trainable,
         start=start, end=end, note=f.text("note", ""),
-        seq_len_assumed=plan["seq_len_assumed"] and not f.has("seq_len"))
+        seq_len_assumed=plan["seq_len_assumed"] and not f.has("seq_len"), images=images)
+
+
+def check_images(spec: ModelSpec | None, images: int, seq_len: int, kind: PhaseKind, field: str, source: str) -> None:
+    """Images per sample need a vision tower flopcount counts, room for their tokens in the
+    sequence (which includes them), and a training phase (generation counts text only)."""
+    def error(message: str) -> InputError:
+        return InputError(message, source=source, field=field)
+    if spec is None or not spec.has_vision:
+        raise error("the model has no vision tower")
+    if spec.origin == "transformers-meta":
+        raise error("the transformers fallback does not run vision towers (no reader for this model_type)")
+    if kind.generates:
+        raise error(f"applies to training phases; {kind.id} is counted as text generation")
+    if images * spec.image_tokens > seq_len:
+        raise error(f"{images} images × {spec.image_tokens} tokens do not fit in seq_len {seq_len} "
+                    "(the sequence length includes the image tokens)")
+
+
+def read_modalities(value: object, field: str, source: str) -> frozenset[str]:
+    """What the model generates: a list (or comma-separated string) of MODALITIES."""
+    items = value.split(",") if isinstance(value, str) else value
+    if not isinstance(items, list) or not items or not all(isinstance(i, str) for i in items):
+        raise InputError(f"a list of {', '.join(MODALITIES)}", source=source, field=field)
+    names = [i.strip().lower() for i in items]
+    unknown = [n for n in names if n not in MODALITIES]
+    if unknown:
+        raise InputError(f"unknown modality {unknown[0]!r}; one of {', '.join(MODALITIES)}", source=source,
+                         field=field)
+    return frozenset(names)
 
 
 def read_base(f: Fields) -> BaseModel:
@@ -223,7 +259,8 @@ def read_base(f: Fields) -> BaseModel:
 
 def plan_from_mapping(data: dict, source: str, plan_dir: Path | None = None) -> Plan:
     f = Fields(data, source)
-    f.only(("flopcount_plan", "name", "model", "seq_len", "attention", "base_model", "phases"))
+    f.only(("flopcount_plan", "name", "model", "seq_len", "attention", "base_model", "phases", "modalities",
+            "placed_on_market"))
     version = f.count(PLAN_KEY)
     if version != 1:
         raise f.error(PLAN_KEY, f"unsupported plan version {version}; this flopcount reads version 1")
@@ -239,7 +276,9 @@ def plan_from_mapping(data: dict, source: str, plan_dir: Path | None = None) -> 
     if duplicates:
         raise f.error("phases", f"phase names must be unique; repeated: {', '.join(duplicates)}")
     base = read_base(f.sub("base_model")) if f.has("base_model") else None
+    modalities = read_modalities(f.raw("modalities"), f.path("modalities"), source) if f.has("modalities") else None
     return Plan(name=f.text("name", Path(source).stem), model=model, phases=phases, seq_len=defaults["seq_len"],
+                modalities=modalities, placed_on_market=_date(f, "placed_on_market"),
                 attention=defaults["attention"], base=base, source=source)
 
 

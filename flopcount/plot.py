@@ -20,7 +20,7 @@ from .data.thresholds import THRESHOLDS
 from .planning import accelerator_days, modification_tokens, tokens_at
 
 COLORS = {"eu-gpai": "#1f77b4", "eu-systemic-risk": "#d62728", "us-eo-14110": "#7f7f7f", "ca-sb53": "#9467bd",
-          "eu-modification": "#ff7f0e"}
+          "eu-modification": "#ff7f0e", "ny-raise": "#8c564b"}
 ACTIVE = [t for t in THRESHOLDS if t.flop is not None and t.status != "revoked"]
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -26,7 +26,8 @@ from .hardware import find_accelerator
 from .ledger import Ledger, counted_rows
 from .numbers import sig2
 from .plan import Plan
-from .thresholds import evaluate, modification_line
+from .estimate import phase_adds
+from .thresholds import Context, Run, evaluate, line_int, runs_in_order
 
 CONVENTION = "1 multiply-add = 2 FLOP"
 PRIMARY = ("measured", "full", "6ND", "hardware", "reported")
@@ -36,7 +37,9 @@ METHOD_TEXT = {
                 "summed per step in the ledger; activation recomputation excluded.",
     "full": "Analytic count of every matmul per token (projections, MLP/experts, attention at the sequence "
             "length, logits) × tokens; backward = 2× forward for trained weights.",
-    "6ND": "6 × active parameters × tokens (Guidelines Annex A.2 approximation).",
+    "6ND": "6 × parameters × tokens (Guidelines Annex A.2: C ≈ 6·P·D for large dense transformers). For "
+           "mixture-of-experts models P is the parameters active per token: flopcount's convention, since each "
+           "token's matmuls use only its routed experts; the Guidelines give no rule for MoE.",
     "hardware": "Accelerator-hours × dense peak FLOP/s at the precision used × utilisation interval "
                 "(Guidelines Annex A.2, C = N·L·H·U).",
     "reported": "A figure stated in other documentation (e.g. the base model provider's).",
@@ -144,15 +147,20 @@ def _from_ledger(ledger: Ledger, model: str | None, preferred: str | None = None
     return list(phases.values()), info
 
 
+def _day(iso: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(iso[:10]) if iso else None
+
+
 def _crossings(phases: list[_Phase], lines: dict[str, tuple[int, str]], base: int) -> dict[str, dict]:
     """For ledger phases: the step and time of the row during which each line was passed."""
     rows = sorted((r for p in phases for r in p.rows), key=lambda r: r.seq)
-    totals = {"training": 0, "cumulative": base, "modification": 0}
+    totals = {"training": 0, "cumulative": base, "modification": 0, "training_lineage": base}
     found: dict[str, dict] = {}
     for r in rows:
         kind = PHASE_KINDS[r.phase_kind]
         totals["training"] += r.flops if kind.training else 0
         totals["modification"] += r.flops if kind.training else 0
+        totals["training_lineage"] += r.flops if kind.training else 0
         totals["cumulative"] += r.flops if kind.cumulative else 0
         for tid, (line, quantity) in lines.items():
             if tid not in found and totals[quantity] > line:
@@ -163,12 +171,11 @@ def _crossings(phases: list[_Phase], lines: dict[str, tuple[int, str]], base: in
 
 def build(*, plan: Plan | None = None, ledger_path: str | Path | None = None, model: str | None = None,
           provider: str = "unknown provider", contact: str | None = None, open_source: bool = False,
-          today: dt.date | None = None) -> dict[str, Any]:
+          modalities: frozenset[str] | None = None, placed_on_market: dt.date | None = None) -> dict[str, Any]:
     """A compute record from a plan, a ledger, or both (ledger phases add "measured"
     estimates to plan phases of the same name, and are preferred as primary)."""
     if plan is None and ledger_path is None:
         raise InputError("give a run plan, a ledger, or both")
-    today = today or dt.date.today()
     phases: list[_Phase] = []
     spec, params, base, base_systemic, base_name = None, None, None, False, None
     notes: list[str] = []
@@ -213,31 +220,43 @@ def build(*, plan: Plan | None = None, ledger_path: str | Path | None = None, mo
                 sums[q] = [a + b for a, b in zip(sums[q], values)]
     lineage = [v + (base or 0) for v in sums["cumulative"]]
     quantities = {"training": tuple(sums["training"]), "cumulative": tuple(lineage),
-                  "modification": tuple(sums["training"])}
-    evaluations = evaluate(quantities, base_training=base, base_systemic=base_systemic, is_modification=is_mod)
-    lines = {e.threshold.id: (e.line, e.threshold.quantity) for e in evaluations}
+                  "modification": tuple(sums["training"]),
+                  "training_lineage": tuple(v + (base or 0) for v in sums["training"])}
+    runs = runs_in_order(Run(_day(p.start), phase_adds(PHASE_KINDS[p.kind], int(_flop(p.estimates[p.primary][2]))))
+                         for p in phases)
+    context = Context(is_modification=is_mod, base_training=base, base_systemic=base_systemic,
+                      modalities=plan.modalities if plan else modalities,
+                      placed_on_market=plan.placed_on_market if plan else placed_on_market, runs=runs)
+    first = evaluate(quantities, context)
+    lines = {e.threshold.id: (e.line, e.threshold.quantity) for e in first if e.applies}
     crossings = _crossings(phases, lines, base or 0) if ledger_path is not None else {}
+    if crossings:
+        context = replace(context, crossed_on={k: dt.date.fromisoformat(v["date"]) for k, v in crossings.items()})
+    evaluations = evaluate(quantities, context)
     thresholds = []
     for e in evaluations:
         t = e.threshold
-        crossed = crossings.get(t.id)
-        notify = None
-        if t.notify_days and e.status != "below":
-            known = dt.date.fromisoformat(crossed["date"]) if crossed else today
-            notify = (known + dt.timedelta(days=t.notify_days)).isoformat()
         thresholds.append({"id": t.id, "title": t.title, "provision": f"{t.instrument}, {t.provision}",
-                           "line": _flop(e.line), "quantity": t.quantity, "status": e.status, "margin": e.margin,
-                           "compared": _flop(e.compared), "crossed_at": crossed, "notify_by": notify,
+                           "line": str(line_int(e.line)), "line_exact": str(e.line), "quantity": t.quantity,
+                           "status": e.status, "margin": e.margin, "compared": _flop(e.compared),
+                           "basis": e.basis, "crossed_at": crossings.get(t.id),
+                           "notify_by": e.notify_by.isoformat() if e.notify_by else None, "duty": e.duty or None,
                            "legal_status": t.status + ("" if t.verified else " (unverified)")})
     mod_rule = None
     if is_mod:
-        line, basis = modification_line(base, base_systemic)
         ev = next(e for e in evaluations if e.threshold.id == "eu-modification")
-        mod_rule = {"line": _flop(line), "basis": basis, "modification_compute": _flop(sums["training"][0]),
-                    "status": ev.status, "becomes_provider": ev.status == "crossed"}
+        mod_rule = {"line": str(line_int(ev.line)), "line_exact": str(ev.line), "basis": ev.basis,
+                    "modification_compute": _flop(sums["training"][0]), "status": ev.status,
+                    "becomes_provider": ev.status != "below", "conservative": ev.status == "straddles"}
 
     hardware, energy_total, energy_method, energy_notes = [], [0.0, 0.0, 0.0], set(), []
+    uncounted = [p for p in phases if not (PHASE_KINDS[p.kind].training or PHASE_KINDS[p.kind].cumulative)]
+    if uncounted:
+        energy_notes.append("not included (their compute counts in no total, Guidelines Annex A.1): " +
+                            ", ".join(f"{p.name} ({p.kind})" for p in uncounted))
     for p in phases:
+        if p in uncounted:
+            continue
         if p.accelerator:
             acc = find_accelerator(p.accelerator)
             hardware.append({"phase": p.name, "accelerator": acc.id, "name": acc.name, "devices": p.devices,
@@ -269,9 +288,10 @@ def build(*, plan: Plan | None = None, ledger_path: str | Path | None = None, mo
     if "unknown" in energy_method and kwh is not None:
         energy_notes.append("partial: phases marked unknown are not included")
 
-    wall = [p.wall_hours for p in phases if p.wall_hours is not None]
-    accel = [p.accelerator_hours for p in phases if p.accelerator_hours is not None]
-    systemic = next(e for e in evaluations if e.threshold.id == "eu-systemic-risk").status != "below"
+    counted = [p for p in phases if p not in uncounted]
+    wall = [p.wall_hours for p in counted if p.wall_hours is not None]
+    accel = [p.accelerator_hours for p in counted if p.accelerator_hours is not None]
+    systemic = next(e for e in evaluations if e.threshold.id == "eu-systemic-risk").met
     note = OPEN_SOURCE_NOTE + (" The systemic-risk presumption is met or may be: the exemption does not apply."
                                if open_source and systemic else "")
     record = {
@@ -297,8 +317,8 @@ def build(*, plan: Plan | None = None, ledger_path: str | Path | None = None, mo
                    "lineage_cumulative": _interval(*lineage)},
         "training_time": {"wall_clock_hours": sum(wall) if wall else None,
                           "accelerator_hours": sum(accel) if accel else None,
-                          "start": min((p.start for p in phases if p.start), default=None),
-                          "end": max((p.end for p in phases if p.end), default=None)},
+                          "start": min((p.start for p in counted if p.start), default=None),
+                          "end": max((p.end for p in counted if p.end), default=None)},
         "hardware": hardware,
         "energy": {"kwh": kwh, "method": method, "assumptions": energy_notes},
         "thresholds": thresholds,
@@ -356,8 +376,12 @@ def check(record: dict, source: str, ledger_path: str | Path | None = None) -> l
                 problems.append(f"totals.{q}.{k}: {totals[q][k]} is not the sum of the phases ({v})")
         if not int(totals[q]["low"]) <= int(totals[q]["total"]) <= int(totals[q]["high"]):
             problems.append(f"totals.{q}: interval not ordered")
+    lineage_training = {k: str(int(totals["training"][k]) + base_compute) for k in ("total", "low", "high")}
     quantity_total = {"training": totals["training"], "cumulative": totals["lineage_cumulative"],
-                      "modification": totals["training"]}
+                      "modification": totals["training"], "training_lineage": lineage_training}
+    rule = record["lineage"].get("modification_rule") or {}
+    provider = not record["lineage"]["is_modification"] or rule.get("becomes_provider", True)
+    statuses = {t["id"]: t["status"] for t in record["thresholds"]}
     for i, t in enumerate(record["thresholds"]):
         q = quantity_total.get(t["quantity"])
         known = THRESHOLD_BY_ID.get(t["id"])
@@ -366,10 +390,29 @@ def check(record: dict, source: str, ledger_path: str | Path | None = None) -> l
             continue
         if known.flop is not None and int(t["line"]) != known.flop:
             problems.append(f"thresholds[{i}].line: {t['line']} differs from {t['id']}'s {known.flop}")
+        if t["status"] == "not applicable":
+            if known.jurisdiction != "EU" or provider:
+                problems.append(f"thresholds[{i}].status: 'not applicable' but the modifier is the provider "
+                                "(or the row is not an EU one)")
+            continue
+        if known.jurisdiction == "EU" and not provider and known.quantity != "modification":
+            problems.append(f"thresholds[{i}].status: {t['status']!r} but the modifier is not the provider (§3.2)")
+        if t["status"] == "presumed":
+            base_model = record["lineage"]["base_model"] or {}
+            ok = (t["id"] == "eu-systemic-risk" and base_model.get("systemic_risk") and provider) or \
+                 (t["id"] == "eu-gpai" and (record["lineage"]["is_modification"] or
+                                            statuses.get("eu-systemic-risk") in ("crossed", "straddles")))
+            if not ok:
+                problems.append(f"thresholds[{i}].status: 'presumed' has no basis in the record")
+            continue
         low, high = int(q["low"]), int(q["high"])
         status = "crossed" if low > int(t["line"]) else ("below" if high <= int(t["line"]) else "straddles")
-        if status != t["status"]:
+        if status != t["status"] and not (t["id"] == "eu-gpai" and t["status"] == "below" and status != "below"):
             problems.append(f"thresholds[{i}].status: {t['status']!r} but the totals say {status!r}")
+    if statuses.get("eu-systemic-risk") in ("crossed", "straddles", "presumed") and \
+            statuses.get("eu-gpai") not in ("crossed", "straddles", "presumed", None):
+        problems.append("thresholds: systemic risk is met but the GPAI row is not (a systemic-risk model is a "
+                        "general-purpose AI model)")
     if ledger_path is not None or record.get("ledger"):
         path = Path(ledger_path or record["ledger"]["path"])
         if record.get("ledger") is None:

@@ -15,6 +15,8 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--provider", default="unknown provider", help="provider name")
     p.add_argument("--contact", help="provider contact")
     p.add_argument("--open-source", action="store_true", help="the model is released under Art. 53(2) conditions")
+    from .cli import add_verdict_arguments
+    add_verdict_arguments(p)
     p.add_argument("-o", "--output", help="output path stem: writes STEM.json, STEM.md, STEM.html")
     p.add_argument("--check", metavar="FILE", help="re-validate a record: schema, arithmetic, ledger hash")
     p.set_defaults(func=run)
@@ -36,8 +38,14 @@ def run(args: argparse.Namespace) -> int:
     if args.plan:
         from .plan import load_plan
         plan = load_plan(args.plan)
+    from dataclasses import replace
+
+    from .cli import verdict_inputs
+    given = verdict_inputs(args)
+    if plan is not None and given:
+        plan = replace(plan, **given)
     data = record.build(plan=plan, ledger_path=args.ledger, model=args.model, provider=args.provider,
-                        contact=args.contact, open_source=args.open_source)
+                        contact=args.contact, open_source=args.open_source, **({} if plan else given))
     for path in record.write(data, args.output):
         print(f"wrote {path}")
     return 0

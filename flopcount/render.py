@@ -12,6 +12,7 @@ from typing import Any
 from . import __version__
 from .estimate import METHODS, MethodEstimate, Quantity, Result, per_token_training
 from .numbers import human, sig2
+from .thresholds import line_int
 
 CONVENTION = "1 multiply-add = 2 FLOP"
 
@@ -52,14 +53,16 @@ def to_json(result: Result, methods: tuple[str, ...] = METHODS) -> dict[str, Any
             "name": p.name, "kind": p.kind.id,
             "counts_in": {"training": p.kind.training, "cumulative": p.kind.cumulative},
             "model": p.model.name, "tokens": p.tokens, "seq_len": p.seq_len, "attention": p.attention,
-            "trainable": p.trainable.mode, "primary": pr.primary,
+            "images_per_sample": p.images, "trainable": p.trainable.mode, "primary": pr.primary,
             "estimates": {m: _estimate(e) for m, e in pr.estimates.items() if m in methods},
         })
     thresholds = [{
-        "id": ev.threshold.id, "value": ev.line, "quantity": ev.threshold.quantity, "status": ev.status,
-        "margin": ev.margin, "compared": _num(ev.compared), "basis": ev.basis, "title": ev.threshold.title,
-        "provision": ev.threshold.provision, "cite": ev.threshold.cite, "legal_status": ev.threshold.status,
-        "notify_days": ev.threshold.notify_days, "verified": ev.threshold.verified,
+        "id": ev.threshold.id, "value": line_int(ev.line), "line_exact": str(ev.line), "quantity": ev.threshold.quantity,
+        "status": ev.status, "margin": ev.margin, "compared": _num(ev.compared), "basis": ev.basis,
+        "title": ev.threshold.title, "provision": ev.threshold.provision, "cite": ev.threshold.cite,
+        "legal_status": ev.threshold.status, "notify_days": ev.threshold.notify_days,
+        "notify_by": ev.notify_by.isoformat() if ev.notify_by else None, "duty": ev.duty or None,
+        "verified": ev.threshold.verified,
     } for ev in result.evaluations]
     return {
         "flopcount_version": __version__, "convention": CONVENTION,
@@ -123,12 +126,17 @@ def to_text(result: Result, methods: tuple[str, ...] = METHODS) -> str:
         t = ev.threshold
         provision = t.cite + ("" if t.status != "revoked" else " [revoked]")
         provision += " [unverified]" if not t.verified else ""
-        rows.append([t.id, f"> {sig2(ev.line)}", t.quantity, ev.status.upper(), f"×{ev.margin:.3g}", provision])
+        rows.append([t.id, f"> {sig2(ev.line)}", t.quantity.replace("_", " "), ev.status.upper(),
+                     f"×{ev.margin:.3g}", provision])
     out += ["", "Thresholds (strictly greater than the line crosses it)", *_table(rows)]
     for ev in result.evaluations:
-        if ev.threshold.notify_days and ev.status != "below":
-            out.append(f"  ! {ev.threshold.id}: notify the Commission within {ev.threshold.notify_days} days of "
-                       "the threshold being met or known to be met (Art. 52(1)).")
+        if ev.status == "crossed" and sig2(ev.low) == sig2(ev.line):
+            out.append(f"  {ev.threshold.id}: {ev.low:,.0f} FLOP is over the line although both round to "
+                       f"{sig2(ev.line)}")
+        if not ev.basis.endswith(" compute"):
+            out.append(f"  {ev.threshold.id}: {ev.basis}")
+        if ev.duty:
+            out.append(f"  ! {ev.threshold.id}: {ev.duty}")
     if result.notes:
         out += ["", *(f"Note: {n}" for n in result.notes)]
     return "\n".join(out) + "\n"

@@ -41,10 +41,12 @@ def _tables(record: dict) -> list[tuple[str, list[str], list[list[str]]]]:
     totals = [["training compute", _span(t["training"]), t["training"]["total"]],
               ["cumulative compute", _span(t["cumulative"]), t["cumulative"]["total"]],
               ["cumulative incl. base model", _span(t["lineage_cumulative"]), t["lineage_cumulative"]["total"]]]
-    thresholds = [[x["id"], f"> {_f(x['line'])}", x["quantity"], x["status"].upper(), f"×{x['margin']:.3g}",
+    thresholds = [[x["id"], f"> {_f(x['line'])}", x["quantity"].replace("_", " "), x["status"].upper(),
+                   f"×{x['margin']:.3g}",
                    "—" if not x["crossed_at"] else f"{x['crossed_at']['date']} (steps {x['crossed_at']['steps'][0]}–"
                                                    f"{x['crossed_at']['steps'][1]})",
-                   x["notify_by"] or "—", x["provision"]] for x in record["thresholds"]]
+                   x["notify_by"] or "—", x.get("duty") or x.get("basis") or "", x["provision"]]
+                  for x in record["thresholds"]]
     tt = record["training_time"]
     time_rows = [["wall-clock hours", "—" if tt["wall_clock_hours"] is None else f"{tt['wall_clock_hours']:,.1f}"],
                  ["accelerator-hours", "—" if tt["accelerator_hours"] is None else f"{tt['accelerator_hours']:,.0f}"],
@@ -62,8 +64,8 @@ def _tables(record: dict) -> list[tuple[str, list[str], list[list[str]]]]:
         ("Compute by phase and method (* = counted in totals; FLOP, 1 multiply-add = 2 FLOP)",
          ["phase", "kind", "counts in", "tokens", *methods], phases),
         ("Totals", ["quantity", "FLOP (2 significant figures)", "exact FLOP"], totals),
-        ("Thresholds", ["id", "line", "measured on", "status", "margin", "crossed", "notify by", "provision"],
-         thresholds),
+        ("Thresholds", ["id", "line", "measured on", "status", "margin", "crossed", "notify by", "duty or basis",
+                        "provision"], thresholds),
         ("Training time", ["", "value"], time_rows),
         ("Hardware", ["phase", "accelerator", "devices", "precision", "peak FLOP/s", "utilisation",
                       "accelerator-hours"], hardware),
@@ -72,11 +74,31 @@ def _tables(record: dict) -> list[tuple[str, list[str], list[list[str]]]]:
     ]
 
 
+def verdict(record: dict) -> str:
+    """One line: the EU verdict with its duty, then the other regimes' statuses."""
+    by_id = {t["id"]: t for t in record["thresholds"]}
+    rule = record["lineage"].get("modification_rule")
+    parts = []
+    if rule and not rule["becomes_provider"]:
+        parts.append("EU: the modifier does not become the provider (one-third rule), no EU duty")
+    else:
+        systemic, gpai = by_id.get("eu-systemic-risk"), by_id.get("eu-gpai")
+        if systemic and systemic["status"] in ("crossed", "straddles", "presumed"):
+            when = f" — notify the Commission by {systemic['notify_by']}" if systemic["notify_by"] else \
+                " — notify the Commission (date: give the runs' start dates)"
+            parts.append(f"EU: systemic risk {systemic['status']}{when}")
+        elif gpai:
+            parts.append(f"EU: general-purpose AI model {gpai['status']}; systemic risk below")
+    parts += [f"{t['id']} {t['status']}" for t in record["thresholds"] if not t["id"].startswith("eu-")
+              and t["legal_status"].split(" ")[0] != "revoked"]
+    return "; ".join(parts)
+
+
 def _header(record: dict) -> list[tuple[str, str]]:
     m = record["model"]
     params = m["parameters"]
     lineage = record["lineage"]
-    rows = [("Model", m["name"]), ("Provider", record["provider"]["name"]),
+    rows = [("Verdict", verdict(record)), ("Model", m["name"]), ("Provider", record["provider"]["name"]),
             ("Parameters", "—" if not params else f"{params['total']:,} ({params['notified_form']}); active "
                                                   f"{params['active']:,}"),
             ("Record", f"version {record['record_version']}, flopcount {record['flopcount_version']}, "

@@ -10,7 +10,7 @@ from typing import Any
 from .data.phases import BY_ID as PHASE_KINDS
 from .ledger import Ledger, counted_rows
 from .numbers import sig2
-from .thresholds import evaluate
+from .thresholds import Context, evaluate, line_int
 
 
 def summarise(ledger: Ledger) -> dict[str, Any]:
@@ -45,13 +45,16 @@ def summarise(ledger: Ledger) -> dict[str, Any]:
     for name, m in models.items():
         training = sum(p["training"] for p in m["phases"].values())
         cumulative = sum(p["cumulative"] for p in m["phases"].values()) + (m["base"] or 0)
+        lineage = training + (m["base"] or 0)
         evaluations = evaluate({"training": (training,) * 3, "cumulative": (cumulative,) * 3,
-                                "modification": (training,) * 3}, base_training=m["base"],
-                               base_systemic=m["base_systemic_risk"], is_modification=m["base"] is not None)
+                                "modification": (training,) * 3, "training_lineage": (lineage,) * 3},
+                               Context(is_modification=m["base"] is not None, base_training=m["base"],
+                                       base_systemic=m["base_systemic_risk"]))
         out[name] = {"training": training, "cumulative": cumulative, "base_training_compute": m["base"],
                      "runs": sorted(m["runs"]),
                      "phases": {k: dict(v) for k, v in m["phases"].items()},
-                     "thresholds": [{"id": e.threshold.id, "value": e.line, "status": e.status, "margin": e.margin}
+                     "thresholds": [{"id": e.threshold.id, "value": line_int(e.line), "status": e.status,
+                                     "margin": e.margin, "basis": e.basis}
                                     for e in evaluations]}
     return out
 

@@ -1,64 +1,232 @@
-"""Compare compute with the legal lines of `data.thresholds`."""
+"""Verdicts: compare compute with the legal lines of `data.thresholds`, in the order the
+law decides them.
+
+1. A modification first decides who the provider is (Guidelines C(2025) 5045 §3.2): the
+   modifier becomes the provider of a new model only when its modification uses more than
+   one third of the original model's training compute (fallbacks when unknown; an interval
+   that straddles the line is treated as crossing, the conservative reading). Below it,
+   the EU rows do not apply to the modifier at all (¶62–63): no Art. 52 duty, whatever the
+   base model's status.
+2. Then the model's own status: the GPAI criterion on training compute and the modality
+   (§2.1), the systemic-risk presumption on cumulative compute (Art. 51(2)), or, for a
+   provider by modification of a systemic-risk model, the presumption that the modified
+   model has systemic risk (§3.2.2, ¶70) — with its own notification duty.
+3. Notification (Art. 52(1)): two weeks from when it became known that the line will be
+   met, at the latest the start of the run that crosses it (§2.3, ¶30); never from the day
+   a report is made. The duty starts when Chapter V applies (2 Aug 2025); models placed on
+   the market before then also get Art. 111(3)'s compliance date.
+
+A verdict table is consistent by construction: a model presumed to have systemic risk is a
+general-purpose AI model, and a modifier that is not the provider has no EU duty. These
+are the project's readings of the texts, tested as such; not legal advice.
+"""
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
+from fractions import Fraction
+from typing import Iterable, Sequence
 
-from .data.thresholds import MODIFICATION_FALLBACK_BASE, MODIFICATION_FRACTION, THRESHOLDS, Threshold
-from .numbers import to_int
+from .data.thresholds import (CHAPTER_V_APPLIES, GPAI_MODALITIES, LEGACY_COMPLIANCE, MODIFICATION_FALLBACK_BASE,
+                              MODIFICATION_FRACTION, THRESHOLDS, Threshold)
+
+STATUSES = ("below", "crossed", "straddles", "presumed", "not applicable")
 
 
 @dataclass(frozen=True)
 class Evaluation:
     threshold: Threshold
-    line: int                  # FLOP value of the line (for the modification rule: base / 3)
+    line: Fraction | int       # FLOP value of the line (for the modification rule: base / 3, exact)
     compared: float            # the central compute compared with it
     low: float
     high: float
-    status: str                # "below" | "crossed" | "straddles"
-    basis: str = ""            # what the line / the compared value is based on
+    status: str                # one of STATUSES
+    basis: str = ""            # which compute was compared, or why the row does not apply
+    notify_by: dt.date | None = None
+    duty: str = ""             # what follows from the status, with the provision
 
     @property
     def margin(self) -> float:
         """Compute as a multiple of the line: 0.5 = half way, 2.0 = twice over."""
-        return float(self.compared) / self.line
+        return float(Fraction(self.compared) / Fraction(self.line)) if self.line else float("inf")
+
+    @property
+    def applies(self) -> bool:
+        return self.status != "not applicable"
+
+    @property
+    def met(self) -> bool:
+        """Met, presumed, or possibly met (an interval across the line)."""
+        return self.status in ("crossed", "straddles", "presumed")
 
 
-def status(low: float, high: float, line: int) -> str:
-    """Strictly greater crosses (Art. 51(2): "greater than"); an interval that contains
-    the line straddles it."""
-    if low > line:
+@dataclass(frozen=True)
+class Run:
+    """One phase in time order: when it started and what it adds to each quantity."""
+
+    start: dt.date | None
+    adds: dict[str, float]     # quantity -> upper estimate it adds
+
+
+@dataclass(frozen=True)
+class Context:
+    is_modification: bool = False
+    base_training: int | None = None
+    base_systemic: bool = False
+    modalities: frozenset[str] | None = None   # output modalities; None: not stated
+    placed_on_market: dt.date | None = None
+    runs: tuple[Run, ...] = ()
+    crossed_on: dict[str, dt.date] | None = None  # threshold id -> date a ledger row passed it
+
+
+def line_int(line: Fraction | int) -> int:
+    """A line as a whole FLOP count: floor(base/3) for the one-third rule, which an integer
+    compute exceeds exactly when it exceeds base/3."""
+    return int(line) if isinstance(line, int) else line.numerator // line.denominator
+
+
+def status(low: float, high: float, line: Fraction | int) -> str:
+    """Strictly greater crosses (Art. 51(2): "greater than"), compared exactly (a line of
+    base/3 is not rounded); an interval that contains the line straddles it."""
+    line = Fraction(line)
+    if Fraction(low) > line:
         return "crossed"
-    if high <= line:
+    if Fraction(high) <= line:
         return "below"
     return "straddles"
 
 
-def modification_line(base_training: int | None, base_systemic: bool) -> tuple[int, str]:
+def modification_line(base_training: int | None, base_systemic: bool) -> tuple[Fraction, str]:
     """One third of the base model's training compute; when unknown, one third of 1e25 for
-    a systemic-risk base, else of 1e23 (Guidelines §3.2)."""
+    a systemic-risk base, else of 1e23 (Guidelines §3.2, ¶64)."""
     if base_training is not None:
-        return to_int(base_training * MODIFICATION_FRACTION), "one third of the base model's training compute"
+        return Fraction(base_training) * MODIFICATION_FRACTION, "one third of the base model's training compute"
     key = "systemic-risk" if base_systemic else "gpai"
     fallback = MODIFICATION_FALLBACK_BASE[key]
-    return to_int(fallback * MODIFICATION_FRACTION), f"base compute unknown: one third of {fallback:.0e} ({key} base)"
+    return fallback * MODIFICATION_FRACTION, f"base compute unknown: one third of {fallback:.0e} ({key} base)"
 
 
-def evaluate(quantities: dict[str, tuple[float, float, float]], *, base_training: int | None = None,
-             base_systemic: bool = False, is_modification: bool = False) -> list[Evaluation]:
-    """Evaluate every threshold against the quantity it is defined on.
+def known_by(runs: Sequence[Run], quantity: str, line: Fraction | int, offset: float = 0) -> dt.date | None:
+    """Start of the run during which the quantity's upper estimate first passes the line:
+    the latest date by which it was known that the line would be met (Guidelines §2.3:
+    estimate before the large run). Work with no start of its own (merged or initialising
+    weights) is known by the start of the next run that builds on it. None when no date
+    is given."""
+    total = Fraction(offset)
+    for i, run in enumerate(runs):
+        total += Fraction(run.adds.get(quantity, 0))
+        if total > line:
+            return next((r.start for r in runs[i:] if r.start), None)
+    return None
 
-    `quantities` maps "training" / "cumulative" / "modification" to (central, low, high).
-    The modification rule is evaluated only for modifications.
-    """
-    results = []
-    for threshold in THRESHOLDS:
-        if threshold.quantity == "modification":
-            if not is_modification:
-                continue
-            line, basis = modification_line(base_training, base_systemic)
+
+def _deadline(ctx: Context, known: dt.date | None, days: int) -> tuple[dt.date | None, str]:
+    applies_from = dt.date.fromisoformat(CHAPTER_V_APPLIES)
+    legacy = ctx.placed_on_market is not None and ctx.placed_on_market < applies_from
+    if known is None and ctx.placed_on_market is not None:
+        known = ctx.placed_on_market  # on the market: training was done, the compute known
+    if known is None:
+        return None, (f"within {days} days of when it became known that the line would be met — at the latest "
+                      "the start of the run that crosses it (Art. 52(1); Guidelines §2.3). Give the phases' start "
+                      "dates (plan field start) to date it")
+    when = max(known, applies_from) + dt.timedelta(days=days)
+    text = f"notify the Commission without delay and by {when.isoformat()} (Art. 52(1): two weeks after it became known"
+    text += f", at the latest {known.isoformat()}" if known >= applies_from else \
+        f"; known by {known.isoformat()}, before Chapter V applied on {CHAPTER_V_APPLIES}, so counted from then"
+    text += ")"
+    if legacy:
+        text += (f"; placed on the market before {CHAPTER_V_APPLIES}: the other obligations by {LEGACY_COMPLIANCE} "
+                 "(Art. 111(3))")
+    return when, text
+
+
+def _row(t: Threshold, line, q, st: str, basis: str, **kw) -> Evaluation:
+    return Evaluation(t, line, q[0], q[1], q[2], st, basis, **kw)
+
+
+def evaluate(quantities: dict[str, tuple[float, float, float]], ctx: Context = Context()) -> list[Evaluation]:
+    """Every threshold, each on its own quantity ("training", "cumulative" with the base
+    model's compute, "modification", "training_lineage"), decided in the order above."""
+    by_id: dict[str, Evaluation] = {}
+    provider = True
+    if ctx.is_modification:
+        t = next(t for t in THRESHOLDS if t.quantity == "modification")
+        line, basis = modification_line(ctx.base_training, ctx.base_systemic)
+        st = status(*quantities["modification"][1:], line)
+        provider = st != "below"
+        duty = {"crossed": "the modifier becomes the provider of the modified model; its obligations cover the "
+                           "modification (Recital 109)",
+                "straddles": "the interval straddles one third: treated as crossing (conservative) — the modifier "
+                             "is taken to be the provider; narrow the estimate to decide",
+                "below": "the modifier does not become a provider (Guidelines §3.2, ¶62–63): no Art. 53 or Art. 52 "
+                         "duty for it; the base model's provider keeps its obligations"}[st]
+        by_id[t.id] = _row(t, line, quantities["modification"], st, basis, duty=duty)
+
+    for t in THRESHOLDS:
+        if t.id in by_id or t.quantity == "modification":
+            continue
+        q = quantities[t.quantity]
+        if t.jurisdiction == "EU" and not provider:
+            by_id[t.id] = _row(t, t.flop, q, "not applicable",
+                               "modification at or below one third: the modifier is not the provider (§3.2)")
+        elif t.id == "eu-systemic-risk" and ctx.is_modification and ctx.base_systemic:
+            known = known_by(ctx.runs, "modification", modification_line(ctx.base_training, True)[0])
+            when, text = _deadline(ctx, known, t.notify_days or 0)
+            by_id[t.id] = _row(t, t.flop, q, "presumed",
+                               "modified model of a systemic-risk model, modification above one third: presumed to "
+                               "have systemic risk (Guidelines §3.2.2, ¶70)", notify_by=when, duty=text)
         else:
-            line, basis = threshold.flop, f"{threshold.quantity} compute"
-        central, low, high = quantities[threshold.quantity]
-        results.append(Evaluation(threshold, line, central, low, high, status(low, high, line), basis))
-    return results
+            st = status(q[1], q[2], t.flop)
+            by_id[t.id] = _row(t, t.flop, q, st, f"{t.quantity.replace('_', ' ')} compute")
+    _gpai(by_id, quantities, ctx)
+    _notify(by_id, quantities, ctx)
+    return [by_id[t.id] for t in THRESHOLDS if t.id in by_id]
 
+
+def _gpai(by_id: dict[str, Evaluation], quantities, ctx: Context) -> None:
+    """The 10^23 criterion is indicative and about models that generate language (text or
+    audio), images or video from text (§2.1); a modified GPAI model stays one; a model
+    presumed to have systemic risk is a GPAI model (Art. 51 presupposes it)."""
+    ev = by_id.get("eu-gpai")
+    if ev is None or not ev.applies:
+        return
+    t, q = ev.threshold, quantities["training"]
+    systemic = by_id.get("eu-systemic-risk")
+    if ctx.is_modification:
+        by_id[t.id] = _row(t, t.flop, q, "presumed", "modification of a general-purpose AI model by its new provider: "
+                           "the modified model is one (the criterion is not re-tested on the modification, §3.2)")
+    elif systemic is not None and systemic.met and not ev.met:
+        by_id[t.id] = _row(t, t.flop, q, "presumed", "presumed to have systemic risk (Art. 51(2)), which only a "
+                           "general-purpose AI model can be; training compute alone is below the indicative line")
+    elif ev.met and ctx.modalities is not None and not ctx.modalities & GPAI_MODALITIES:
+        by_id[t.id] = _row(t, t.flop, q, "below", f"training compute is over the line, but the model generates "
+                           f"{', '.join(sorted(ctx.modalities))}: not language, images or video (§2.1); the "
+                           "criterion is indicative only")
+    elif ev.met and ctx.modalities is None:
+        by_id[t.id] = _row(t, t.flop, q, ev.status, "training compute; the criterion also needs the model to "
+                           "generate text, audio, images or video (§2.1): modalities not stated")
+
+
+def _notify(by_id: dict[str, Evaluation], quantities, ctx: Context) -> None:
+    ev = by_id.get("eu-systemic-risk")
+    if ev is None or ev.status not in ("crossed", "straddles"):
+        return
+    t = ev.threshold
+    crossed_on = (ctx.crossed_on or {}).get(t.id)
+    offset = (ctx.base_training or 0) if t.quantity == "cumulative" else 0
+    known = known_by(ctx.runs, t.quantity, t.flop, offset) if ctx.runs else None
+    if known is None and crossed_on is not None:
+        known = crossed_on
+    when, text = _deadline(ctx, known, t.notify_days or 0)
+    if ev.status == "straddles":
+        text = ("the upper estimate crosses the line: treat it as known that it may be met and notify, or narrow "
+                "the estimate (Annex A.2 accepts 30%); " + text)
+    by_id[t.id] = Evaluation(t, ev.line, ev.compared, ev.low, ev.high, ev.status, ev.basis, when, text)
+
+
+def runs_in_order(runs: Iterable[Run]) -> tuple[Run, ...]:
+    """Phases sorted by start date where every one has one; in the given order otherwise."""
+    runs = tuple(runs)
+    if runs and all(r.start for r in runs):
+        return tuple(sorted(runs, key=lambda r: r.start))
+    return runs

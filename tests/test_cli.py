@@ -44,7 +44,11 @@ def test_llama_405b_three_methods(capsys):
         assert abs(out["flops"][method]["total"] / 3.8e25 - 1) < 0.30
     status = {t["id"]: t["status"] for t in out["thresholds"]}
     assert status == {"eu-gpai": "crossed", "eu-systemic-risk": "crossed", "us-eo-14110": "below",
-                      "ca-sb53": "below"}
+                      "ca-sb53": "below", "ny-raise": "below"}
+    systemic = next(t for t in out["thresholds"] if t["id"] == "eu-systemic-risk")
+    # placed on the market 2024-07-23, before Chapter V applied: the duty runs from
+    # 2025-08-02, two weeks → 2025-08-16; other obligations by 2027-08-02 (Art. 111(3))
+    assert systemic["notify_by"] == "2025-08-16" and "Art. 111(3)" in systemic["duty"]
 
 
 def test_json_contract_keys(capsys):
@@ -58,9 +62,11 @@ def test_json_contract_keys(capsys):
     assert exact["low"] == exact["total"] == exact["high"] and isinstance(exact["total"], int)
     hw = out["flops"]["hardware"]
     assert hw["low"] < hw["total"] < hw["high"]
-    assert {t["id"] for t in out["thresholds"]} == {"eu-gpai", "eu-systemic-risk", "us-eo-14110", "ca-sb53"}
+    assert {t["id"] for t in out["thresholds"]} == {"eu-gpai", "eu-systemic-risk", "us-eo-14110", "ca-sb53",
+                                                    "ny-raise"}
     for t in out["thresholds"]:
-        assert {"id", "value", "status", "margin"} <= set(t) and t["status"] in ("below", "crossed", "straddles")
+        assert {"id", "value", "line_exact", "status", "margin", "basis", "notify_by", "duty"} <= set(t)
+        assert t["status"] in ("below", "crossed", "straddles")
     # Llama 2 7B: 6 · 6.74e9 · 2e12 = 8.1e22, below the GPAI line.
     assert out["flops"]["6ND"]["total"] == 6 * 6_738_415_616 * 2 * 10**12
 
@@ -95,11 +101,39 @@ def test_modification_rule_unknown_base(capsys):
     assert mod["value"] == 3_333_333_333_333_333_333_333_333 and mod["status"] == "below"
 
 
+def test_images_per_sample(tmp_path, capsys):
+    """A VLM's vision tower runs once per image: the full count per sample is
+    training_flops(spec, T, images=n), the JSON says n, and a VLM given no images is
+    counted text only with a note. Plans take the same field per phase."""
+    from flopcount.configs import load_spec
+    from flopcount.formulas import training_flops
+    path = CONFIGS / "gemma-3-4b.json"
+    spec = load_spec(path)
+    args = ["estimate", str(path), "--tokens", "2048000", "--seq-len", "2048"]
+    two = run_json(capsys, *args, "--images-per-sample", "2")
+    assert two["phases"][0]["images_per_sample"] == 2
+    assert two["flops"]["full"]["total"] == 1000 * training_flops(spec, 2048, images=2).total
+    none = run_json(capsys, *args)
+    assert none["flops"]["full"]["total"] == 1000 * training_flops(spec, 2048).total < two["flops"]["full"]["total"]
+    assert any("counted as text only" in n for n in none["notes"])
+    plan = tmp_path / "vlm.yaml"
+    plan.write_text(f"flopcount_plan: 1\nmodel: {{config: {path}}}\nseq_len: 2048\n"
+                    "phases:\n  - {kind: pre-training, tokens: 2048000, images_per_sample: 2}\n")
+    assert run_json(capsys, "estimate", str(plan))["flops"]["full"]["total"] == two["flops"]["full"]["total"]
+    for argv, needle in [([str(CONFIGS / "llama-3.1-8b.json"), "--tokens", "1T", "--images-per-sample", "1"],
+                          "--images-per-sample: the model has no vision tower"),
+                         ([*args[1:], "--images-per-sample", "9"], "do not fit in seq_len 2048"),
+                         ([*args[1:], "--images-per-sample", "1.5"], "--images-per-sample")]:
+        assert main(["estimate", *argv]) == 2
+        err = capsys.readouterr().err
+        assert needle in err and err.count("\n") == 1
+
+
 def test_human_output_states_two_significant_figures(capsys):
     assert main(["estimate", str(PLANS / "llama-3.1-405b.yaml")]) == 0
     text = capsys.readouterr().out
     assert "1 multiply-add = 2 FLOP" in text
-    assert "3.8×10^25" in text and "CROSSED" in text and "within 14 days" in text
+    assert "3.8×10^25" in text and "CROSSED" in text and "notify the Commission without delay and by 2025-08-16" in text
 
 
 def test_accelerators_listing(capsys):

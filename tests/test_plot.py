@@ -25,7 +25,7 @@ def by_gid(fig, prefix):
 def test_planning_map_lines_and_points():
     fig = plot.planning_map([("mine", 7e9, 2e12)])
     lines = by_gid(fig, "threshold:")
-    assert set(lines) == {"threshold:eu-gpai", "threshold:eu-systemic-risk", "threshold:ca-sb53"}
+    assert set(lines) == {"threshold:eu-gpai", "threshold:eu-systemic-risk", "threshold:ca-sb53", "threshold:ny-raise"}
     n, d = lines["threshold:eu-systemic-risk"].get_data()
     assert np.allclose(6 * n * d, 1e25)  # iso-compute: 6·N·D = 1e25 everywhere on the line
     cn, cd = by_gid(fig, "chinchilla")["chinchilla"].get_data()

@@ -161,3 +161,18 @@ def test_html_renders_in_headless_chromium(trained_ledger, tmp_path):
     subprocess.run([CHROMIUM, *flags, f"--screenshot={shot}", "--window-size=1200,1600", html_path.as_uri()],
                    capture_output=True, timeout=120)
     assert shot.exists() and shot.stat().st_size > 20_000
+
+
+def test_check_catches_verdicts_the_rules_forbid():
+    """record --check re-derives the verdict rules: a modifier below one third cannot be
+    told it crossed an EU line, and systemic risk without GPAI is a contradiction."""
+    from flopcount import record
+    data = json.loads((ROOT / "examples" / "records" / "finetune-llama-3.1-8b.json").read_text())
+    assert record.check(data, "r.json") == []
+    bad = json.loads(json.dumps(data))
+    row = next(t for t in bad["thresholds"] if t["id"] == "eu-systemic-risk")
+    row["status"] = "crossed"
+    assert any("not the provider" in p for p in record.check(bad, "r.json"))
+    data = json.loads((ROOT / "examples" / "records" / "llama-3.1-405b.json").read_text())
+    next(t for t in data["thresholds"] if t["id"] == "eu-gpai")["status"] = "below"
+    assert any("GPAI row" in p for p in record.check(data, "r.json"))

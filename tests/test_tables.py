@@ -22,10 +22,14 @@ def test_accelerators_have_sources_and_dense_peaks():
 
 def test_thresholds_have_sources_dates_and_strict_lines():
     ids = {t.id for t in THRESHOLDS}
-    assert ids == {"eu-gpai", "eu-systemic-risk", "eu-modification", "us-eo-14110", "ca-sb53"}
+    assert ids == {"eu-gpai", "eu-systemic-risk", "eu-modification", "us-eo-14110", "ca-sb53", "ny-raise"}
     for t in THRESHOLDS:
-        assert t.source and t.adopted and t.provision and t.quantity in ("training", "cumulative", "modification")
+        assert t.source and t.adopted and t.provision and t.jurisdiction
+        assert t.quantity in ("training", "cumulative", "modification", "training_lineage")
     by_id = {t.id: t for t in THRESHOLDS}
     assert by_id["eu-systemic-risk"].flop == 10**25 and by_id["eu-systemic-risk"].notify_days == 14
     assert by_id["us-eo-14110"].status == "revoked"
-    assert by_id["ca-sb53"].verified is False
+    # SB 53: Stats. 2025, ch. 138, operative 1 Jan 2026; measured on the original run plus
+    # later training (§22757.11), not on the EU's cumulative quantity
+    assert by_id["ca-sb53"].applies_from == "2026-01-01" and by_id["ca-sb53"].quantity == "training_lineage"
+    assert by_id["ny-raise"].verified is False

@@ -5,8 +5,11 @@
   C(2025) 5045, Annex A.1), used for the GPAI criterion and the modification rule;
 - "cumulative": all compute that contributed to the model's capabilities (ibid.), used for
   the systemic-risk presumption; California SB 53 also counts every later modification;
-- "modification": the modifier's own training compute, against a fraction of the base's.
-All lines are strict ("greater than"), as the texts say.
+- "modification": the modifier's own training compute, against a fraction of the base's;
+- "training_lineage": the original training run plus later fine-tuning, RL and other
+  modifications (California SB 53: not synthetic-data generation or merged weights as such).
+All lines are strict ("greater than"), as the texts say. A delegated act changing a line
+(AI Act Art. 51(3)) or the fallback bases is a change to one row here.
 """
 from __future__ import annotations
 
@@ -17,6 +20,7 @@ from fractions import Fraction
 @dataclass(frozen=True)
 class Threshold:
     id: str
+    jurisdiction: str           # "EU" rows apply only to the provider (see flopcount.thresholds)
     title: str
     flop: int | None            # the line in FLOP; None when relative (modification rule)
     quantity: str               # "training" | "cumulative" | "modification"
@@ -34,7 +38,7 @@ class Threshold:
 
 THRESHOLDS: tuple[Threshold, ...] = (
     Threshold(
-        id="eu-gpai", title="EU AI Act: general-purpose AI model (indicative criterion)",
+        id="eu-gpai", jurisdiction="EU", title="EU AI Act: general-purpose AI model (indicative criterion)",
         flop=10**23, quantity="training",
         instrument="Commission Guidelines on the scope of GPAI obligations, C(2025) 5045",
         cite="Guidelines §2.1", provision="Section 2.1 (indicative criterion: > 1e23 FLOP and generates text, audio, images or video)",
@@ -42,7 +46,7 @@ THRESHOLDS: tuple[Threshold, ...] = (
         adopted="2025-07-18", applies_from="2025-08-02", status="guidance",
         note="Applies only to models that can generate language (text/audio), images or video."),
     Threshold(
-        id="eu-systemic-risk", title="EU AI Act: GPAI model with systemic risk (presumption)",
+        id="eu-systemic-risk", jurisdiction="EU", title="EU AI Act: GPAI model with systemic risk (presumption)",
         flop=10**25, quantity="cumulative",
         instrument="Regulation (EU) 2024/1689 (AI Act)", cite="AI Act Art. 51(2), 52(1)", provision="Art. 51(2); notification Art. 52(1)",
         source="https://eur-lex.europa.eu/eli/reg/2024/1689/oj",
@@ -50,7 +54,7 @@ THRESHOLDS: tuple[Threshold, ...] = (
         note="Notify the Commission within two weeks of the threshold being met or of it becoming "
              "known that it will be met (Art. 52(1)). The Commission may amend it (Art. 51(3))."),
     Threshold(
-        id="eu-modification", title="EU AI Act: modifier becomes provider (one-third rule)",
+        id="eu-modification", jurisdiction="EU", title="EU AI Act: modifier becomes provider (one-third rule)",
         flop=None, quantity="modification",
         instrument="Commission Guidelines on the scope of GPAI obligations, C(2025) 5045",
         cite="Guidelines §3.2", provision="Section 3.2 (modification > 1/3 of the original model's training compute)",
@@ -58,21 +62,44 @@ THRESHOLDS: tuple[Threshold, ...] = (
         adopted="2025-07-18", applies_from="2025-08-02", status="guidance",
         note="Obligations then cover only the modification (Recital 109)."),
     Threshold(
-        id="us-eo-14110", title="US Executive Order 14110: dual-use foundation model reporting",
+        id="us-eo-14110", jurisdiction="US", title="US Executive Order 14110: dual-use foundation model reporting",
         flop=10**26, quantity="cumulative",
         instrument="Executive Order 14110", cite="EO 14110 §4.2(b)", provision="Sec. 4.2(b)(i)",
         source="https://www.federalregister.gov/d/2023-24283",
         adopted="2023-10-30", applies_from=None, status="revoked",
         note="Revoked on 2025-01-20; kept for history."),
     Threshold(
-        id="ca-sb53", title="California SB 53: frontier model",
-        flop=10**26, quantity="cumulative",
+        id="ca-sb53", jurisdiction="US-CA", title="California SB 53: frontier model",
+        flop=10**26, quantity="training_lineage",
         instrument="California SB 53, Transparency in Frontier Artificial Intelligence Act",
         cite="SB 53, B&P §22757.11", provision="Bus. & Prof. Code §22757.11 (original run plus fine-tuning, RL and other modifications)",
         source="https://leginfo.legislature.ca.gov/faces/billNavClient.xhtml?bill_id=202520260SB53",
-        adopted="2025-09-29", applies_from="2026-01-01", status="in force", verified=False,
-        note="Effective date as reported (unverified)."),
+        adopted="2025-09-29", applies_from="2026-01-01", status="in force",
+        note="Stats. 2025, ch. 138, operative 1 Jan 2026. Counts the original training run plus subsequent "
+             "fine-tuning, reinforcement learning or other material modifications (§22757.11); from 2027 the "
+             "Department of Technology reviews the definition every year (§22757.14)."),
+    Threshold(
+        id="ny-raise", jurisdiction="US-NY", title="New York RAISE Act: frontier model",
+        flop=10**26, quantity="training_lineage",
+        instrument="New York Responsible AI Safety and Education (RAISE) Act, S6953-B/A6453-B, as amended",
+        cite="NY RAISE Act", provision="Gen. Bus. Law art. 44-B (frontier model: > 1e26 operations)",
+        source="https://www.nysenate.gov/legislation/bills/2025/S6953/amendment/B",
+        adopted="2025-12-19", applies_from="2027-01-01", status="enacted", verified=False,
+        note="Signed 19 Dec 2025 (> 1e26 operations and > $100M compute cost in the original text); a chapter "
+             "amendment reported signed in March 2026, effective 1 Jan 2027, moves toward SB 53's definitions. "
+             "Whether the cost test survived is unverified; the cost test is not evaluated here."),
 )
+
+#: Chapter V (GPAI obligations) applies from this date (AI Act Art. 113(b)); a notification
+#: duty cannot fall due before it.
+CHAPTER_V_APPLIES = "2025-08-02"
+#: Models placed on the market before CHAPTER_V_APPLIES comply by this date (Art. 111(3)).
+LEGACY_COMPLIANCE = "2027-08-02"
+#: Output modalities of the indicative GPAI criterion: language (text or audio),
+#: text-to-image, text-to-video (Guidelines C(2025) 5045 §2.1).
+GPAI_MODALITIES = frozenset({"text", "audio", "image", "video"})
+#: Modalities a plan or the CLI may state ("other": e.g. classification or embeddings).
+MODALITIES = ("text", "audio", "image", "video", "other")
 
 #: The one-third modification rule (Guidelines §3.2): fraction of the base model's
 #: training compute, and the fallbacks when that compute is unknown.
