@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from .data import assumptions
+from .data.phases import PhaseKind
 from .formulas import generation_flops, kaplan_6nd, training_flops
 from .hardware import hardware_flops
 from .numbers import to_int
@@ -131,7 +132,7 @@ def choose_primary(estimates: dict[str, MethodEstimate], prefer: str | None) -> 
     return next(m for m in PRIMARY_ORDER if m in estimates)
 
 
-def phase_adds(kind, high: float) -> dict[str, float]:
+def phase_adds(kind: PhaseKind, high: float) -> dict[str, float]:
     """What one phase adds to each quantity the thresholds are measured on."""
     return {"training": high if kind.training else 0, "modification": high if kind.training else 0,
             "training_lineage": high if kind.training else 0, "cumulative": high if kind.cumulative else 0}

@@ -256,17 +256,17 @@ class ComputeMonitor:
             out.append((t, self.lines.get(t.id, line), quantity))
         return out
 
-    def _projected_provider(self, values: dict[str, float], rates: dict[str, float]) -> bool:
-        if self.planned_steps is None:
-            return False
-        remaining = self.planned_steps - self.step_index
-        return self._provider(values["modification"] + rates["modification"] * max(remaining, 0))
-
-    def _provider(self, modification: float) -> bool:
-        """EU duties fall on a modifier only once it becomes the provider (§3.2, ¶62–63)."""
+    def _provider(self, values: dict[str, float], rates: dict[str, float]) -> tuple[bool, bool]:
+        """(now, by the planned end): EU duties fall on a modifier only once it becomes the
+        provider (§3.2, ¶62–63). Computed once per check, not per threshold."""
         if not self.is_modification:
-            return True
-        return modification > line_int(modification_line(self.base_training_compute, self.base_systemic_risk)[0])
+            return True, True
+        line = line_int(modification_line(self.base_training_compute, self.base_systemic_risk)[0])
+        now = values["modification"] > line
+        if self.planned_steps is None:
+            return now, now
+        remaining = max(self.planned_steps - self.step_index, 0)
+        return now, values["modification"] + rates["modification"] * remaining > line
 
     # -- warnings -----------------------------------------------------------------------
     def start(self) -> list[ThresholdEvent]:
@@ -281,13 +281,14 @@ class ComputeMonitor:
         fired = []
         values, rates = self.quantities(), self._per_step()
         today = dt.date.fromtimestamp(now)
+        provider_now, provider_later = self._provider(values, rates)
         for t, line, q in self.thresholds():
             value, rate = values[q], rates[q]
             eu = t.jurisdiction == "EU" and t.quantity != "modification"
-            if eu and not self._provider(values["modification"]) and not self._projected_provider(values, rates):
+            if eu and not (provider_now or provider_later):
                 continue
             if step is not None and value > line and (t.id, "crossed") not in self._fired and \
-                    (not eu or self._provider(values["modification"])):
+                    (not eu or provider_now):
                 when = dt.datetime.fromtimestamp(now)
                 notify = today + dt.timedelta(days=t.notify_days) if t.notify_days else None
                 fired.append(self._fire("crossed", t, line, q, step, value, when, notify,

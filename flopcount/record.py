@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -21,12 +21,11 @@ from .data.phases import BY_ID as PHASE_KINDS
 from .data.thresholds import BY_ID as THRESHOLD_BY_ID
 from .energy import JOULES_PER_KWH, estimate_kwh
 from .errors import InputError
-from .estimate import estimate
+from .estimate import estimate, phase_adds
 from .hardware import find_accelerator
 from .ledger import Ledger, counted_rows
 from .numbers import sig2
 from .plan import Plan
-from .estimate import phase_adds
 from .thresholds import Context, Run, evaluate, line_int, runs_in_order
 
 CONVENTION = "1 multiply-add = 2 FLOP"
@@ -157,11 +156,8 @@ def _crossings(phases: list[_Phase], lines: dict[str, tuple[int, str]], base: in
     totals = {"training": 0, "cumulative": base, "modification": 0, "training_lineage": base}
     found: dict[str, dict] = {}
     for r in rows:
-        kind = PHASE_KINDS[r.phase_kind]
-        totals["training"] += r.flops if kind.training else 0
-        totals["modification"] += r.flops if kind.training else 0
-        totals["training_lineage"] += r.flops if kind.training else 0
-        totals["cumulative"] += r.flops if kind.cumulative else 0
+        for q, add in phase_adds(PHASE_KINDS[r.phase_kind], r.flops).items():
+            totals[q] += add
         for tid, (line, quantity) in lines.items():
             if tid not in found and totals[quantity] > line:
                 found[tid] = {"phase": r.phase, "steps": [r.step_start, r.step_end],
@@ -227,12 +223,9 @@ def build(*, plan: Plan | None = None, ledger_path: str | Path | None = None, mo
     context = Context(is_modification=is_mod, base_training=base, base_systemic=base_systemic,
                       modalities=plan.modalities if plan else modalities,
                       placed_on_market=plan.placed_on_market if plan else placed_on_market, runs=runs)
-    first = evaluate(quantities, context)
-    lines = {e.threshold.id: (e.line, e.threshold.quantity) for e in first if e.applies}
+    evaluations = evaluate(quantities, context)  # ledger phases are dated by their first row
+    lines = {e.threshold.id: (e.line, e.threshold.quantity) for e in evaluations if e.applies}
     crossings = _crossings(phases, lines, base or 0) if ledger_path is not None else {}
-    if crossings:
-        context = replace(context, crossed_on={k: dt.date.fromisoformat(v["date"]) for k, v in crossings.items()})
-    evaluations = evaluate(quantities, context)
     thresholds = []
     for e in evaluations:
         t = e.threshold

@@ -76,7 +76,6 @@ class Context:
     modalities: frozenset[str] | None = None   # output modalities; None: not stated
     placed_on_market: dt.date | None = None
     runs: tuple[Run, ...] = ()
-    crossed_on: dict[str, dt.date] | None = None  # threshold id -> date a ledger row passed it
 
 
 def line_int(line: Fraction | int) -> int:
@@ -151,8 +150,8 @@ def evaluate(quantities: dict[str, tuple[float, float, float]], ctx: Context = C
     provider = True
     if ctx.is_modification:
         t = next(t for t in THRESHOLDS if t.quantity == "modification")
-        line, basis = modification_line(ctx.base_training, ctx.base_systemic)
-        st = status(*quantities["modification"][1:], line)
+        mod_line, basis = modification_line(ctx.base_training, ctx.base_systemic)
+        st = status(*quantities["modification"][1:], mod_line)
         provider = st != "below"
         duty = {"crossed": "the modifier becomes the provider of the modified model; its obligations cover the "
                            "modification (Recital 109)",
@@ -160,7 +159,7 @@ def evaluate(quantities: dict[str, tuple[float, float, float]], ctx: Context = C
                              "is taken to be the provider; narrow the estimate to decide",
                 "below": "the modifier does not become a provider (Guidelines §3.2, ¶62–63): no Art. 53 or Art. 52 "
                          "duty for it; the base model's provider keeps its obligations"}[st]
-        by_id[t.id] = _row(t, line, quantities["modification"], st, basis, duty=duty)
+        by_id[t.id] = _row(t, mod_line, quantities["modification"], st, basis, duty=duty)
 
     for t in THRESHOLDS:
         if t.id in by_id or t.quantity == "modification":
@@ -170,7 +169,7 @@ def evaluate(quantities: dict[str, tuple[float, float, float]], ctx: Context = C
             by_id[t.id] = _row(t, t.flop, q, "not applicable",
                                "modification at or below one third: the modifier is not the provider (§3.2)")
         elif t.id == "eu-systemic-risk" and ctx.is_modification and ctx.base_systemic:
-            known = known_by(ctx.runs, "modification", modification_line(ctx.base_training, True)[0])
+            known = known_by(ctx.runs, "modification", mod_line)
             when, text = _deadline(ctx, known, t.notify_days or 0)
             by_id[t.id] = _row(t, t.flop, q, "presumed",
                                "modified model of a systemic-risk model, modification above one third: presumed to "
@@ -179,7 +178,7 @@ def evaluate(quantities: dict[str, tuple[float, float, float]], ctx: Context = C
             st = status(q[1], q[2], t.flop)
             by_id[t.id] = _row(t, t.flop, q, st, f"{t.quantity.replace('_', ' ')} compute")
     _gpai(by_id, quantities, ctx)
-    _notify(by_id, quantities, ctx)
+    _notify(by_id, ctx)
     return [by_id[t.id] for t in THRESHOLDS if t.id in by_id]
 
 
@@ -207,16 +206,13 @@ def _gpai(by_id: dict[str, Evaluation], quantities, ctx: Context) -> None:
                            "generate text, audio, images or video (§2.1): modalities not stated")
 
 
-def _notify(by_id: dict[str, Evaluation], quantities, ctx: Context) -> None:
+def _notify(by_id: dict[str, Evaluation], ctx: Context) -> None:
     ev = by_id.get("eu-systemic-risk")
     if ev is None or ev.status not in ("crossed", "straddles"):
         return
     t = ev.threshold
-    crossed_on = (ctx.crossed_on or {}).get(t.id)
     offset = (ctx.base_training or 0) if t.quantity == "cumulative" else 0
-    known = known_by(ctx.runs, t.quantity, t.flop, offset) if ctx.runs else None
-    if known is None and crossed_on is not None:
-        known = crossed_on
+    known = known_by(ctx.runs, t.quantity, t.flop, offset)
     when, text = _deadline(ctx, known, t.notify_days or 0)
     if ev.status == "straddles":
         text = ("the upper estimate crosses the line: treat it as known that it may be met and notify, or narrow "
