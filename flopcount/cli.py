@@ -85,16 +85,18 @@ def _single_phase_plan(args: argparse.Namespace, model: ModelRef, source: str,
 
 
 def verdict_inputs(args: argparse.Namespace) -> dict:
-    """--modalities and --placed-on-market, as the Plan fields they set."""
+    """--modalities, --placed-on-market and (record) --released, as the Plan fields they set."""
     out: dict = {}
     if getattr(args, "modalities", None) is not None:
         out["modalities"] = read_modalities(args.modalities, "--modalities", "command line")
-    if getattr(args, "placed_on_market", None) is not None:
-        try:
-            out["placed_on_market"] = dt.date.fromisoformat(args.placed_on_market)
-        except ValueError:
-            raise InputError(f"must be a date YYYY-MM-DD, got {args.placed_on_market!r}",
-                             field="--placed-on-market") from None
+    for name in ("placed_on_market", "released"):
+        value = getattr(args, name, None)
+        if value is not None:
+            try:
+                out[name] = dt.date.fromisoformat(value)
+            except ValueError:
+                raise InputError(f"must be a date YYYY-MM-DD, got {value!r}",
+                                 field="--" + name.replace("_", "-")) from None
     return out
 
 

@@ -102,6 +102,15 @@ def to_int(value: Fraction | int) -> int:
     return int(value.numerator * 2 + value.denominator) // (2 * value.denominator)
 
 
+def flop_text(value: int | float | Fraction | None) -> str | None:
+    """FLOP as a decimal-integer string (the JSON type of FLOP in every flopcount output)."""
+    if value is None:
+        return None
+    if isinstance(value, float):
+        return str(int(round(value)))
+    return str(to_int(value))
+
+
 def sig2(value: float | int | Fraction, unicode: bool = True) -> str:
     """Two significant figures, the form the Guidelines ask compute to be notified in,
     rounded in decimal from the exact value (half up), never through a binary float:
@@ -130,6 +139,27 @@ def sig2(value: float | int | Fraction, unicode: bool = True) -> str:
         mantissa = mantissa.quantize(Decimal("1.0"))
     times = "×" if unicode else "x"
     return f"{sign}{mantissa}{times}10^{exponent}"
+
+
+def sig2_plain(value: float | int) -> str:
+    """Two significant figures written out, with thousands separators: energy in MWh as
+    the Model Documentation Form asks. A float is read through its shortest repr, so
+    1320.7040000000002 kWh is 1.3 MWh, not an artefact.
+
+    >>> sig2_plain(28_957.3), sig2_plain(1.32), sig2_plain(0.001349)
+    ('29,000', '1.3', '0.0013')
+    """
+    exact = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+    if not exact.is_finite():
+        return str(value)
+    if exact == 0:
+        return "0"
+    step = Decimal(1).scaleb(exact.adjusted() - 1)
+    rounded = exact.quantize(step, rounding=ROUND_HALF_UP)
+    if rounded.adjusted() > exact.adjusted():  # 9.96 -> 10: still two figures
+        step = step * 10
+        rounded = exact.quantize(step, rounding=ROUND_HALF_UP)
+    return f"{rounded:,.0f}" if step >= 1 else f"{rounded:,f}"
 
 
 def human(value: float | int) -> str:

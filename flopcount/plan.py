@@ -80,6 +80,7 @@ class BaseModel:
     name: str
     training_compute: int | None     # None: unknown
     systemic_risk: bool = False
+    version: str | None = None       # the version modified, when several were placed on the market
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,7 @@ class Plan:
     notes: tuple[str, ...] = field(default=())
     modalities: frozenset[str] | None = None   # output modalities (GPAI criterion); None: not stated
     placed_on_market: dt.date | None = None     # first placed on the EU market (Art. 111(3))
+    released: dt.date | None = None             # first released through any channel (documentation)
 
 
 PHASE_FIELDS = ("name", "kind", "public", "tokens", "steps", "batch_size", "seq_len", "attention", "model",
@@ -249,18 +251,19 @@ def read_modalities(value: object, field: str, source: str) -> frozenset[str]:
 
 
 def read_base(f: Fields) -> BaseModel:
-    f.only(("name", "training_compute", "systemic_risk"))
+    f.only(("name", "training_compute", "systemic_risk", "version"))
     value = f.raw("training_compute")
     known = not (isinstance(value, str) and value.strip().lower() == "unknown")
     return BaseModel(name=f.text("name", "base model"),
                      training_compute=f.count("training_compute") if known else None,
-                     systemic_risk=f.flag("systemic_risk", False))
+                     systemic_risk=f.flag("systemic_risk", False),
+                     version=f.text("version", None))
 
 
 def plan_from_mapping(data: dict, source: str, plan_dir: Path | None = None) -> Plan:
     f = Fields(data, source)
     f.only(("flopcount_plan", "name", "model", "seq_len", "attention", "base_model", "phases", "modalities",
-            "placed_on_market"))
+            "placed_on_market", "released"))
     version = f.count(PLAN_KEY)
     if version != 1:
         raise f.error(PLAN_KEY, f"unsupported plan version {version}; this flopcount reads version 1")
@@ -278,7 +281,7 @@ def plan_from_mapping(data: dict, source: str, plan_dir: Path | None = None) -> 
     base = read_base(f.sub("base_model")) if f.has("base_model") else None
     modalities = read_modalities(f.raw("modalities"), f.path("modalities"), source) if f.has("modalities") else None
     return Plan(name=f.text("name", Path(source).stem), model=model, phases=phases, seq_len=defaults["seq_len"],
-                modalities=modalities, placed_on_market=_date(f, "placed_on_market"),
+                modalities=modalities, placed_on_market=_date(f, "placed_on_market"), released=_date(f, "released"),
                 attention=defaults["attention"], base=base, source=source)
 
 

@@ -15,16 +15,17 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from . import __version__
+from . import __version__, documentation
 from .data import assumptions
 from .data.phases import BY_ID as PHASE_KINDS
 from .data.thresholds import BY_ID as THRESHOLD_BY_ID
 from .energy import JOULES_PER_KWH, estimate_kwh
 from .errors import InputError
 from .estimate import estimate, phase_adds
+from .formulas import forward_flops, generation_flops
 from .hardware import find_accelerator
 from .ledger import Ledger, counted_rows
-from .numbers import sig2
+from .numbers import flop_text, sig2
 from .plan import Plan
 from .thresholds import Context, Run, evaluate, line_int, runs_in_order
 
@@ -54,12 +55,8 @@ def schema() -> dict:
     return json.loads(resources.files("flopcount").joinpath("schema/compute-record-v1.json").read_text("utf-8"))
 
 
-def _flop(value: float | int) -> str:
-    return str(int(round(value))) if isinstance(value, float) else str(int(value))
-
-
 def _interval(total: float, low: float, high: float) -> dict[str, str]:
-    return {"total": _flop(total), "low": _flop(low), "high": _flop(high), "notified_form": sig2(total)}
+    return {"total": flop_text(total), "low": flop_text(low), "high": flop_text(high), "notified_form": sig2(total)}
 
 
 @dataclass
@@ -102,6 +99,8 @@ def _from_plan(plan: Plan) -> tuple[list[_Phase], Any]:
             entry.accelerator_hours, entry.peak, entry.utilization = hw.hours, hw.peak, hw.utilization
             if hw.devices:
                 entry.wall_hours = hw.hours / hw.devices
+        if entry.wall_hours is None and p.start and p.end:  # calendar days, both dates included
+            entry.wall_hours = float(((p.end - p.start).days + 1) * 24)
         phases.append(entry)
     return phases, result
 
@@ -146,6 +145,16 @@ def _from_ledger(ledger: Ledger, model: str | None, preferred: str | None = None
     return list(phases.values()), info
 
 
+def _clean(value: float | None) -> float | None:
+    """Twelve significant figures: sums of many float rows carry binary artefacts
+    (1320.7040000000002 kWh), far below what any hour or energy figure can claim."""
+    return None if value is None else float(f"{value:.12g}")
+
+
+def _iso(day: dt.date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
 def _day(iso: str | None) -> dt.date | None:
     return dt.date.fromisoformat(iso[:10]) if iso else None
 
@@ -167,7 +176,8 @@ def _crossings(phases: list[_Phase], lines: dict[str, tuple[int, str]], base: in
 
 def build(*, plan: Plan | None = None, ledger_path: str | Path | None = None, model: str | None = None,
           provider: str = "unknown provider", contact: str | None = None, open_source: bool = False,
-          modalities: frozenset[str] | None = None, placed_on_market: dt.date | None = None) -> dict[str, Any]:
+          modalities: frozenset[str] | None = None, placed_on_market: dt.date | None = None,
+          released: dt.date | None = None) -> dict[str, Any]:
     """A compute record from a plan, a ledger, or both (ledger phases add "measured"
     estimates to plan phases of the same name, and are preferred as primary)."""
     if plan is None and ledger_path is None:
@@ -210,7 +220,7 @@ def build(*, plan: Plan | None = None, ledger_path: str | Path | None = None, mo
     sums = {q: [0, 0, 0] for q in ("training", "cumulative")}  # exact ints, as written per phase
     for p in phases:
         kind = PHASE_KINDS[p.kind]
-        values = [int(_flop(v)) for v in p.estimates[p.primary][:3]]
+        values = [int(flop_text(v)) for v in p.estimates[p.primary][:3]]
         for q, on in (("training", kind.training), ("cumulative", kind.cumulative)):
             if on:
                 sums[q] = [a + b for a, b in zip(sums[q], values)]
@@ -218,7 +228,7 @@ def build(*, plan: Plan | None = None, ledger_path: str | Path | None = None, mo
     quantities = {"training": tuple(sums["training"]), "cumulative": tuple(lineage),
                   "modification": tuple(sums["training"]),
                   "training_lineage": tuple(v + (base or 0) for v in sums["training"])}
-    runs = runs_in_order(Run(_day(p.start), phase_adds(PHASE_KINDS[p.kind], int(_flop(p.estimates[p.primary][2]))))
+    runs = runs_in_order(Run(_day(p.start), phase_adds(PHASE_KINDS[p.kind], int(flop_text(p.estimates[p.primary][2]))))
                          for p in phases)
     context = Context(is_modification=is_mod, base_training=base, base_systemic=base_systemic,
                       modalities=plan.modalities if plan else modalities,
@@ -231,7 +241,7 @@ def build(*, plan: Plan | None = None, ledger_path: str | Path | None = None, mo
         t = e.threshold
         thresholds.append({"id": t.id, "title": t.title, "provision": f"{t.instrument}, {t.provision}",
                            "line": str(line_int(e.line)), "line_exact": str(e.line), "quantity": t.quantity,
-                           "status": e.status, "margin": e.margin, "compared": _flop(e.compared),
+                           "status": e.status, "margin": e.margin, "compared": flop_text(e.compared),
                            "basis": e.basis, "crossed_at": crossings.get(t.id),
                            "notify_by": e.notify_by.isoformat() if e.notify_by else None, "duty": e.duty or None,
                            "legal_status": t.status + ("" if t.verified else " (unverified)")})
@@ -239,7 +249,7 @@ def build(*, plan: Plan | None = None, ledger_path: str | Path | None = None, mo
     if is_mod:
         ev = next(e for e in evaluations if e.threshold.id == "eu-modification")
         mod_rule = {"line": str(line_int(ev.line)), "line_exact": str(ev.line), "basis": ev.basis,
-                    "modification_compute": _flop(sums["training"][0]), "status": ev.status,
+                    "modification_compute": flop_text(sums["training"][0]), "status": ev.status,
                     "becomes_provider": ev.status != "below", "conservative": ev.status == "straddles"}
 
     hardware, energy_total, energy_method, energy_notes = [], [0.0, 0.0, 0.0], set(), []
@@ -256,7 +266,7 @@ def build(*, plan: Plan | None = None, ledger_path: str | Path | None = None, mo
                              "precision": p.precision or assumptions.DEFAULT_PRECISION,
                              "peak_flops": p.peak or acc.peak.get(p.precision or assumptions.DEFAULT_PRECISION, 0.0),
                              "utilization": list(p.utilization) if p.utilization else [],
-                             "accelerator_hours": p.accelerator_hours})
+                             "accelerator_hours": _clean(p.accelerator_hours)})
         if p.energy_joules is not None:
             kwh = p.energy_joules / JOULES_PER_KWH
             energy_total = [a + kwh for a in energy_total]
@@ -277,7 +287,8 @@ def build(*, plan: Plan | None = None, ledger_path: str | Path | None = None, mo
             energy_notes.append(f"{p.name}: no accelerator time recorded; energy not estimated")
     method = "measured" if energy_method == {"measured"} else ("unknown" if not energy_method - {"unknown"}
                                                                else "estimated")
-    kwh = None if energy_total == [0.0, 0.0, 0.0] else dict(zip(("total", "low", "high"), energy_total))
+    kwh = None if energy_total == [0.0, 0.0, 0.0] else {k: _clean(v) for k, v in zip(("total", "low", "high"),
+                                                                                   energy_total)}
     if "unknown" in energy_method and kwh is not None:
         energy_notes.append("partial: phases marked unknown are not included")
 
@@ -296,20 +307,21 @@ def build(*, plan: Plan | None = None, ledger_path: str | Path | None = None, mo
                       "total": params.total, "active": params.active, "embedding": params.embedding,
                       "notified_form": sig2(params.total)}},
         "lineage": {"is_modification": is_mod, "base_model": None if not is_mod else {
-            "name": base_name or "base model", "training_compute": None if base is None else _flop(base),
+            "name": base_name or "base model", "training_compute": None if base is None else flop_text(base),
             "systemic_risk": base_systemic}, "modification_rule": mod_rule},
         "phases": [{
             "name": p.name, "kind": p.kind,
             "counts_in": {"training": PHASE_KINDS[p.kind].training, "cumulative": PHASE_KINDS[p.kind].cumulative},
             "tokens": p.tokens, "primary": p.primary, "steps": p.steps,
-            "estimates": {m: {"total": _flop(t), "low": _flop(lo), "high": _flop(hi), "description": d}
+            "estimates": {m: {"total": flop_text(t), "low": flop_text(lo), "high": flop_text(hi), "description": d}
                           for m, (t, lo, hi, d) in p.estimates.items()},
-            "wall_clock_hours": p.wall_hours, "accelerator_hours": p.accelerator_hours, "start": p.start,
-            "end": p.end, "recomputed_flop": None if p.recomputed is None else _flop(p.recomputed)} for p in phases],
+            "wall_clock_hours": _clean(p.wall_hours), "accelerator_hours": _clean(p.accelerator_hours),
+            "start": p.start,
+            "end": p.end, "recomputed_flop": None if p.recomputed is None else flop_text(p.recomputed)} for p in phases],
         "totals": {"training": _interval(*sums["training"]), "cumulative": _interval(*sums["cumulative"]),
                    "lineage_cumulative": _interval(*lineage)},
-        "training_time": {"wall_clock_hours": sum(wall) if wall else None,
-                          "accelerator_hours": sum(accel) if accel else None,
+        "training_time": {"wall_clock_hours": _clean(sum(wall)) if wall else None,
+                          "accelerator_hours": _clean(sum(accel)) if accel else None,
                           "start": min((p.start for p in counted if p.start), default=None),
                           "end": max((p.end for p in counted if p.end), default=None)},
         "hardware": hardware,
@@ -320,6 +332,19 @@ def build(*, plan: Plan | None = None, ledger_path: str | Path | None = None, mo
                     if any(m in p.estimates for p in phases)],
         "ledger": ledger_info, "notes": notes,
     }
+    dependencies = [] if not is_mod else [
+        (base_name or "base model") + (f" (version {plan.base.version})" if plan and plan.base and plan.base.version
+                                       else "")]
+    inference = None
+    if spec is not None:
+        tokens = spec.fixed_seq_len or plan.seq_len
+        flop = generation_flops(spec, tokens) if spec.causal else forward_flops(spec, tokens, plan.attention).total
+        inference = documentation.inference(flop, tokens, spec.causal)
+    record["documentation_form"] = documentation.form(
+        record, released=_iso(plan.released if plan else released),
+        placed_on_market=_iso(context.placed_on_market),
+        modalities=sorted(context.modalities) if context.modalities else None,
+        dependencies=dependencies, inference_answer=inference)
     validate(record, "record")
     return record
 
@@ -423,7 +448,7 @@ def check(record: dict, source: str, ledger_path: str | Path | None = None) -> l
                 problems.append(f"ledger.head: {head[:16]}… is not in {path} (record and ledger disagree)")
             elif hashes.index(head) + 1 != record["ledger"]["rows"]:
                 problems.append("ledger.rows: the head is not at the recorded row count")
-    return problems
+    return problems + documentation.check(record)
 
 
 def write(record: dict, out: str | Path) -> list[Path]:

@@ -17,6 +17,7 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--open-source", action="store_true", help="the model is released under Art. 53(2) conditions")
     from .cli import add_verdict_arguments
     add_verdict_arguments(p)
+    p.add_argument("--released", help="date first released through any channel, YYYY-MM-DD (documentation form)")
     p.add_argument("-o", "--output", help="output path stem: writes STEM.json, STEM.md, STEM.html")
     p.add_argument("--check", metavar="FILE", help="re-validate a record: schema, arithmetic, ledger hash")
     p.set_defaults(func=run)

@@ -1,37 +1,30 @@
 """Human and JSON renderings of an estimate.
 
-The JSON is a documented contract (README, "JSON output"): exact integer FLOP counts are
-written as JSON integers with every digit (Python ints, never int64); hardware-method
-values are float64 and written in exponent form.
+The JSON is a documented contract (README, "JSON output"). FLOP are decimal strings, as
+in compute records: exact beyond 2^53, where JSON readers that parse numbers as doubles
+(JavaScript, jq) would silently drop digits of a 10^25 total. Integral counts are written
+with every digit; hardware-method values (float64) and fractional per-token averages are
+rounded to whole FLOP, as records round them.
 """
 from __future__ import annotations
 
-from fractions import Fraction
 from typing import Any
 
 from . import __version__
 from .estimate import METHODS, MethodEstimate, Quantity, Result, per_token_training
-from .numbers import human, sig2
+from .numbers import flop_text, human, sig2
 from .thresholds import line_int
 
 CONVENTION = "1 multiply-add = 2 FLOP"
 
 
-def _num(value: int | float | Fraction | None) -> int | float | None:
-    if value is None:
-        return None
-    if isinstance(value, Fraction):
-        return int(value) if value.denominator == 1 else float(value)
-    return value
-
-
 def _quantity(q: Quantity) -> dict[str, Any]:
-    return {"total": _num(q.total), "low": _num(q.low), "high": _num(q.high)}
+    return {"total": flop_text(q.total), "low": flop_text(q.low), "high": flop_text(q.high)}
 
 
 def _estimate(e: MethodEstimate) -> dict[str, Any]:
-    return {"total": _num(e.total), "low": _num(e.low), "high": _num(e.high),
-            "per_token": _num(e.per_token), "formula": e.formula}
+    return {"total": flop_text(e.total), "low": flop_text(e.low), "high": flop_text(e.high),
+            "per_token": flop_text(e.per_token), "formula": e.formula}
 
 
 def to_json(result: Result, methods: tuple[str, ...] = METHODS) -> dict[str, Any]:
@@ -44,7 +37,7 @@ def to_json(result: Result, methods: tuple[str, ...] = METHODS) -> dict[str, Any
     flops = {}
     for method, q in result.by_method.items():
         if method in methods:
-            flops[method] = {"per_token_training": _num(per_token_training(plan, method)), **_quantity(q),
+            flops[method] = {"per_token_training": flop_text(per_token_training(plan, method)), **_quantity(q),
                              "phases": list(result.covered[method])}
     phases = []
     for pr in result.phases:
@@ -57,8 +50,8 @@ def to_json(result: Result, methods: tuple[str, ...] = METHODS) -> dict[str, Any
             "estimates": {m: _estimate(e) for m, e in pr.estimates.items() if m in methods},
         })
     thresholds = [{
-        "id": ev.threshold.id, "value": line_int(ev.line), "line_exact": str(ev.line), "quantity": ev.threshold.quantity,
-        "status": ev.status, "margin": ev.margin, "compared": _num(ev.compared), "basis": ev.basis,
+        "id": ev.threshold.id, "value": str(line_int(ev.line)), "line_exact": str(ev.line), "quantity": ev.threshold.quantity,
+        "status": ev.status, "margin": ev.margin, "compared": flop_text(ev.compared), "basis": ev.basis,
         "title": ev.threshold.title, "provision": ev.threshold.provision, "cite": ev.threshold.cite,
         "legal_status": ev.threshold.status, "notify_days": ev.threshold.notify_days,
         "notify_by": ev.notify_by.isoformat() if ev.notify_by else None, "duty": ev.duty or None,
@@ -75,7 +68,7 @@ def to_json(result: Result, methods: tuple[str, ...] = METHODS) -> dict[str, Any
         "compute": {"training": _quantity(result.training), "cumulative": _quantity(result.cumulative),
                     "lineage_cumulative": _quantity(result.lineage_cumulative)},
         "base_model": None if plan.base is None else {
-            "name": plan.base.name, "training_compute": plan.base.training_compute,
+            "name": plan.base.name, "training_compute": flop_text(plan.base.training_compute),
             "systemic_risk": plan.base.systemic_risk},
         "phases": phases, "thresholds": thresholds, "notes": list(result.notes),
     }

@@ -3,19 +3,27 @@ charts embedded as PNG data. Both are rendered from the record JSON alone."""
 from __future__ import annotations
 
 import base64
+from decimal import Decimal
 import html
 import io
+import re
 from pathlib import Path
 
-from .numbers import sig2
+from .numbers import sig2, sig2_plain
 
 ANNEX_MAP = (
+    ("Annex XI 1(1)(c) — date of release; MDF: release and Union market dates, dependencies",
+     "documentation_form.general"),
     ("Annex XI 1(1)(d) — architecture and number of parameters; MDF: total parameters", "model"),
-    ("Annex XI 1(2)(d) — computational resources used to train (FLOP); MDF: computation and method",
-     "totals, phases, methods"),
-    ("Annex XI 1(2)(d) — training time; MDF: wall-clock and hardware days", "training_time"),
+    ("Annex XI 1(1)(e) — modality of outputs", "documentation_form.general.modalities"),
+    ("Annex XI 1(2)(d) — computational resources used to train (FLOP); MDF: computation, order of magnitude, "
+     "method, uncertainty", "totals, phases, methods, documentation_form.compute"),
+    ("Annex XI 1(2)(d) — training time; MDF: wall-clock days, hardware-days, range",
+     "training_time, documentation_form.training_time"),
     ("Annex XI 1(2)(d) — other relevant details (hardware type, count, precision)", "hardware"),
-    ("Annex XI 1(2)(e) — known or estimated energy consumption; MDF: energy (MWh) and method", "energy"),
+    ("Annex XI 1(2)(e) — known or estimated energy consumption; MDF: energy (MWh) and method",
+     "energy, documentation_form.energy"),
+    ("MDF — benchmarked amount of computation used for inference, and method", "documentation_form.inference"),
     ("MDF general information — models modified or fine-tuned; Guidelines §3.2", "lineage"),
     ("AI Act Art. 51(2), 52(1) — systemic-risk threshold and notification", "thresholds"),
     ("AI Act Art. 53(2) — open-source exemption", "open_source"),
@@ -23,7 +31,43 @@ ANNEX_MAP = (
 
 
 def _f(value: str | int | float | None) -> str:
-    return "—" if value is None else sig2(float(value))
+    """Two significant figures from the exact value (FLOP are decimal strings)."""
+    if value is None:
+        return "—"
+    return sig2(int(value)) if isinstance(value, str) and value.isdigit() else sig2(value)
+
+
+def _rate(flops_per_s: float) -> str:
+    """A peak FLOP/s in TFLOP/s as its datasheet writes it (989.4, not 9.894e+14)."""
+    tera = (Decimal(repr(float(flops_per_s))) / 10**12).normalize()
+    return f"{tera:,f} T"
+
+
+def _form_rows(record: dict) -> list[list[str]]:
+    f = record["documentation_form"]
+    g, tt, c, en, inf = f["general"], f["training_time"], f["compute"], f["energy"], f["inference"]
+    deps = g["dependencies"] if isinstance(g["dependencies"], str) else "; ".join(g["dependencies"])
+    rows = [["date first released", g["released"] or "— (not given: --released / plan `released`)"],
+            ["date placed on the Union market", g["placed_on_eu_market"] or "— (not given)"],
+            ["modalities generated", ", ".join(g["modalities"]) if g["modalities"] else "— (not given)"],
+            ["models modified or fine-tuned (dependencies)", deps],
+            ["total parameters", f["parameters"] or "—"],
+            ["training time, range (national authorities)", tt["range"] or "—"],
+            ["training time, wall-clock days", "—" if tt["wall_clock_days"] is None else f"{tt['wall_clock_days']:,}"],
+            ["training time, hardware-days", "—" if tt["hardware_days"] is None else f"{tt['hardware_days']:,}"],
+            ["computation used for training (FLOP)", f"{c['flop']} (order of magnitude {c['order_of_magnitude']}); "
+                                                     f"method: {', '.join(c['methods'])}"],
+            ["uncertainty", c["uncertainty"]["statement"]],
+            ["energy used for training (MWh)", en["mwh"] + (f" (range {en['range_mwh'][0]} – {en['range_mwh'][1]})"
+                                                           if en.get("range_mwh") else "")
+             + f"; method: {en['method']}" + (f"; {en['reason']}" if en["reason"] else "")]]
+    if inf:
+        rows += [["benchmarked inference compute", f"{_f(inf['flop'])} FLOP ({inf['flop_per_token']} per token) to "
+                                                   f"{inf['task']}"],
+                 ["inference method", inf["method"]]]
+    else:
+        rows.append(["benchmarked inference compute", "— (the record has no model architecture)"])
+    return rows
 
 
 def _span(iv: dict) -> str:
@@ -38,9 +82,9 @@ def _tables(record: dict) -> list[tuple[str, list[str], list[list[str]]]]:
                *(_span(p["estimates"][m]) + (" *" if m == p["primary"] else "") if m in p["estimates"] else "—"
                  for m in methods)] for p in record["phases"]]
     t = record["totals"]
-    totals = [["training compute", _span(t["training"]), t["training"]["total"]],
-              ["cumulative compute", _span(t["cumulative"]), t["cumulative"]["total"]],
-              ["cumulative incl. base model", _span(t["lineage_cumulative"]), t["lineage_cumulative"]["total"]]]
+    totals = [[label, _span(t[q]), f"{int(t[q]['total']):,}"] for label, q in (
+        ("training compute", "training"), ("cumulative compute", "cumulative"),
+        ("cumulative incl. base model", "lineage_cumulative"))]
     thresholds = [[x["id"], f"> {_f(x['line'])}", x["quantity"].replace("_", " "), x["status"].upper(),
                    f"×{x['margin']:.3g}",
                    "—" if not x["crossed_at"] else f"{x['crossed_at']['date']} (steps {x['crossed_at']['steps'][0]}–"
@@ -51,13 +95,14 @@ def _tables(record: dict) -> list[tuple[str, list[str], list[list[str]]]]:
     time_rows = [["wall-clock hours", "—" if tt["wall_clock_hours"] is None else f"{tt['wall_clock_hours']:,.1f}"],
                  ["accelerator-hours", "—" if tt["accelerator_hours"] is None else f"{tt['accelerator_hours']:,.0f}"],
                  ["start", tt.get("start") or "—"], ["end", tt.get("end") or "—"]]
-    hardware = [[h["phase"], h["name"], str(h["devices"] or "—"), h["precision"], f"{h['peak_flops']:.4g}",
+    hardware = [[h["phase"], h["name"], str(h["devices"] or "—"), h["precision"], _rate(h["peak_flops"]),
                  "–".join(f"{u:.0%}" for u in h["utilization"]) or "—",
                  "—" if h["accelerator_hours"] is None else f"{h['accelerator_hours']:,.0f}"] for h in record["hardware"]]
     e = record["energy"]
     energy = [["method", e["method"]],
-              ["MWh", "—" if not e["kwh"] else f"{e['kwh']['total'] / 1000:.2g} (range {e['kwh']['low'] / 1000:.2g} – "
-                                               f"{e['kwh']['high'] / 1000:.2g})"]]
+              ["MWh", "—" if not e["kwh"] else f"{sig2_plain(e['kwh']['total'] / 1000)} (range "
+                                               f"{sig2_plain(e['kwh']['low'] / 1000)} – "
+                                               f"{sig2_plain(e['kwh']['high'] / 1000)})"]]
     energy += [["assumption", a] for a in e["assumptions"]]
     annex = [[item, where] for item, where in ANNEX_MAP]
     return [
@@ -70,6 +115,7 @@ def _tables(record: dict) -> list[tuple[str, list[str], list[list[str]]]]:
         ("Hardware", ["phase", "accelerator", "devices", "precision", "peak FLOP/s", "utilisation",
                       "accelerator-hours"], hardware),
         ("Energy", ["", "value"], energy),
+        ("Model Documentation Form (compute items)", ["item", "answer"], _form_rows(record)),
         ("Where each Annex XI / Model Documentation Form item is answered", ["item", "record field"], annex),
     ]
 
@@ -164,12 +210,20 @@ LOADED = """<script>window.addEventListener('load',function(){var n=0;document.q
 </script>"""
 
 
+_POWER = re.compile(r"10\^(-?[0-9]+)")
+
+
+def _html(text: str) -> str:
+    """Escaped, with powers of ten as superscripts: 3.9×10<sup>25</sup>."""
+    return _POWER.sub(r"10<sup>\1</sup>", html.escape(text))
+
+
 def to_html(record: dict) -> str:
     e = html.escape
     parts = [f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Compute record: "
              f"{e(record['model']['name'])}</title><style>{CSS}</style></head><body>",
              f"<h1>Compute record: {e(record['model']['name'])}</h1><table id='summary'>"]
-    parts += [f"<tr><th>{e(k)}</th><td>{e(str(v))}</td></tr>" for k, v in _header(record)]
+    parts += [f"<tr><th>{e(k)}</th><td>{_html(str(v))}</td></tr>" for k, v in _header(record)]
     parts.append("</table>")
     for caption, data in charts(record):
         parts.append(f"<figure><img alt='{e(caption)}' src='data:image/png;base64,{data}'>"
@@ -177,7 +231,7 @@ def to_html(record: dict) -> str:
     for title, header, rows in _tables(record):
         parts.append(f"<h2>{e(title)}</h2><table><tr>" + "".join(f"<th>{e(h)}</th>" for h in header) + "</tr>")
         for row in rows:
-            parts.append("<tr>" + "".join(f"<td class='{'crossed' if c == 'CROSSED' else ''}'>{e(str(c))}</td>"
+            parts.append("<tr>" + "".join(f"<td class='{'crossed' if c == 'CROSSED' else ''}'>{_html(str(c))}</td>"
                                           for c in row) + "</tr>")
         parts.append("</table>")
     parts.append("<h2>Methods</h2><ul>" + "".join(f"<li><b>{e(m['id'])}</b>: {e(m['description'])}</li>"

@@ -9,7 +9,7 @@ from typing import Any
 
 from .data.phases import BY_ID as PHASE_KINDS
 from .ledger import Ledger, counted_rows
-from .numbers import sig2
+from .numbers import flop_text, sig2
 from .thresholds import Context, evaluate, line_int
 
 
@@ -59,13 +59,26 @@ def summarise(ledger: Ledger) -> dict[str, Any]:
     return out
 
 
+FLOP_KEYS = ("training", "cumulative", "base_training_compute", "eval", "lost", "recomputed", "value")
+
+
+def _json_flop(node: Any) -> Any:
+    """FLOP fields as decimal strings, the JSON type of FLOP in every flopcount output."""
+    if isinstance(node, dict):
+        return {k: flop_text(v) if k in FLOP_KEYS and isinstance(v, int) and not isinstance(v, bool)
+                else _json_flop(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_json_flop(v) for v in node]
+    return node
+
+
 def cmd_status(args: argparse.Namespace) -> int:
     with Ledger(args.ledger, create=False) as ledger:
         check = ledger.verify()
         summary = summarise(ledger)
     if args.json:
         print(json.dumps({"verified": check.ok, "rows": check.rows, "head": check.head,
-                          "problems": list(check.problems), "models": summary}, indent=2))
+                          "problems": list(check.problems), "models": _json_flop(summary)}, indent=2))
         return 0 if check.ok else 1
     out = sys.stdout.write
     out(f"ledger {args.ledger}: {check.rows} rows, chain {'verified' if check.ok else 'BROKEN'}, head {check.head[:16]}\n")

@@ -24,24 +24,24 @@ def test_gpt3_reproduces_brown_et_al(capsys):
     """Brown et al. 2020, Table D.1: GPT-3 175B, 300B tokens: 3.14e23 FLOP (6ND, attention
     ignored). Full count adds attention at T=2048 and logits: +2.8%."""
     out = run_json(capsys, "estimate", str(PLANS / "gpt3-175b.yaml"))
-    six = out["flops"]["6ND"]["total"]
+    six = int(out["flops"]["6ND"]["total"])
     assert abs(six / 3.14e23 - 1) < 0.005
-    full = out["flops"]["full"]["total"]
+    full = int(out["flops"]["full"]["total"])
     assert 1.02 < full / six < 1.04
     gpai = next(t for t in out["thresholds"] if t["id"] == "eu-gpai")
-    assert gpai["status"] == "crossed" and gpai["value"] == 10**23
+    assert gpai["status"] == "crossed" and gpai["value"] == str(10**23)
 
 
 def test_llama_405b_three_methods(capsys):
     """Llama 3 paper: 3.8e25 FLOP for 405B on 15.6T tokens; 30.84M H100 hours at 38-43% MFU."""
     out = run_json(capsys, "estimate", str(PLANS / "llama-3.1-405b.yaml"))
-    assert abs(out["flops"]["6ND"]["total"] / 3.8e25 - 1) < 0.01
+    assert abs(int(out["flops"]["6ND"]["total"]) / 3.8e25 - 1) < 0.01
     hw = out["flops"]["hardware"]
-    assert hw["low"] == pytest.approx(30.84e6 * 3600 * 989.4e12 * 0.38)
-    assert hw["high"] == pytest.approx(30.84e6 * 3600 * 989.4e12 * 0.43)
+    assert int(hw["low"]) == pytest.approx(30.84e6 * 3600 * 989.4e12 * 0.38)
+    assert int(hw["high"]) == pytest.approx(30.84e6 * 3600 * 989.4e12 * 0.43)
     # every method within the Guidelines' 30% of the published figure
     for method in ("full", "6ND", "hardware"):
-        assert abs(out["flops"][method]["total"] / 3.8e25 - 1) < 0.30
+        assert abs(int(out["flops"][method]["total"]) / 3.8e25 - 1) < 0.30
     status = {t["id"]: t["status"] for t in out["thresholds"]}
     assert status == {"eu-gpai": "crossed", "eu-systemic-risk": "crossed", "us-eo-14110": "below",
                       "ca-sb53": "below", "ny-raise": "below"}
@@ -59,16 +59,16 @@ def test_json_contract_keys(capsys):
     for method in out["flops"].values():
         assert {"per_token_training", "total", "low", "high"} <= set(method)
     exact = out["flops"]["full"]
-    assert exact["low"] == exact["total"] == exact["high"] and isinstance(exact["total"], int)
+    assert exact["low"] == exact["total"] == exact["high"] and exact["total"].isdigit()  # FLOP: decimal strings
     hw = out["flops"]["hardware"]
-    assert hw["low"] < hw["total"] < hw["high"]
+    assert int(hw["low"]) < int(hw["total"]) < int(hw["high"])
     assert {t["id"] for t in out["thresholds"]} == {"eu-gpai", "eu-systemic-risk", "us-eo-14110", "ca-sb53",
                                                     "ny-raise"}
     for t in out["thresholds"]:
         assert {"id", "value", "line_exact", "status", "margin", "basis", "notify_by", "duty"} <= set(t)
         assert t["status"] in ("below", "crossed", "straddles")
     # Llama 2 7B: 6 · 6.74e9 · 2e12 = 8.1e22, below the GPAI line.
-    assert out["flops"]["6ND"]["total"] == 6 * 6_738_415_616 * 2 * 10**12
+    assert out["flops"]["6ND"]["total"] == str(6 * 6_738_415_616 * 2 * 10**12)
 
 
 def test_hardware_interval_straddles(capsys):
@@ -85,8 +85,8 @@ def test_hardware_interval_straddles(capsys):
 
 def test_params_tokens_gives_6nd(capsys):
     out = run_json(capsys, "estimate", "--params", "7B", "--tokens", "2T")
-    assert out["flops"] == {"6ND": {"per_token_training": 42 * 10**9, "total": 84 * 10**21,
-                                    "low": 84 * 10**21, "high": 84 * 10**21, "phases": ["pre-training"]}}
+    assert out["flops"] == {"6ND": {"per_token_training": str(42 * 10**9), "total": str(84 * 10**21),
+                                    "low": str(84 * 10**21), "high": str(84 * 10**21), "phases": ["pre-training"]}}
 
 
 def test_modification_rule_unknown_base(capsys):
@@ -94,11 +94,11 @@ def test_modification_rule_unknown_base(capsys):
     6 · 8e9 · 1e12 = 4.8e22 > 3.33e22: the modifier becomes a provider."""
     out = run_json(capsys, "estimate", "--params", "8B", "--tokens", "1T", "--base-compute", "unknown")
     mod = next(t for t in out["thresholds"] if t["id"] == "eu-modification")
-    assert mod["value"] == 33_333_333_333_333_333_333_333 and mod["status"] == "crossed"
+    assert mod["value"] == "33333333333333333333333" and mod["status"] == "crossed"
     out = run_json(capsys, "estimate", "--params", "8B", "--tokens", "1T", "--base-compute", "unknown",
                    "--base-systemic-risk")
     mod = next(t for t in out["thresholds"] if t["id"] == "eu-modification")
-    assert mod["value"] == 3_333_333_333_333_333_333_333_333 and mod["status"] == "below"
+    assert mod["value"] == "3333333333333333333333333" and mod["status"] == "below"
 
 
 def test_images_per_sample(tmp_path, capsys):
@@ -112,9 +112,9 @@ def test_images_per_sample(tmp_path, capsys):
     args = ["estimate", str(path), "--tokens", "2048000", "--seq-len", "2048"]
     two = run_json(capsys, *args, "--images-per-sample", "2")
     assert two["phases"][0]["images_per_sample"] == 2
-    assert two["flops"]["full"]["total"] == 1000 * training_flops(spec, 2048, images=2).total
+    assert int(two["flops"]["full"]["total"]) == 1000 * training_flops(spec, 2048, images=2).total
     none = run_json(capsys, *args)
-    assert none["flops"]["full"]["total"] == 1000 * training_flops(spec, 2048).total < two["flops"]["full"]["total"]
+    assert int(none["flops"]["full"]["total"]) == 1000 * training_flops(spec, 2048).total < int(two["flops"]["full"]["total"])
     assert any("counted as text only" in n for n in none["notes"])
     plan = tmp_path / "vlm.yaml"
     plan.write_text(f"flopcount_plan: 1\nmodel: {{config: {path}}}\nseq_len: 2048\n"
@@ -156,6 +156,13 @@ def test_accelerators_listing(capsys):
     (["estimate", "--params", "7B"], "--tokens"),
     (["estimate"], "--params"),
     (["estimate", "no/such/file.json"], "no/such/file.json: no such file"),
+    (["estimate", "--params", "7B", "--tokens", "2T", "--modalities", "text,smell"],
+     "--modalities: unknown modality 'smell'"),
+    (["estimate", "--params", "7B", "--tokens", "2T", "--modalities", ""], "--modalities: unknown modality ''"),
+    (["estimate", "--params", "7B", "--tokens", "2T", "--placed-on-market", "2025-02-30"],
+     "--placed-on-market: must be a date YYYY-MM-DD"),
+    (["record", "--plan", str(PLANS / "gpt3-175b.yaml"), "--released", "June 2020", "-o", "/tmp/x"],
+     "--released: must be a date YYYY-MM-DD"),
 ])
 def test_bad_input_exits_2_with_one_line(capsys, argv, needle):
     assert main(argv) == 2
@@ -182,6 +189,11 @@ def test_bad_files_name_file_and_field(tmp_path, capsys):
         "kind.yaml": ("flopcount_plan: 1\nmodel: {params: 7B}\nphases:\n  - {kind: pretraining, tokens: 2T}\n",
                       "kind.yaml: phases[0].kind: must be one of"),
         "yaml.yaml": ("flopcount_plan: 1\nphases: [\n", "yaml.yaml: malformed YAML"),
+        "version.yaml": ("flopcount_plan: 1\nmodel: {params: 7B}\nbase_model: {name: B, version: 3.1, "
+                         "training_compute: 1e24}\nphases:\n  - {kind: fine-tuning, tokens: 1B}\n",
+                         "version.yaml: base_model.version: must be a non-empty string, got 3.1"),
+        "released.yaml": ("flopcount_plan: 1\nmodel: {params: 7B}\nreleased: soon\nphases:\n"
+                          "  - {kind: pre-training, tokens: 1B}\n", "released.yaml: released: must be a date"),
     }
     for name, (text, needle) in cases.items():
         path = tmp_path / name

@@ -271,7 +271,7 @@ def test_status_cli(tmp_path, capsys):
     assert main(["status", str(path), "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     model = out["models"]["status-model"]
-    assert out["verified"] and model["training"] == 2 * 10**23
+    assert out["verified"] and model["training"] == str(2 * 10**23)  # FLOP: decimal strings
     assert {t["id"]: t["status"] for t in model["thresholds"]}["eu-gpai"] == "crossed"
     assert main(["status", str(tmp_path / "missing.db")]) == 2
     (tmp_path / "junk.db").write_text("not sqlite at all " * 100)
