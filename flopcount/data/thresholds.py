@@ -10,6 +10,12 @@
   modifications (California SB 53: not synthetic-data generation or merged weights as such).
 All lines are strict ("greater than"), as the texts say. A delegated act changing a line
 (AI Act Art. 51(3)) or the fallback bases is a change to one row here.
+
+Guidelines paragraph numbers (¶30, ¶62–64, ¶70) are those of C(2025) 5045 final of
+18 July 2025, the Commission's approval of the content of the Guidelines. Checked on
+2026-11-23 in the sources reachable here (the text as republished by project-babel.com,
+digitalpolicyalert.org's entry, press coverage): no later version with renumbered points
+was found; a reader with a later Official Journal version should re-check the citations.
 """
 from __future__ import annotations
 
