@@ -110,7 +110,7 @@ class FlopcountCallback(TrainerCallback):
             logs["flopcount/run_training_flop"] = float(self.monitor.training)
 
     def on_save(self, args, state, control, **kwargs):
-        payload = self.monitor.state_dict()  # every rank: it flushes across ranks
+        payload = self.monitor.state_dict()  # local: writes on rank 0, no collective
         if state.is_world_process_zero:
             folder = os.path.join(args.output_dir, f"checkpoint-{state.global_step}")
             os.makedirs(folder, exist_ok=True)
@@ -118,6 +118,7 @@ class FlopcountCallback(TrainerCallback):
                 json.dump(payload, f)
 
     def on_train_end(self, args, state, control, **kwargs):
+        self.monitor.sync()   # every rank is here: sum evaluations run after the last step
         self.monitor.flush()
         for hook in self._hooks:
             hook.remove()

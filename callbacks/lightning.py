@@ -73,6 +73,7 @@ class FlopcountLightningCallback(pl.Callback):
         self._finish("eval")
 
     def on_train_end(self, trainer, pl_module) -> None:
+        self.monitor.sync()   # every rank is here: sum evaluations run after the last step
         self.monitor.flush()
 
     def state_dict(self) -> dict[str, Any]:

@@ -14,6 +14,14 @@ becoming known that it will be met*):
 - "stop": a line in `stop_on` would be crossed by the next step: `should_stop` is set
   (and `ThresholdStop` raised unless `raise_on_stop=False`) before it happens.
 Each (event, threshold) fires once, through `warnings`, `logging` and `handlers`.
+
+Under torch.distributed the one collective is in `end_step()` (and `start()`, `sync()`,
+`load_state_dict()`), which every rank reaches: the step's work is summed across ranks
+there, exactly, on the device the process group's backend takes (CUDA for NCCL, CPU for
+gloo). Every rank then holds the same global totals, so `state_dict()`, `close()`,
+`flush()` and the totals may be called on one rank alone: they never wait for the others.
+Only rank 0 writes the ledger. SIGTERM/SIGINT and interpreter exit write what is pending
+(`handle_signals`), then hand the signal to the handler that was there before.
 """
 from __future__ import annotations
 
@@ -98,8 +106,9 @@ class ComputeMonitor:
     handlers: list[Callable[[ThresholdEvent], Any]] = field(default_factory=list)
     stop_on: tuple[str, ...] = ()
     raise_on_stop: bool = True
-    flush_every: int = 100                 # steps between ledger flushes (all ranks flush together)
-    flush_seconds: float | None = 60.0     # also flush after this long (single process only)
+    flush_every: int = 100                 # steps between ledger writes (rank 0; no collective)
+    flush_seconds: float | None = 60.0     # also write after this long
+    handle_signals: bool = True            # write pending steps on SIGTERM/SIGINT and at exit
     accelerator: str | None = None
     devices_per_process: int = 1
     clock: Callable[[], float] = time.time
@@ -134,6 +143,9 @@ class ComputeMonitor:
         self.should_stop = False
         self.events: list[ThresholdEvent] = []
         self._history = _Totals()
+        self._flushing = False
+        self._deferred_signal: int | None = None
+        self._previous_handlers: dict[int, Any] = {}
 
     def _resolve(self) -> None:
         """Bind to the process group (if any) and, on rank 0, open the ledger and read
@@ -184,15 +196,16 @@ class ComputeMonitor:
 
     def end_step(self) -> list[ThresholdEvent]:
         """Close the step: advance the count, check thresholds, flush when due."""
+        if not self._started:
+            self.start()
         now = self.clock()
         step = self.step_index
-        self.pending = self.pending.plus(self.current)
-        self.current = _Totals()
+        self.sync()
         self.step_index += 1
         self._step_seconds = (now - self._t0) / self.step_index
         fired = self._check(step, now)
         due = self.step_index - self._last_flush_step >= self.flush_every
-        if not due and self.flush_seconds is not None and self.world == 1:
+        if not due and self.flush_seconds is not None:
             due = now - self._last_flush_time >= self.flush_seconds
         if due:
             self.flush()
@@ -200,14 +213,23 @@ class ComputeMonitor:
             raise ThresholdStop(fired[-1].message if fired else "a threshold in stop_on would be crossed")
         return fired
 
+    def sync(self) -> None:
+        """Sum the work recorded since the last sync across ranks into the run's totals.
+        Collective under torch.distributed: `end_step()` calls it; call it yourself on
+        every rank after work recorded outside a step (an evaluation after the last step)."""
+        self._resolve()
+        step = _all_reduce(self.current) if self.world > 1 else self.current
+        self.pending = self.pending.plus(step)
+        self.current = _Totals()
+
     def step(self, flops: int, **kwargs: Any) -> list[ThresholdEvent]:
         self.record(flops, **kwargs)
         return self.end_step()
 
     # -- totals -------------------------------------------------------------------------
     def _run_totals(self) -> _Totals:
-        """This run's totals: flushed exact sums plus unflushed work × world size."""
-        return self.flushed.plus(self.pending, self.world)
+        """This run's totals over all ranks, exact: written plus summed-but-unwritten."""
+        return self.flushed.plus(self.pending)
 
     @property
     def training(self) -> int:
@@ -273,6 +295,7 @@ class ComputeMonitor:
         """Project the planned run before it begins (Art. 52(1): known in advance)."""
         self._started = True
         self._resolve()
+        self._install_signals()
         return self._check(None, self.clock())
 
     def _check(self, step: int | None, now: float) -> list[ThresholdEvent]:
@@ -330,9 +353,22 @@ class ComputeMonitor:
 
     # -- durability ---------------------------------------------------------------------
     def flush(self) -> None:
-        """Sum this interval across ranks and append it to the ledger (rank 0)."""
-        self._resolve()
-        delta = _all_reduce(self.pending) if self.world > 1 else self.pending
+        """Append the steps summed since the last write to the ledger (rank 0 writes; no
+        collective, so one rank may call it alone). Work recorded after the last
+        `end_step()`/`sync()` is not included: it is not yet summed across ranks."""
+        if not self._resolved or self._flushing:
+            return
+        self._flushing = True
+        try:
+            self._write()
+        finally:
+            self._flushing = False
+        if self._deferred_signal is not None:  # a signal arrived mid-write: handle it now
+            signum, self._deferred_signal = self._deferred_signal, None
+            self._on_signal(signum, None)
+
+    def _write(self) -> None:
+        delta = self.pending
         now = self.clock()
         start, end = self._last_flush_step, self.step_index
         if self._ledger is not None and self.rank == 0 and end > start:
@@ -362,9 +398,18 @@ class ComputeMonitor:
         self._last_flush_step, self._last_flush_time = end, now
 
     def close(self) -> None:
+        """Write what is pending and release the ledger and signal handlers. Local: any
+        rank may call it alone. Single process: unfinished work is summed first."""
+        if self._resolved and self.world == 1 and self.current.as_list() != _Totals().as_list():
+            self.sync()
+        elif self.world > 1 and self.current.as_list() != _Totals().as_list():
+            log.warning("flopcount: work recorded after the last end_step() is not summed across ranks and is "
+                        "not written; call monitor.sync() on every rank before close()")
         self.flush()
+        self._restore_signals()
         if self._ledger is not None and not isinstance(self.ledger, Ledger):
             self._ledger.close()
+            self._ledger = None
 
     def __enter__(self) -> "ComputeMonitor":
         return self
@@ -372,9 +417,57 @@ class ComputeMonitor:
     def __exit__(self, *exc: Any) -> None:
         self.close()
 
+    # -- pre-emption --------------------------------------------------------------------
+    def _install_signals(self) -> None:
+        """Chain onto SIGTERM/SIGINT (main thread only: Python's rule) and interpreter exit."""
+        if not self.handle_signals or self._previous_handlers:
+            return
+        import atexit
+        import signal
+        import threading
+        atexit.register(self._at_exit)
+        if threading.current_thread() is not threading.main_thread():
+            return
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            self._previous_handlers[signum] = signal.getsignal(signum)
+            signal.signal(signum, self._on_signal)
+
+    def _on_signal(self, signum: int, frame: Any) -> None:
+        """Write the finished steps, then do what the previous handler would have done."""
+        import os
+        import signal
+        if self._flushing:  # interrupted inside a write: finish it first (see flush)
+            self._deferred_signal = signum
+            return
+        try:
+            self.flush()
+        except Exception:  # never let the flush stop the signal from doing its job
+            log.exception("flopcount: could not write pending steps on signal %s", signum)
+        previous = self._previous_handlers.get(signum, signal.SIG_DFL)
+        if callable(previous):
+            previous(signum, frame)
+        elif previous == signal.SIG_DFL:
+            self._restore_signals()
+            os.kill(os.getpid(), signum)  # default action (terminate) with the handler gone
+
+    def _restore_signals(self) -> None:
+        import signal
+        for signum, previous in self._previous_handlers.items():
+            if signal.getsignal(signum) == self._on_signal:
+                signal.signal(signum, previous)
+        self._previous_handlers.clear()
+
+    def _at_exit(self) -> None:
+        if self._ledger is not None:
+            try:
+                self.flush()
+            except Exception:
+                log.exception("flopcount: could not write pending steps at exit")
+
     def state_dict(self) -> dict[str, Any]:
-        """Everything needed to resume without double counting; flushes first, so the
-        ledger's rows end exactly at this checkpoint's step."""
+        """Everything needed to resume without double counting. Writes first, so the
+        ledger's rows end exactly at this checkpoint's step; local, so the usual
+        `if rank == 0: torch.save(...)` cannot deadlock."""
         self.flush()
         return {"version": 1, "run": self.run, "step": self.step_index, "totals": self.flushed.as_list(),
                 "fired": sorted(list(k) for k in self._fired), "seconds": self.clock() - self._t0}
@@ -417,19 +510,56 @@ def _distributed() -> tuple[int, int]:
 
 
 LIMB_BITS = 31  # sums of 2^31-bounded limbs over up to 2^32 ranks fit in int64
-LIMBS = 4       # 124 bits: exact for totals up to 2e37 FLOP
+LIMBS = 4       # first try: 124 bits per value; larger values take a second, wider round
+
+
+def collective_device(backend: str) -> str:
+    """The device type a backend's collectives take: CPU where it accepts CPU tensors
+    (gloo, mpi, ucc), else the first it is registered for (NCCL: cuda, XCCL: xpu, a
+    plugin's own). Mixed groups ("cpu:gloo,cuda:nccl") name theirs."""
+    import torch.distributed as dist
+    kinds: list[str] = []
+    for part in str(backend).lower().split(","):
+        if ":" in part:
+            kinds.append(part.split(":", 1)[0])
+        else:
+            kinds += dist.Backend.backend_capability.get(part, [])
+    return "cpu" if "cpu" in kinds or not kinds else kinds[0]
+
+
+def _device() -> Any:
+    import torch
+    import torch.distributed as dist
+    kind = collective_device(dist.get_backend())
+    module = getattr(torch, kind, None)
+    index = module.current_device() if kind != "cpu" and hasattr(module, "current_device") else None
+    return torch.device(kind, index) if index is not None else torch.device(kind)
+
+
+def _limbs(values: list[int], count: int) -> list[int]:
+    mask = (1 << LIMB_BITS) - 1
+    return [(v >> (LIMB_BITS * i)) & mask for v in values for i in range(count)]
 
 
 def _all_reduce(totals: _Totals) -> _Totals:
-    """Exact cross-rank sum of Python ints through int64 all_reduce, split into limbs
-    (FLOP exceed int64's 9.2e18; float64 would round above 2^53)."""
+    """Exact cross-rank sum of non-negative Python ints: FLOP exceed int64's 9.2e18 and
+    float64 rounds above 2^53, so each value travels as 31-bit limbs in int64. One more
+    slot counts the ranks whose values need more than LIMBS limbs; if any do, every rank
+    (seeing the same count) takes a second round as wide as the widest. Exact at any size."""
     import torch
     import torch.distributed as dist
 
-    mask = (1 << LIMB_BITS) - 1
     values = totals.as_list()
-    limbs = [(v >> (LIMB_BITS * i)) & mask for v in values for i in range(LIMBS)]
-    tensor = torch.tensor(limbs, dtype=torch.int64)
+    device = _device()
+    need = max(1, max(-(-v.bit_length() // LIMB_BITS) for v in values))
+    tensor = torch.tensor(_limbs(values, LIMBS) + [int(need > LIMBS)], dtype=torch.int64, device=device)
     dist.all_reduce(tensor, op=dist.ReduceOp.SUM)
-    summed = tensor.tolist()
-    return _Totals.of(sum(summed[j * LIMBS + i] << (LIMB_BITS * i) for i in range(LIMBS)) for j in range(len(values)))
+    summed, count = tensor.tolist(), LIMBS
+    if summed[-1]:
+        width = torch.tensor([need], dtype=torch.int64, device=device)
+        dist.all_reduce(width, op=dist.ReduceOp.MAX)
+        count = int(width.item())
+        tensor = torch.tensor(_limbs(values, count), dtype=torch.int64, device=device)
+        dist.all_reduce(tensor, op=dist.ReduceOp.SUM)
+        summed = tensor.tolist()
+    return _Totals.of(sum(summed[j * count + i] << (LIMB_BITS * i) for i in range(count)) for j in range(len(values)))

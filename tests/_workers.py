@@ -77,7 +77,62 @@ def ddp_rank(rank: int, world: int, init_file: str, ledger: str, out: str) -> No
         dist.destroy_process_group()
 
 
+def rank_zero_only(rank: int, world: int, init_file: str, ledger: str, out: str) -> None:
+    """Ranks doing different work per step (their own lengths), a rank-0-only checkpoint
+    and close, per-step writes decided by time on rank 0, and sums beyond 2^124."""
+    import datetime as dt
+    import time
+
+    import torch.distributed as dist
+
+    from flopcount.monitor import ComputeMonitor
+
+    dist.init_process_group("gloo", init_method=f"file://{init_file}", rank=rank, world_size=world,
+                            timeout=dt.timedelta(seconds=20))
+    try:
+        monitor = ComputeMonitor("r0", ledger=ledger, flush_every=10**6, flush_seconds=0.0,
+                                 handle_signals=False)
+        for step in range(3):
+            monitor.step(1000 * (rank + 1) + step, tokens=rank + 1)
+        monitor.step(2**200 + rank)                    # beyond any fixed limb count
+        started = time.monotonic()
+        state = None
+        if rank == 0:                                  # the usual checkpoint pattern
+            state = monitor.state_dict()
+            monitor.close()
+        seconds = time.monotonic() - started
+        dist.barrier()
+        with open(f"{out}.{rank}", "w") as f:
+            json.dump({"seconds": seconds, "training": str(monitor.training),
+                       "state_totals": None if state is None else [str(v) for v in state["totals"]]}, f)
+    finally:
+        dist.destroy_process_group()
+
+
+def train_until_signalled(ledger: str) -> None:
+    """The README loop (no explicit flushes: writes every 1000 steps); reports each
+    finished step's total on stdout until a signal ends it."""
+    import torch
+
+    from flopcount.callbacks.pytorch import StepTracker
+    from flopcount.monitor import ComputeMonitor
+
+    model = tiny_llama()
+    opt = torch.optim.SGD(model.parameters(), lr=0.01)
+    monitor = ComputeMonitor("signalled-model", ledger=ledger, flush_every=1000, flush_seconds=None)
+    tracker = StepTracker(model, monitor)
+    batch = {"input_ids": torch.randint(0, 128, (2, 16))}
+    for step in range(10_000):
+        with tracker.step(batch):
+            model(**batch, labels=batch["input_ids"]).loss.backward()
+        opt.step()
+        opt.zero_grad()
+        print(f"step {step + 1} {monitor.training}", flush=True)
+    monitor.close()
+
+
 if __name__ == "__main__":
     command, *args = sys.argv[1:]
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    {"kill": train_until_killed, "append": lambda l, t, n: append_rows(l, t, int(n))}[command](*args)
+    {"kill": train_until_killed, "signal": train_until_signalled,
+     "append": lambda l, t, n: append_rows(l, t, int(n))}[command](*args)

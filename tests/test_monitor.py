@@ -262,6 +262,79 @@ def test_two_process_gloo_total(tmp_path):
     assert sum(r.flops for r in rows) == 2 * 4 * per_step and all(r.devices == 2 for r in rows)
 
 
+def test_rank_zero_only_checkpoint_and_close_do_not_wait(tmp_path):
+    """`if rank == 0: torch.save({"monitor": monitor.state_dict()})` and a rank-0 close()
+    finish at once (the process group's timeout is 20 s, so a collective would hang
+    until then). Ranks with different work sum exactly, beyond 2^124, and the time-based
+    write runs under DDP: one ledger row per step."""
+    import torch.multiprocessing as mp
+    from _workers import rank_zero_only
+    ledger, out = str(tmp_path / "r0.db"), str(tmp_path / "out")
+    mp.spawn(rank_zero_only, args=(2, str(tmp_path / "init"), ledger, out), nprocs=2, join=True)
+    results = [json.loads(Path(f"{out}.{r}").read_text()) for r in range(2)]
+    expected = sum(1000 * (r + 1) + s for r in range(2) for s in range(3)) + 2 * 2**200 + 1
+    assert results[0]["seconds"] < 5
+    assert int(results[0]["training"]) == int(results[1]["training"]) == expected
+    assert [int(v) for v in results[0]["state_totals"]][:1] == [expected]
+    with Ledger(ledger) as led:
+        rows = list(led.rows())
+    assert [(r.step_start, r.step_end) for r in rows] == [(0, 1), (1, 2), (2, 3), (3, 4)]
+    assert sum(r.flops for r in rows) == expected and sum(r.tokens for r in rows) == 3 * (1 + 2)
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_signal_writes_every_finished_step(tmp_path, signum):
+    """SIGTERM / Ctrl-C on the README loop (writes due only every 1000 steps): the steps
+    that finished before the signal are in the ledger, and the signal still does what it
+    did before (SIGTERM terminates; SIGINT raises KeyboardInterrupt)."""
+    path = str(tmp_path / "sig.db")
+    child = subprocess.Popen([sys.executable, str(WORKERS), "signal", path], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONWARNINGS": "ignore"})
+    reported = []
+    for line in child.stdout:
+        reported.append(int(line.split()[2]))
+        if len(reported) == 7:
+            child.send_signal(signum)
+            break
+    rest = child.stdout.read()
+    child.wait(timeout=60)
+    finished = reported + [int(line.split()[2]) for line in rest.splitlines() if line.startswith("step")]
+    if signum == signal.SIGTERM:
+        assert child.returncode == -signal.SIGTERM
+    else:
+        assert "KeyboardInterrupt" in child.stderr.read()
+    with Ledger(path) as ledger:
+        rows = list(ledger.rows())
+    assert sum(r.flops for r in rows) == finished[-1] and rows[-1].step_end == len(finished)
+
+
+def test_collectives_use_the_device_the_backend_takes():
+    """NCCL takes CUDA tensors only, gloo CPU ones; a plugin registered for CUDA alone gets
+    CUDA. The CPU int64 tensor the monitor used to send is refused by such a backend."""
+    import datetime as dt
+
+    import torch
+    import torch.distributed as dist
+
+    from flopcount.monitor import collective_device
+    assert collective_device("nccl") == "cuda" and collective_device("gloo") == "cpu"
+    assert collective_device("xccl") == "xpu" and collective_device("cpu:gloo,cuda:nccl") == "cpu"
+
+    def cuda_only(store, rank, size, timeout):
+        return dist.ProcessGroupGloo(store, rank, size, timeout)
+
+    if "cudaonly" not in dist.Backend.backend_capability:
+        dist.Backend.register_backend("cudaonly", cuda_only, devices=["cuda"])
+    dist.init_process_group("cudaonly", store=dist.HashStore(), rank=0, world_size=1,
+                            timeout=dt.timedelta(seconds=10))
+    try:
+        assert collective_device(dist.get_backend()) == "cuda"
+        with pytest.raises(RuntimeError):
+            dist.all_reduce(torch.tensor([1], dtype=torch.int64))
+    finally:
+        dist.destroy_process_group()
+
+
 def test_status_cli(tmp_path, capsys):
     from flopcount.cli import main
     path = tmp_path / "l.db"
