@@ -9,9 +9,13 @@
     monitor.close()
 
 Gradient accumulation: `tracker.step(batch, end_step=False)` for all but the last
-micro-batch. With `per_token=` (e.g. `training_flops(spec, T).total / T`) nothing is
-measured: each step records per_token × tokens as an analytic count. Evaluation: call with the model in eval mode (or `kind="eval"`); it is
-recorded and counted in neither training nor cumulative compute.
+micro-batch. Measured steps are priced once per shape, and with dynamic padding from the
+verified length polynomial (`flopcount.measure.lengths`). Analytic, nothing intercepted:
+`spec=` (the model's ModelSpec) prices each document exactly, `training_flops(spec, Lᵢ)`
+summed over the batch's documents (packed rows split at `cu_seq_lens_q` or position-id
+resets: Σ Lᵢ² attention, as varlen kernels run it); `per_token=` records per_token ×
+tokens (no attention term per length). Evaluation: call with the model in eval mode (or
+`kind="eval"`); it is recorded and counted in neither training nor cumulative compute.
 """
 from __future__ import annotations
 
@@ -20,24 +24,39 @@ from typing import Any, Callable, Iterator
 
 import torch
 
-from flopcount.measure.meter import StepMeter, count_tokens
+from flopcount.formulas import forward_flops, training_flops
+from flopcount.measure.meter import StepMeter, count_tokens, document_lengths
 from flopcount.monitor import ComputeMonitor
 
 
 class StepTracker:
     def __init__(self, model: torch.nn.Module, monitor: ComputeMonitor, *,
                  tokens: Callable[[Any], int] = count_tokens, per_token: float | None = None,
-                 **meter_options: Any) -> None:
+                 spec: Any = None, attention: str = "causal", **meter_options: Any) -> None:
         self.model, self.monitor, self.tokens, self.per_token = model, monitor, tokens, per_token
+        self.spec, self.attention = spec, attention
+        self._by_length: dict[tuple[str, int], int] = {}
         self.meter = StepMeter(model, **meter_options)
+
+    def analytic(self, inputs: Any, kind: str) -> int:
+        """Σ over the batch's documents of one sequence's exact count at its length."""
+        total = 0
+        for length in document_lengths(inputs):
+            key = (kind, length)
+            if key not in self._by_length:
+                self._by_length[key] = (training_flops(self.spec, length, self.attention).total if kind == "train"
+                                        else forward_flops(self.spec, length, self.attention).total)
+            total += self._by_length[key]
+        return total
 
     @contextmanager
     def step(self, inputs: Any, *, end_step: bool = True, kind: str | None = None) -> Iterator[None]:
         kind = kind or ("train" if self.model.training else "eval")
-        if self.per_token is not None:  # analytic: no interception at all
+        if self.per_token is not None or self.spec is not None:  # analytic: no interception at all
             yield
             n = self.tokens(inputs)
-            self.monitor.record(round(self.per_token * n), tokens=n, kind=kind, method="analytic")
+            flops = self.analytic(inputs, kind) if self.spec is not None else round(self.per_token * n)
+            self.monitor.record(flops, tokens=n, kind=kind, method="analytic")
             if end_step and kind == "train":
                 self.monitor.end_step()
             return

@@ -131,6 +131,43 @@ def train_until_signalled(ledger: str) -> None:
     monitor.close()
 
 
+def fsdp_rank(rank: int, world: int, init_file: str, ledger: str, out: str) -> None:
+    """FSDP2 (`fully_shard` per decoder layer and the root) on gloo: each rank trains its
+    own batch (its own length) for 3 steps; the ledger should hold the single-process
+    count of every rank's batch, the all-gathers being communication, not FLOP."""
+    import torch
+    import torch.distributed as dist
+    from torch.distributed.fsdp import fully_shard
+
+    from flopcount.callbacks.pytorch import StepTracker
+    from flopcount.measure import count_step
+    from flopcount.monitor import ComputeMonitor
+
+    dist.init_process_group("gloo", init_method=f"file://{init_file}", rank=rank, world_size=world)
+    try:
+        length = 16 + 8 * rank
+        batch = {"input_ids": torch.randint(0, 128, (2, length), generator=torch.Generator().manual_seed(rank))}
+        single = count_step(tiny_llama(), {**batch, "labels": batch["input_ids"]}).total
+        model = tiny_llama()
+        for layer in model.model.layers:
+            fully_shard(layer)
+        fully_shard(model)
+        opt = torch.optim.SGD(model.parameters(), lr=0.01)
+        monitor = ComputeMonitor("fsdp-model", ledger=ledger, flush_every=2, flush_seconds=None,
+                                 handle_signals=False)
+        tracker = StepTracker(model, monitor)
+        for _ in range(3):
+            with tracker.step(batch):
+                model(**batch, labels=batch["input_ids"]).loss.backward()
+            opt.step()
+            opt.zero_grad()
+        monitor.close()
+        with open(f"{out}.{rank}", "w") as f:
+            json.dump({"single": single, "training": monitor.training}, f)
+    finally:
+        dist.destroy_process_group()
+
+
 if __name__ == "__main__":
     command, *args = sys.argv[1:]
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))

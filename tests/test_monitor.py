@@ -282,6 +282,23 @@ def test_rank_zero_only_checkpoint_and_close_do_not_wait(tmp_path):
     assert sum(r.flops for r in rows) == expected and sum(r.tokens for r in rows) == 3 * (1 + 2)
 
 
+def test_fsdp2_total_equals_single_process_counts(tmp_path):
+    """FSDP2 on 2 gloo ranks, each its own batch (2×16 and 2×24 tokens), 3 steps: every
+    rank counts the full model on its local batch (parameters are all-gathered for the
+    forward and backward; the gathers and reduce-scatters are communication, not FLOP), so
+    the run total is exactly 3 × the sum of the single-process counts of the two batches."""
+    import torch.multiprocessing as mp
+    from _workers import fsdp_rank
+    ledger, out = str(tmp_path / "fsdp.db"), str(tmp_path / "out")
+    mp.spawn(fsdp_rank, args=(2, str(tmp_path / "init"), ledger, out), nprocs=2, join=True)
+    results = [json.loads(Path(f"{out}.{r}").read_text()) for r in range(2)]
+    expected = 3 * (results[0]["single"] + results[1]["single"])
+    assert results[0]["single"] != results[1]["single"]
+    assert results[0]["training"] == results[1]["training"] == expected
+    with Ledger(ledger) as led:
+        assert sum(r.flops for r in led.rows()) == expected
+
+
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
 def test_signal_writes_every_finished_step(tmp_path, signum):
     """SIGTERM / Ctrl-C on the README loop (writes due only every 1000 steps): the steps

@@ -22,6 +22,35 @@ def signature(model: torch.nn.Module, inputs: Any, extra: tuple = ()) -> tuple:
     return (id(model), model.training, str(spec), shapes, hash(trainable), extra)
 
 
+def sequence_length(inputs: Any) -> int | None:
+    """L of a batch: the last dim of `input_ids` (or `inputs_embeds`' second), else of the
+    first integer tensor with a batch and a sequence dim; None when there is none."""
+    if isinstance(inputs, dict):
+        ids, embeds = inputs.get("input_ids"), inputs.get("inputs_embeds")
+        if isinstance(ids, torch.Tensor) and ids.dim() >= 2:
+            return int(ids.shape[-1])
+        if isinstance(embeds, torch.Tensor) and embeds.dim() == 3:
+            return int(embeds.shape[1])
+    leaves, _ = tree_flatten(inputs)
+    for x in leaves:
+        if isinstance(x, torch.Tensor) and x.dim() == 2 and not x.is_floating_point():
+            return int(x.shape[1])
+    return None
+
+
+def family(model: torch.nn.Module, inputs: Any) -> tuple[tuple, int] | None:
+    """(signature with the sequence length abstracted, L): batches that differ only in L
+    share a family (see `measure.lengths`)."""
+    length = sequence_length(inputs)
+    if length is None:
+        return None
+    leaves, spec = tree_flatten(inputs)
+    shapes = tuple((tuple(-1 if d == length else d for d in x.shape), str(x.dtype), x.device.type)
+                   if isinstance(x, torch.Tensor) else _leaf(x) for x in leaves)
+    trainable = tuple(name for name, p in model.named_parameters() if p.requires_grad)
+    return (id(model), model.training, str(spec), shapes, hash(trainable)), length
+
+
 def _leaf(x: Any) -> tuple:
     """Tensors by shape/dtype/device; flags and strings by value; numbers by type only —
     per-step scalars (e.g. HF's num_items_in_batch) must not defeat the cache."""
