@@ -144,6 +144,7 @@ class ComputeMonitor:
         self.events: list[ThresholdEvent] = []
         self._history = _Totals()
         self._flushing = False
+        self._fresh_history: _Totals | None = None
         self._deferred_signal: int | None = None
         self._previous_handlers: dict[int, Any] = {}
 
@@ -159,18 +160,23 @@ class ComputeMonitor:
         self._history = self._ledger_history()
 
     def _ledger_history(self) -> _Totals:
-        """Earlier runs of this model in the ledger (not this run: it may be resuming)."""
+        """Other runs of this model in the ledger, as rank 0 reads them, shared with every
+        rank (collective under torch.distributed: at start and load_state_dict only)."""
+        history = self._read_history()
+        if self.world > 1:  # every rank must take the same decisions: share rank 0's view
+            history = _all_reduce(history)
+        return history
+
+    def _read_history(self) -> _Totals:
+        """Other runs of this model in the ledger (not this run: it may be resuming), read
+        on rank 0 — earlier runs, and runs on other clusters writing to it right now."""
         history = _Totals()
-        if not self.include_ledger_history:
-            return history
-        if self._ledger is not None and self.rank == 0:
+        if self.include_ledger_history and self._ledger is not None and self.rank == 0:
             for r in counted_rows([r for r in self._ledger.rows(model=self.model) if r.run != self.run]):
                 kind = PHASE_KINDS.get(r.phase_kind)
                 if r.row_kind != "eval" and kind is not None:
                     history.training += r.flops if kind.training else 0
                     history.cumulative += r.flops if kind.cumulative else 0
-        if self.world > 1:  # every rank must take the same decisions: share rank 0's view
-            history = _all_reduce(history)
         return history
 
     # -- feeding ------------------------------------------------------------------------
@@ -203,12 +209,12 @@ class ComputeMonitor:
         self.sync()
         self.step_index += 1
         self._step_seconds = (now - self._t0) / self.step_index
-        fired = self._check(step, now)
         due = self.step_index - self._last_flush_step >= self.flush_every
         if not due and self.flush_seconds is not None:
             due = now - self._last_flush_time >= self.flush_seconds
         if due:
-            self.flush()
+            self.flush()  # before the check: it re-reads what other runs have written
+        fired = self._check(step, now)
         if self.should_stop and self.raise_on_stop:
             raise ThresholdStop(fired[-1].message if fired else "a threshold in stop_on would be crossed")
         return fired
@@ -218,7 +224,16 @@ class ComputeMonitor:
         Collective under torch.distributed: `end_step()` calls it; call it yourself on
         every rank after work recorded outside a step (an evaluation after the last step)."""
         self._resolve()
-        step = _all_reduce(self.current) if self.world > 1 else self.current
+        if self.world > 1:  # rank 0's fresh reading of other runs travels with the step's sum
+            fresh = self._fresh_history
+            values = _all_reduce_ints(self.current.as_list() + (fresh.as_list() if fresh else [0] * 6)
+                                      + [int(fresh is not None)])
+            step = _Totals.of(values[:6])
+            if values[12]:
+                self._history = _Totals.of(values[6:12])
+        else:
+            step = self.current
+        self._fresh_history = None
         self.pending = self.pending.plus(step)
         self.current = _Totals()
 
@@ -396,6 +411,12 @@ class ComputeMonitor:
         self.flushed = self.flushed.plus(delta)
         self.pending = _Totals()
         self._last_flush_step, self._last_flush_time = end, now
+        if self._ledger is not None and self.rank == 0 and self.include_ledger_history:
+            fresh = self._read_history()  # other runs of this model may be writing too
+            if self.world == 1:
+                self._history = fresh
+            else:                         # shared with every rank at the next step's sum
+                self._fresh_history = fresh
 
     def close(self) -> None:
         """Write what is pending and release the ledger and signal handlers. Local: any
@@ -542,6 +563,10 @@ def _limbs(values: list[int], count: int) -> list[int]:
 
 
 def _all_reduce(totals: _Totals) -> _Totals:
+    return _Totals.of(_all_reduce_ints(totals.as_list()))
+
+
+def _all_reduce_ints(values: list[int]) -> list[int]:
     """Exact cross-rank sum of non-negative Python ints: FLOP exceed int64's 9.2e18 and
     float64 rounds above 2^53, so each value travels as 31-bit limbs in int64. One more
     slot counts the ranks whose values need more than LIMBS limbs; if any do, every rank
@@ -549,7 +574,6 @@ def _all_reduce(totals: _Totals) -> _Totals:
     import torch
     import torch.distributed as dist
 
-    values = totals.as_list()
     device = _device()
     need = max(1, max(-(-v.bit_length() // LIMB_BITS) for v in values))
     tensor = torch.tensor(_limbs(values, LIMBS) + [int(need > LIMBS)], dtype=torch.int64, device=device)
@@ -562,4 +586,4 @@ def _all_reduce(totals: _Totals) -> _Totals:
         tensor = torch.tensor(_limbs(values, count), dtype=torch.int64, device=device)
         dist.all_reduce(tensor, op=dist.ReduceOp.SUM)
         summed = tensor.tolist()
-    return _Totals.of(sum(summed[j * count + i] << (LIMB_BITS * i) for i in range(count)) for j in range(len(values)))
+    return [sum(summed[j * count + i] << (LIMB_BITS * i) for i in range(count)) for j in range(len(values))]

@@ -94,6 +94,13 @@ def rank_zero_only(rank: int, world: int, init_file: str, ledger: str, out: str)
                                  handle_signals=False)
         for step in range(3):
             monitor.step(1000 * (rank + 1) + step, tokens=rank + 1)
+            if step == 0 and rank == 0:                # another cluster's run of this model
+                from flopcount.ledger import Ledger, Row
+                with Ledger(ledger) as other:
+                    other.append(Row(run="other-cluster", model="r0", phase="pre-training",
+                                     phase_kind="pre-training", row_kind="train", step_start=0, step_end=1,
+                                     flops_measured=5 * 10**24, tokens=1))
+        seen = monitor.quantities()["training"] - monitor.training
         monitor.step(2**200 + rank)                    # beyond any fixed limb count
         started = time.monotonic()
         state = None
@@ -103,7 +110,7 @@ def rank_zero_only(rank: int, world: int, init_file: str, ledger: str, out: str)
         seconds = time.monotonic() - started
         dist.barrier()
         with open(f"{out}.{rank}", "w") as f:
-            json.dump({"seconds": seconds, "training": str(monitor.training),
+            json.dump({"seconds": seconds, "training": str(monitor.training), "seen": str(seen),
                        "state_totals": None if state is None else [str(v) for v in state["totals"]]}, f)
     finally:
         dist.destroy_process_group()

@@ -275,9 +275,11 @@ def test_rank_zero_only_checkpoint_and_close_do_not_wait(tmp_path):
     expected = sum(1000 * (r + 1) + s for r in range(2) for s in range(3)) + 2 * 2**200 + 1
     assert results[0]["seconds"] < 5
     assert int(results[0]["training"]) == int(results[1]["training"]) == expected
+    # another cluster's run written to the ledger mid-run is seen by every rank
+    assert int(results[0]["seen"]) == int(results[1]["seen"]) == 5 * 10**24
     assert [int(v) for v in results[0]["state_totals"]][:1] == [expected]
     with Ledger(ledger) as led:
-        rows = list(led.rows())
+        rows = [r for r in led.rows() if r.run != "other-cluster"]
     assert [(r.step_start, r.step_end) for r in rows] == [(0, 1), (1, 2), (2, 3), (3, 4)]
     assert sum(r.flops for r in rows) == expected and sum(r.tokens for r in rows) == 3 * (1 + 2)
 
@@ -297,6 +299,28 @@ def test_fsdp2_total_equals_single_process_counts(tmp_path):
     assert results[0]["training"] == results[1]["training"] == expected
     with Ledger(ledger) as led:
         assert sum(r.flops for r in led.rows()) == expected
+
+
+def test_two_runs_of_one_model_see_each_other(tmp_path):
+    """Two clusters training one model lineage into one ledger: each run's checks include
+    the other's written compute (re-read at each write), so 10^25 is not crossed unseen.
+    Run A writes 6e24; run B alone never passes 1e25 (4 × 1e24), together they do."""
+    path = tmp_path / "shared.db"
+    a = ComputeMonitor("lineage", run="cluster-a", ledger=path, flush_every=1, flush_seconds=None,
+                       handle_signals=False)
+    b = ComputeMonitor("lineage", run="cluster-b", ledger=path, flush_every=1, flush_seconds=None,
+                       handle_signals=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        b.step(10**24)                 # B starts before A has written anything
+        a.step(6 * 10**24)
+        crossed = []
+        for _ in range(4):
+            crossed += [e for e in b.step(10**24) if e.kind == "crossed" and e.threshold == "eu-systemic-risk"]
+    assert b.training == 5 * 10**24 and b.quantities()["cumulative"] == 11 * 10**24
+    assert len(crossed) == 1 and crossed[0].total > 10**25
+    a.close()
+    b.close()
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
