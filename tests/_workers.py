@@ -175,6 +175,45 @@ def fsdp_rank(rank: int, world: int, init_file: str, ledger: str, out: str) -> N
         dist.destroy_process_group()
 
 
+def tp_rank(rank: int, world: int, init_file: str, ledger: str, out: str) -> None:
+    """Tensor parallel (DTensor, a Megatron-style plan: q/k/v/gate/up column-wise, o/down
+    row-wise, lm_head column-wise) on gloo: the group trains one batch for 2 steps."""
+    import torch
+    import torch.distributed as dist
+    from torch.distributed.device_mesh import init_device_mesh
+    from torch.distributed.tensor import Replicate
+    from torch.distributed.tensor.parallel import ColwiseParallel, RowwiseParallel, parallelize_module
+
+    from flopcount.callbacks.pytorch import StepTracker
+    from flopcount.measure import count_step
+    from flopcount.monitor import ComputeMonitor
+
+    dist.init_process_group("gloo", init_method=f"file://{init_file}", rank=rank, world_size=world)
+    try:
+        batch = {"input_ids": torch.randint(0, 128, (2, 16), generator=torch.Generator().manual_seed(0))}
+        single = count_step(tiny_llama(), {**batch, "labels": batch["input_ids"]}).total
+        mesh = init_device_mesh("cpu", (world,))
+        model = tiny_llama()
+        plan = {f"self_attn.{p}_proj": ColwiseParallel() for p in "qkv"} | {
+            "self_attn.o_proj": RowwiseParallel(), "mlp.gate_proj": ColwiseParallel(),
+            "mlp.up_proj": ColwiseParallel(), "mlp.down_proj": RowwiseParallel()}
+        for layer in model.model.layers:
+            parallelize_module(layer, mesh, plan)
+        parallelize_module(model, mesh, {"lm_head": ColwiseParallel(output_layouts=Replicate())})
+        monitor = ComputeMonitor("tp-model", ledger=ledger, flush_every=1, flush_seconds=None,
+                                 handle_signals=False)
+        tracker = StepTracker(model, monitor)
+        for _ in range(2):
+            with tracker.step(batch):
+                model(**batch, labels=batch["input_ids"]).loss.backward()
+            model.zero_grad()
+        monitor.close()
+        with open(f"{out}.{rank}", "w") as f:
+            json.dump({"single": single, "training": monitor.training}, f)
+    finally:
+        dist.destroy_process_group()
+
+
 if __name__ == "__main__":
     command, *args = sys.argv[1:]
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))

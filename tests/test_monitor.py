@@ -323,6 +323,21 @@ def test_two_runs_of_one_model_see_each_other(tmp_path):
     b.close()
 
 
+def test_tensor_parallel_counts_each_op_once_per_group(tmp_path):
+    """DTensor tensor parallelism on 2 gloo ranks, one batch for the group, 2 steps: a
+    dispatch mode sees every DTensor op with global shapes on each rank (plain counting
+    gives 2 × the model); each rank counts its share, so the total is exactly 2 × the
+    single-process count of the batch. Attention runs on each rank's local heads."""
+    import torch.multiprocessing as mp
+    from _workers import tp_rank
+    ledger, out = str(tmp_path / "tp.db"), str(tmp_path / "out")
+    mp.spawn(tp_rank, args=(2, str(tmp_path / "init"), ledger, out), nprocs=2, join=True)
+    results = [json.loads(Path(f"{out}.{r}").read_text()) for r in range(2)]
+    assert results[0]["training"] == results[1]["training"] == 2 * results[0]["single"]
+    with Ledger(ledger) as led:
+        assert sum(r.flops for r in led.rows()) == 2 * results[0]["single"]
+
+
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
 def test_signal_writes_every_finished_step(tmp_path, signum):
     """SIGTERM / Ctrl-C on the README loop (writes due only every 1000 steps): the steps

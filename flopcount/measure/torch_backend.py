@@ -10,6 +10,13 @@ splits every op into a phase:
   compute (Guidelines Annex A.1). Caveat: `backward(create_graph=True)` looks the same;
 - optimizer: inside `counter.optimizer_phase()`.
 
+Tensor parallel (DTensor): a dispatch mode sees a DTensor op once per rank with its
+global shapes, so each rank would count the whole op and a TP group of n would count it
+n times. Each rank counts an equal share of such an op instead (the remainder on the
+mesh's first rank), so the group's sum is the op's count exactly, once — sharded matmuls
+are split as they run, replicated DTensor work is not counted n times. Plain-tensor ops
+(attention on a rank's local heads) are that rank's own work and count whole.
+
 Causal attention convention: FlopCounterMode counts full T² for attention. With
 attention="causal", every `F.scaled_dot_product_attention` call that is causal (is_causal,
 or a mask on a model declared causal, square q/k) gets an explicit, exact correction row
@@ -32,6 +39,25 @@ from . import formulas
 from .result import Measurement
 
 CAUSAL_ROW = "attention causal mask"
+
+
+def _dtensor_mesh(args: tuple, out: Any) -> Any:
+    """The device mesh of the first DTensor among an op's arguments or output, else None."""
+    try:
+        from torch.distributed.tensor import DTensor
+    except ImportError:  # torch built without distributed
+        return None
+    for x in (*args, out):
+        if isinstance(x, DTensor):
+            return x.device_mesh
+    return None
+
+
+def _share(flops: int, mesh: Any) -> int:
+    """This rank's equal share of an op run by every rank of `mesh` (exact in sum)."""
+    n = mesh.size()
+    first = all(c == 0 for c in (mesh.get_coordinate() or [0]))
+    return flops // n + (flops % n if first else 0)
 
 
 class _Dispatch(TorchDispatchMode):
@@ -111,6 +137,9 @@ class TorchCounter:
         op = func.overloadpacket.__name__
         if counted is not None:
             training, recomputed = counted
+            mesh = _dtensor_mesh(args, out)
+            if mesh is not None:
+                training, recomputed = _share(training, mesh), _share(recomputed, mesh)
             result.add(phase, module, op, training)
             result.add("recompute", module, op, recomputed)
             return
