@@ -214,8 +214,37 @@ def tp_rank(rank: int, world: int, init_file: str, ledger: str, out: str) -> Non
         dist.destroy_process_group()
 
 
+def accelerate_trainer(ledger: str, out: str) -> None:
+    """Run under `accelerate launch --num_processes 2 --cpu`: the HF Trainer (DDP, gloo)
+    with FlopcountCallback, 3 optimizer steps of 2 × 16 tokens per rank."""
+    import torch
+    from transformers import Trainer, TrainingArguments
+
+    from flopcount.callbacks.hf import FlopcountCallback
+    from flopcount.monitor import ComputeMonitor
+
+    class Tokens(torch.utils.data.Dataset):
+        ids = torch.randint(0, 128, (32, 16), generator=torch.Generator().manual_seed(0))
+
+        def __len__(self):
+            return len(self.ids)
+
+        def __getitem__(self, i):
+            return {"input_ids": self.ids[i], "labels": self.ids[i]}
+
+    monitor = ComputeMonitor("accelerate-model", ledger=ledger, flush_seconds=None, handle_signals=False)
+    args = TrainingArguments(output_dir=out, max_steps=3, per_device_train_batch_size=2, save_strategy="no",
+                             report_to=[], use_cpu=True, dataloader_num_workers=0, disable_tqdm=True)
+    trainer = Trainer(model=tiny_llama(), args=args, train_dataset=Tokens())
+    FlopcountCallback(monitor).attach(trainer)
+    trainer.train()
+    import torch.distributed as dist
+    with open(f"{out}.{dist.get_rank()}", "w") as f:
+        json.dump({"training": monitor.training, "world": monitor.world, "steps": monitor.step_index}, f)
+
+
 if __name__ == "__main__":
     command, *args = sys.argv[1:]
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    {"kill": train_until_killed, "signal": train_until_signalled,
+    {"kill": train_until_killed, "signal": train_until_signalled, "accelerate": accelerate_trainer,
      "append": lambda l, t, n: append_rows(l, t, int(n))}[command](*args)

@@ -180,3 +180,32 @@ def test_lightning_resume_from_checkpoint(tmp_path):
     assert second.quantities()["training"] == 4 * per_step  # the restored run is not also "history"
     with Ledger(ledger) as led:
         assert sum(r.flops for r in counted_rows(list(led.rows()))) == 4 * per_step
+
+
+def test_accelerate_launch_with_hf_trainer(tmp_path):
+    """`accelerate launch --multi_gpu --num_processes 2` (torchrun underneath; the
+    Trainer's use_cpu=True puts DDP on gloo, as on a machine without GPUs) with the HF
+    Trainer and FlopcountCallback: 2 ranks × 3 steps × one 2×16 micro-batch, exactly,
+    in the ledger and on every rank."""
+    import json
+    import os
+    import shutil
+    import subprocess
+    from pathlib import Path
+
+    from flopcount.ledger import Ledger
+    from _workers import __file__ as workers
+    if shutil.which("accelerate") is None:
+        pytest.skip("the accelerate CLI is not installed")
+    ledger, out = str(tmp_path / "l.db"), str(tmp_path / "out")
+    proc = subprocess.run(["accelerate", "launch", "--multi_gpu", "--num_processes", "2", "--num_machines", "1",
+                           "--mixed_precision", "no", "--dynamo_backend", "no", workers, "accelerate", ledger, out],
+                          capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "PYTHONWARNINGS": "ignore", "CUDA_VISIBLE_DEVICES": ""})
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    expected = 2 * 3 * micro_batch_flops()
+    for rank in range(2):
+        result = json.loads(Path(f"{out}.{rank}").read_text())
+        assert result == {"training": expected, "world": 2, "steps": 3}
+    with Ledger(ledger) as led:
+        assert sum(r.flops for r in led.rows() if r.row_kind == "train") == expected
