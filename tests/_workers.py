@@ -243,6 +243,47 @@ def accelerate_trainer(ledger: str, out: str) -> None:
         json.dump({"training": monitor.training, "world": monitor.world, "steps": monitor.step_index}, f)
 
 
+def pp_rank(rank: int, world: int, init_file: str, ledger: str, out: str) -> None:
+    """Pipeline parallel (torch.distributed.pipelining, GPipe, 2 micro-batches): 4 MLP
+    blocks, 2 per stage. The first schedule step also runs the stages' shape inference (a
+    real forward of one micro-batch), so it runs before the tracker; step 2 is counted."""
+    import torch
+    import torch.distributed as dist
+    from torch.distributed.pipelining import PipelineStage, ScheduleGPipe
+
+    from flopcount.callbacks.pytorch import StepTracker
+    from flopcount.measure import count_step
+    from flopcount.monitor import ComputeMonitor
+
+    def blocks():
+        torch.manual_seed(0)
+        return torch.nn.Sequential(*[torch.nn.Sequential(torch.nn.Linear(32, 64), torch.nn.GELU(),
+                                                         torch.nn.Linear(64, 32)) for _ in range(4)])
+
+    dist.init_process_group("gloo", init_method=f"file://{init_file}", rank=rank, world_size=world)
+    try:
+        x = torch.randn(8, 32, generator=torch.Generator().manual_seed(0))
+        y = torch.randn(8, 32, generator=torch.Generator().manual_seed(1))
+        mse = torch.nn.functional.mse_loss
+        single = count_step(blocks(), (x,), loss=lambda out: mse(out, y)).total
+        part = torch.nn.Sequential(*list(blocks())[2 * rank: 2 * rank + 2])
+        schedule = ScheduleGPipe(PipelineStage(part, rank, world, torch.device("cpu")), n_microbatches=2,
+                                 loss_fn=mse)
+        run = (lambda: schedule.step(x)) if rank == 0 else (lambda: schedule.step(target=y))
+        run()
+        part.zero_grad()
+        monitor = ComputeMonitor("pp-model", ledger=ledger, flush_every=1, flush_seconds=None,
+                                 handle_signals=False)
+        tracker = StepTracker(part, monitor, modules=False)  # stage backward runs autograd.grad
+        with tracker.step((x,) if rank == 0 else (y,)):
+            run()
+        monitor.close()
+        with open(f"{out}.{rank}", "w") as f:
+            json.dump({"single": single, "training": monitor.training}, f)
+    finally:
+        dist.destroy_process_group()
+
+
 if __name__ == "__main__":
     command, *args = sys.argv[1:]
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))

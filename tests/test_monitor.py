@@ -338,6 +338,18 @@ def test_tensor_parallel_counts_each_op_once_per_group(tmp_path):
         assert sum(r.flops for r in led.rows()) == 2 * results[0]["single"]
 
 
+def test_pipeline_stages_count_their_layers(tmp_path):
+    """Two pipeline stages on gloo, GPipe with 2 micro-batches: each stage counts the ops
+    of its own layers (stage 1 also the gradient it sends back), and the two sum to the
+    single-process count of the whole model on the batch, exactly."""
+    import torch.multiprocessing as mp
+    from _workers import pp_rank
+    ledger, out = str(tmp_path / "pp.db"), str(tmp_path / "out")
+    mp.spawn(pp_rank, args=(2, str(tmp_path / "init"), ledger, out), nprocs=2, join=True)
+    results = [json.loads(Path(f"{out}.{r}").read_text()) for r in range(2)]
+    assert results[0]["training"] == results[1]["training"] == results[0]["single"]
+
+
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
 def test_signal_writes_every_finished_step(tmp_path, signum):
     """SIGTERM / Ctrl-C on the README loop (writes due only every 1000 steps): the steps

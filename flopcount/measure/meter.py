@@ -21,9 +21,10 @@ from .torch_backend import TorchCounter
 
 class StepMeter:
     def __init__(self, model: torch.nn.Module, *, elementwise: bool = False, attention: str = "full",
-                 causal_model: bool = False, cache: StepCache | None = None, lengths: bool = True) -> None:
+                 causal_model: bool = False, cache: StepCache | None = None, lengths: bool = True,
+                 modules: bool = True) -> None:
         self.model = model
-        self.options = dict(elementwise=elementwise, attention=attention, causal_model=causal_model)
+        self.options = dict(elementwise=elementwise, attention=attention, causal_model=causal_model, modules=modules)
         self.cache = cache or StepCache()
         self.lengths = lengths
         self.families: dict[tuple, LengthModel] = {}

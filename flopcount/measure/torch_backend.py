@@ -89,17 +89,21 @@ class TorchCounter:
     """Context manager counting FLOP of everything run inside it, into a `Measurement`."""
 
     def __init__(self, *, elementwise: bool = False, attention: str = "full", causal_model: bool = False,
-                 tokens: int | None = None) -> None:
+                 tokens: int | None = None, modules: bool = True) -> None:
         self.result = Measurement("torch", attention=attention, elementwise=elementwise, tokens=tokens)
         self.causal_model = causal_model
         self._forced_phase: str | None = None
-        self._tracker = ModuleTracker()
+        # Per-module attribution hooks every module's backward through multi-grad hooks,
+        # which torch refuses under autograd.grad on leaves (pipeline schedules run
+        # stage backward that way): modules=False counts the same ops, unattributed.
+        self._tracker = ModuleTracker() if modules else None
         self._modes: list[Any] = []
         self.convention_hooks = False  # per-layer corrections installed (measure.conventions)
 
     # -- context ---------------------------------------------------------------------
     def __enter__(self) -> "TorchCounter":
-        self._tracker.__enter__()
+        if self._tracker is not None:
+            self._tracker.__enter__()
         self._modes = [_SDPAWatch(self), _Dispatch(self)]
         for mode in self._modes:
             mode.__enter__()
@@ -109,7 +113,8 @@ class TorchCounter:
         for mode in reversed(self._modes):
             mode.__exit__(*exc)
         self._modes = []
-        self._tracker.__exit__()
+        if self._tracker is not None:
+            self._tracker.__exit__()
 
     @contextmanager
     def optimizer_phase(self) -> Iterator[None]:
@@ -128,7 +133,7 @@ class TorchCounter:
         return "recompute" if torch.is_grad_enabled() else "backward"
 
     def _module(self) -> str:
-        return max(self._tracker.parents, key=len)
+        return max(self._tracker.parents, key=len) if self._tracker is not None else "(not attributed)"
 
     def _record(self, func: Any, args: tuple, kwargs: dict, out: Any) -> None:
         result = self.result
