@@ -115,3 +115,18 @@ def test_packed_documents_are_priced_per_document(tmp_path):
     with StepTracker(model, monitor, spec=spec).step({"input_ids": ids}):
         pass
     assert monitor.training == whole
+
+
+def test_varlen_batches_are_keyed_by_their_documents():
+    """Varlen kernels run Σ Lᵢ²: two packed batches of one shape but different documents
+    must not share a cached count, nor a length polynomial; dense SDPA batches do."""
+    from flopcount.measure.cache import family, signature
+    model = _model("llama")
+    ids = torch.zeros(1, 64, dtype=torch.long)
+    a = {"input_ids": ids, "cu_seq_lens_q": torch.tensor([0, 10, 64])}
+    b = {"input_ids": ids, "cu_seq_lens_q": torch.tensor([0, 32, 64])}
+    assert signature(model, a) != signature(model, b) and family(model, a) is None
+    positions = {"input_ids": ids, "position_ids": torch.cat([torch.arange(10), torch.arange(54)])[None]}
+    assert signature(model, positions) == signature(model, {"input_ids": ids, "position_ids": torch.arange(64)[None]})
+    model.config._attn_implementation = "flash_attention_2"
+    assert signature(model, positions) != signature(model, {"input_ids": ids, "position_ids": torch.arange(64)[None]})

@@ -15,11 +15,26 @@ from .result import Measurement
 
 
 def signature(model: torch.nn.Module, inputs: Any, extra: tuple = ()) -> tuple:
-    """Hashable key: tensor shapes/dtypes/devices in input order, module mode, trainable set."""
+    """Hashable key: tensor shapes/dtypes/devices in input order, module mode, trainable
+    set, and for varlen kernels the documents' lengths."""
     leaves, spec = tree_flatten(inputs)
     shapes = tuple(_leaf(x) for x in leaves)
     trainable = tuple(name for name, p in model.named_parameters() if p.requires_grad)
-    return (id(model), model.training, str(spec), shapes, hash(trainable), extra)
+    return (id(model), model.training, str(spec), shapes, hash(trainable), extra, packing(model, inputs))
+
+
+def packing(model: torch.nn.Module, inputs: Any) -> tuple:
+    """Document lengths where the kernel's work depends on them: varlen attention (HF
+    passes `cu_seq_lens_q`; flash-attention models split rows at position-id resets) runs
+    Σ Lᵢ², not L², so equal shapes with different documents are different steps. Dense
+    kernels (SDPA, eager) compute all L² scores whatever the mask: () for them."""
+    if not isinstance(inputs, dict):
+        return ()
+    config = getattr(model, "config", None)
+    flash = str(getattr(config, "_attn_implementation", "") or "").startswith("flash")
+    if "cu_seq_lens_q" in inputs or (flash and "position_ids" in inputs):
+        return tuple(document_lengths(inputs))
+    return ()
 
 
 def sequence_length(inputs: Any) -> int | None:
@@ -42,7 +57,7 @@ def family(model: torch.nn.Module, inputs: Any) -> tuple[tuple, int] | None:
     """(signature with the sequence length abstracted, L): batches that differ only in L
     share a family (see `measure.lengths`)."""
     length = sequence_length(inputs)
-    if length is None:
+    if length is None or packing(model, inputs):  # varlen work is no polynomial in L
         return None
     leaves, spec = tree_flatten(inputs)
     shapes = tuple((tuple(-1 if d == length else d for d in x.shape), str(x.dtype), x.device.type)
@@ -89,3 +104,28 @@ class StepCache:
             found = fn()
             self.put(key, found)
         return found
+
+
+def document_lengths(inputs: Any) -> list[int]:
+    """The lengths attention runs over in a batch, one per document: packed rows
+    (`cu_seq_lens_q`, as HF's DataCollatorWithFlattening passes to varlen kernels, or
+    `position_ids` restarting at 0) split at their boundaries; other rows count whole
+    (padding included: it is computed on)."""
+    if not isinstance(inputs, dict):
+        return []
+    cu = inputs.get("cu_seq_lens_q")
+    if isinstance(cu, torch.Tensor):
+        bounds = cu.flatten().tolist()
+        return [b - a for a, b in zip(bounds, bounds[1:]) if b > a]
+    ids, positions = inputs.get("input_ids"), inputs.get("position_ids")
+    if not isinstance(ids, torch.Tensor) or ids.dim() != 2:
+        return []
+    if not isinstance(positions, torch.Tensor) or positions.shape != ids.shape:
+        return [ids.shape[1]] * ids.shape[0]
+    out = []
+    for row in positions.tolist():
+        starts = [i for i, p in enumerate(row) if p == 0] or [0]
+        if starts[0] != 0:
+            starts = [0] + starts
+        out += [b - a for a, b in zip(starts, starts[1:] + [len(row)])]
+    return out

@@ -13,7 +13,7 @@ from typing import Any
 
 import torch
 
-from .cache import StepCache, family, signature
+from .cache import StepCache, document_lengths, family, signature  # noqa: F401 (re-exported)
 from .lengths import LengthModel
 from .result import Measurement
 from .torch_backend import TorchCounter
@@ -84,27 +84,3 @@ def count_tokens(inputs: Any) -> int:
         return inputs["input_ids"].numel()
     return 0
 
-
-def document_lengths(inputs: Any) -> list[int]:
-    """The lengths attention runs over in a batch, one per document: packed rows
-    (`cu_seq_lens_q`, as HF's DataCollatorWithFlattening passes to varlen kernels, or
-    `position_ids` restarting at 0) split at their boundaries; other rows count whole
-    (padding included: it is computed on)."""
-    if not isinstance(inputs, dict):
-        return []
-    cu = inputs.get("cu_seq_lens_q")
-    if isinstance(cu, torch.Tensor):
-        bounds = cu.flatten().tolist()
-        return [b - a for a, b in zip(bounds, bounds[1:]) if b > a]
-    ids, positions = inputs.get("input_ids"), inputs.get("position_ids")
-    if not isinstance(ids, torch.Tensor) or ids.dim() != 2:
-        return []
-    if not isinstance(positions, torch.Tensor) or positions.shape != ids.shape:
-        return [ids.shape[1]] * ids.shape[0]
-    out = []
-    for row in positions.tolist():
-        starts = [i for i, p in enumerate(row) if p == 0] or [0]
-        if starts[0] != 0:
-            starts = [0] + starts
-        out += [b - a for a, b in zip(starts, starts[1:] + [len(row)])]
-    return out
