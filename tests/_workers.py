@@ -284,8 +284,40 @@ def pp_rank(rank: int, world: int, init_file: str, ledger: str, out: str) -> Non
         dist.destroy_process_group()
 
 
+def lightning_ddp(ledger: str, out: str) -> None:
+    """Lightning, strategy="ddp" on 2 CPU processes (Lightning re-runs this command for
+    rank 1), 3 steps of one 2×16 batch per rank, FlopcountLightningCallback."""
+    import lightning.pytorch as pl
+    import torch
+
+    from flopcount.callbacks.lightning import FlopcountLightningCallback
+    from flopcount.monitor import ComputeMonitor
+
+    class Module(pl.LightningModule):
+        def __init__(self):
+            super().__init__()
+            self.model = tiny_llama()
+
+        def training_step(self, batch, batch_idx):
+            return self.model(**batch).loss
+
+        def configure_optimizers(self):
+            return torch.optim.SGD(self.parameters(), lr=0.01)
+
+    ids = torch.randint(0, 128, (32, 16), generator=torch.Generator().manual_seed(0))
+    data = [{"input_ids": i, "labels": i} for i in ids]
+    monitor = ComputeMonitor("lightning-ddp", ledger=ledger, flush_seconds=None, handle_signals=False)
+    trainer = pl.Trainer(max_steps=3, accelerator="cpu", devices=2, strategy="ddp", logger=False,
+                         callbacks=[FlopcountLightningCallback(monitor)], enable_checkpointing=False,
+                         enable_progress_bar=False, enable_model_summary=False)
+    trainer.fit(Module(), torch.utils.data.DataLoader(data, batch_size=2))
+    with open(f"{out}.{trainer.global_rank}", "w") as f:
+        json.dump({"training": monitor.training, "world": monitor.world, "steps": monitor.step_index}, f)
+
+
 if __name__ == "__main__":
     command, *args = sys.argv[1:]
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     {"kill": train_until_killed, "signal": train_until_signalled, "accelerate": accelerate_trainer,
+     "lightning": lightning_ddp,
      "append": lambda l, t, n: append_rows(l, t, int(n))}[command](*args)

@@ -209,3 +209,26 @@ def test_accelerate_launch_with_hf_trainer(tmp_path):
         assert result == {"training": expected, "world": 2, "steps": 3}
     with Ledger(ledger) as led:
         assert sum(r.flops for r in led.rows() if r.row_kind == "train") == expected
+
+
+def test_lightning_ddp_two_processes(tmp_path):
+    """Lightning strategy="ddp" on 2 CPU processes (gloo), 3 steps of 2×16 tokens per
+    rank: every rank and the ledger hold 2 × 3 × the micro-batch's count, exactly."""
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    pytest.importorskip("lightning.pytorch")
+    from flopcount.ledger import Ledger
+    from _workers import __file__ as workers
+    ledger, out = str(tmp_path / "l.db"), str(tmp_path / "out")
+    proc = subprocess.run([sys.executable, workers, "lightning", ledger, out], capture_output=True, text=True,
+                          timeout=300, cwd=tmp_path, env={**os.environ, "PYTHONWARNINGS": "ignore"})
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    expected = 2 * 3 * micro_batch_flops()
+    for rank in range(2):
+        assert json.loads(Path(f"{out}.{rank}").read_text()) == {"training": expected, "world": 2, "steps": 3}
+    with Ledger(ledger) as led:
+        assert sum(r.flops for r in led.rows() if r.row_kind == "train") == expected
