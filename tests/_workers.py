@@ -1,6 +1,7 @@
 """Processes the monitor tests start: a training loop to SIGKILL, DDP ranks, appenders."""
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -36,6 +37,38 @@ def train_until_killed(ledger: str) -> None:
         opt.step()
         opt.zero_grad()
         print(f"flushed {step + 1} {monitor.training}", flush=True)
+
+
+@contextlib.contextmanager
+def gloo(rank: int, world: int, init_file: str, **kwargs):
+    """A gloo process group for the life of the block."""
+    import torch.distributed as dist
+    dist.init_process_group("gloo", init_method=f"file://{init_file}", rank=rank, world_size=world, **kwargs)
+    try:
+        yield
+    finally:
+        dist.destroy_process_group()
+
+
+def train_and_report(model, batch: dict, name: str, ledger: str, steps: int, out: str, rank: int, single: int,
+                     flush_every: int = 1) -> None:
+    """`steps` monitored SGD steps of `model` on `batch`; write the rank's total and the
+    single-process reference count to `out.rank`."""
+    import torch
+
+    from flopcount.callbacks.pytorch import StepTracker
+    from flopcount.monitor import ComputeMonitor
+    opt = torch.optim.SGD(model.parameters(), lr=0.01)
+    monitor = ComputeMonitor(name, ledger=ledger, flush_every=flush_every, flush_seconds=None, handle_signals=False)
+    tracker = StepTracker(model, monitor)
+    for _ in range(steps):
+        with tracker.step(batch):
+            model(**batch, labels=batch["input_ids"]).loss.backward()
+        opt.step()
+        opt.zero_grad()
+    monitor.close()
+    with open(f"{out}.{rank}", "w") as f:
+        json.dump({"single": single, "training": monitor.training}, f)
 
 
 def append_rows(ledger: str, tag: str, count: int) -> None:
@@ -143,15 +176,11 @@ def fsdp_rank(rank: int, world: int, init_file: str, ledger: str, out: str) -> N
     own batch (its own length) for 3 steps; the ledger should hold the single-process
     count of every rank's batch, the all-gathers being communication, not FLOP."""
     import torch
-    import torch.distributed as dist
     from torch.distributed.fsdp import fully_shard
 
-    from flopcount.callbacks.pytorch import StepTracker
     from flopcount.measure import count_step
-    from flopcount.monitor import ComputeMonitor
 
-    dist.init_process_group("gloo", init_method=f"file://{init_file}", rank=rank, world_size=world)
-    try:
+    with gloo(rank, world, init_file):
         length = 16 + 8 * rank
         batch = {"input_ids": torch.randint(0, 128, (2, length), generator=torch.Generator().manual_seed(rank))}
         single = count_step(tiny_llama(), {**batch, "labels": batch["input_ids"]}).total
@@ -159,37 +188,20 @@ def fsdp_rank(rank: int, world: int, init_file: str, ledger: str, out: str) -> N
         for layer in model.model.layers:
             fully_shard(layer)
         fully_shard(model)
-        opt = torch.optim.SGD(model.parameters(), lr=0.01)
-        monitor = ComputeMonitor("fsdp-model", ledger=ledger, flush_every=2, flush_seconds=None,
-                                 handle_signals=False)
-        tracker = StepTracker(model, monitor)
-        for _ in range(3):
-            with tracker.step(batch):
-                model(**batch, labels=batch["input_ids"]).loss.backward()
-            opt.step()
-            opt.zero_grad()
-        monitor.close()
-        with open(f"{out}.{rank}", "w") as f:
-            json.dump({"single": single, "training": monitor.training}, f)
-    finally:
-        dist.destroy_process_group()
+        train_and_report(model, batch, "fsdp-model", ledger, 3, out, rank, single, flush_every=2)
 
 
 def tp_rank(rank: int, world: int, init_file: str, ledger: str, out: str) -> None:
     """Tensor parallel (DTensor, a Megatron-style plan: q/k/v/gate/up column-wise, o/down
     row-wise, lm_head column-wise) on gloo: the group trains one batch for 2 steps."""
     import torch
-    import torch.distributed as dist
     from torch.distributed.device_mesh import init_device_mesh
     from torch.distributed.tensor import Replicate
     from torch.distributed.tensor.parallel import ColwiseParallel, RowwiseParallel, parallelize_module
 
-    from flopcount.callbacks.pytorch import StepTracker
     from flopcount.measure import count_step
-    from flopcount.monitor import ComputeMonitor
 
-    dist.init_process_group("gloo", init_method=f"file://{init_file}", rank=rank, world_size=world)
-    try:
+    with gloo(rank, world, init_file):
         batch = {"input_ids": torch.randint(0, 128, (2, 16), generator=torch.Generator().manual_seed(0))}
         single = count_step(tiny_llama(), {**batch, "labels": batch["input_ids"]}).total
         mesh = init_device_mesh("cpu", (world,))
@@ -200,18 +212,7 @@ def tp_rank(rank: int, world: int, init_file: str, ledger: str, out: str) -> Non
         for layer in model.model.layers:
             parallelize_module(layer, mesh, plan)
         parallelize_module(model, mesh, {"lm_head": ColwiseParallel(output_layouts=Replicate())})
-        monitor = ComputeMonitor("tp-model", ledger=ledger, flush_every=1, flush_seconds=None,
-                                 handle_signals=False)
-        tracker = StepTracker(model, monitor)
-        for _ in range(2):
-            with tracker.step(batch):
-                model(**batch, labels=batch["input_ids"]).loss.backward()
-            model.zero_grad()
-        monitor.close()
-        with open(f"{out}.{rank}", "w") as f:
-            json.dump({"single": single, "training": monitor.training}, f)
-    finally:
-        dist.destroy_process_group()
+        train_and_report(model, batch, "tp-model", ledger, 2, out, rank, single)
 
 
 def accelerate_trainer(ledger: str, out: str) -> None:
