@@ -19,8 +19,10 @@ def tiny_llama(seed: int = 0):
     return AutoModelForCausalLM.from_config(config)
 
 
-def train_until_killed(ledger: str) -> None:
-    """Train forever, flushing every step; report each flush on stdout."""
+def train_until_killed(ledger: str, flush_every: int = 1, label: str = "flushed") -> None:
+    """Train until the process is killed, writing every `flush_every` steps; report each
+    finished step's total on stdout. flush_every=1000: the README loop, which writes
+    pending steps only on a signal or at exit within the first 1000 steps."""
     import torch
 
     from flopcount.callbacks.pytorch import StepTracker
@@ -28,15 +30,15 @@ def train_until_killed(ledger: str) -> None:
 
     model = tiny_llama()
     opt = torch.optim.SGD(model.parameters(), lr=0.01)
-    monitor = ComputeMonitor("killed-model", ledger=ledger, flush_every=1, flush_seconds=None)
-    tracker = StepTracker(model, monitor)
-    batch = {"input_ids": torch.randint(0, 128, (2, 16))}
-    for step in range(10_000):
-        with tracker.step(batch):
-            model(**batch, labels=batch["input_ids"]).loss.backward()
-        opt.step()
-        opt.zero_grad()
-        print(f"flushed {step + 1} {monitor.training}", flush=True)
+    with ComputeMonitor(f"{label}-model", ledger=ledger, flush_every=flush_every, flush_seconds=None) as monitor:
+        tracker = StepTracker(model, monitor)
+        batch = {"input_ids": torch.randint(0, 128, (2, 16))}
+        for step in range(10_000):
+            with tracker.step(batch):
+                model(**batch, labels=batch["input_ids"]).loss.backward()
+            opt.step()
+            opt.zero_grad()
+            print(f"{label} {step + 1} {monitor.training}", flush=True)
 
 
 @contextlib.contextmanager
@@ -147,28 +149,6 @@ def rank_zero_only(rank: int, world: int, init_file: str, ledger: str, out: str)
                        "state_totals": None if state is None else [str(v) for v in state["totals"]]}, f)
     finally:
         dist.destroy_process_group()
-
-
-def train_until_signalled(ledger: str) -> None:
-    """The README loop (no explicit flushes: writes every 1000 steps); reports each
-    finished step's total on stdout until a signal ends it."""
-    import torch
-
-    from flopcount.callbacks.pytorch import StepTracker
-    from flopcount.monitor import ComputeMonitor
-
-    model = tiny_llama()
-    opt = torch.optim.SGD(model.parameters(), lr=0.01)
-    monitor = ComputeMonitor("signalled-model", ledger=ledger, flush_every=1000, flush_seconds=None)
-    tracker = StepTracker(model, monitor)
-    batch = {"input_ids": torch.randint(0, 128, (2, 16))}
-    for step in range(10_000):
-        with tracker.step(batch):
-            model(**batch, labels=batch["input_ids"]).loss.backward()
-        opt.step()
-        opt.zero_grad()
-        print(f"step {step + 1} {monitor.training}", flush=True)
-    monitor.close()
 
 
 def fsdp_rank(rank: int, world: int, init_file: str, ledger: str, out: str) -> None:
@@ -319,6 +299,6 @@ def lightning_ddp(ledger: str, out: str) -> None:
 if __name__ == "__main__":
     command, *args = sys.argv[1:]
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    {"kill": train_until_killed, "signal": train_until_signalled, "accelerate": accelerate_trainer,
+    {"kill": train_until_killed, "signal": lambda path: train_until_killed(path, 1000, "step"), "accelerate": accelerate_trainer,
      "lightning": lightning_ddp,
      "append": lambda l, t, n: append_rows(l, t, int(n))}[command](*args)
