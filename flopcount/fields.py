@@ -13,6 +13,7 @@ import yaml
 
 from .errors import InputError
 from .numbers import parse_count, parse_fraction_range, parse_positive
+from .strict import DuplicateKey, loads_json, loads_yaml
 
 _MISSING: Any = object()
 
@@ -29,9 +30,9 @@ def load_mapping(path: str | Path) -> dict:
         raise InputError(f"cannot read file ({exc.__class__.__name__}: {exc})", source=source) from None
     try:
         if path.suffix.lower() == ".json":
-            data = json.loads(text, parse_constant=_reject_constant)
+            data = loads_json(text, _reject_constant)
         else:
-            data = yaml.safe_load(text)
+            data = loads_yaml(text)
     except json.JSONDecodeError as exc:
         raise InputError(f"malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}",
                          source=source) from None
@@ -40,6 +41,8 @@ def load_mapping(path: str | Path) -> dict:
         where = f" at line {mark.line + 1} column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise InputError(f"malformed YAML{where}: {problem}", source=source) from None
+    except DuplicateKey as exc:
+        raise InputError(str(exc), source=source) from None
     except (ValueError, OverflowError) as exc:  # PyYAML's constructors: e.g. a date 2024-13-01
         raise InputError(f"malformed YAML: {exc}", source=source) from None
     except RecursionError:

@@ -28,10 +28,28 @@ SUFFIXES: dict[str, int] = {
     "e": 10**18,
 }
 
+_THOUSANDS_RE = re.compile(r"^[0-9]{1,3}(?:,[0-9]{3})+$")
+
+#: Longest number text read: far beyond any count (10^26 has 27 digits), short enough that
+#: a pathological input (`1e10000000`, thousands of digits) cannot stall decimal parsing.
+MAX_NUMBER_TEXT = 64
+
+#: Largest power of ten a number may reach: 10^40 FLOP is 10^14 times the largest line in
+#: force; beyond it, a typo (or an attack: int(10^10^7) takes minutes) rather than a count.
+MAX_EXPONENT = 39
+
 _COUNT_RE = re.compile(r"^\s*([+-]?[0-9][0-9_,]*(?:\.[0-9]*)?(?:[eE][+-]?[0-9]+)?)\s*([a-zA-Z]?)\s*$")
 
 
 def _decimal(value: Any, field: str, source: str | None) -> Decimal:
+    number = _read_decimal(value, field, source)
+    if number and number.adjusted() > MAX_EXPONENT:
+        shown = value if not isinstance(value, int) else f"{len(str(value))}-digit number"
+        raise InputError(f"{shown!r} is out of range (10^{MAX_EXPONENT + 1} or more)", source=source, field=field)
+    return number
+
+
+def _read_decimal(value: Any, field: str, source: str | None) -> Decimal:
     if isinstance(value, bool) or value is None:
         raise InputError(f"expected a number, got {value!r}", source=source, field=field)
     if isinstance(value, int):
@@ -39,14 +57,25 @@ def _decimal(value: Any, field: str, source: str | None) -> Decimal:
     if isinstance(value, float):
         if not math.isfinite(value):
             raise InputError(f"must be a finite number, got {value!r}", source=source, field=field)
-        return Decimal(repr(value))
+        text = getattr(value, "text", None)  # strict.ExactFloat: the digits as written
+        return Decimal(text) if text is not None else Decimal(repr(value))
     if isinstance(value, str):
+        if len(value) > MAX_NUMBER_TEXT:
+            raise InputError(f"a number written with {len(value)} characters is not read (at most "
+                             f"{MAX_NUMBER_TEXT})", source=source, field=field)
         match = _COUNT_RE.match(value)
         if not match:
             raise InputError(
                 f"cannot read {value!r} as a number (forms accepted: 1000, 1.5e12, 300B, 2T)",
                 source=source, field=field)
         digits, suffix = match.groups()
+        whole = digits.lstrip("+-").split(".")[0].split("e")[0].split("E")[0]
+        if "," in whole and not _THOUSANDS_RE.match(whole):
+            raise InputError(f"cannot read {value!r}: a comma is read only as a thousands separator "
+                             "(1,000,000); for a decimal write a point (1.5T)", source=source, field=field)
+        if len(whole.replace("_", "").replace(",", "")) > 1 and whole.startswith("0"):
+            raise InputError(f"cannot read {value!r}: a leading zero (octal in YAML 1.1) is not guessed; "
+                             "write the number without it", source=source, field=field)
         if suffix and suffix.lower() not in SUFFIXES:
             raise InputError(
                 f"unknown suffix {suffix!r} in {value!r} (use K, M, B, T, P)", source=source, field=field)

@@ -233,3 +233,47 @@ def test_console_script_exit_status(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "flopcount", "estimate", str(bad), "--tokens", "1T"],
                           capture_output=True, text=True)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr and "malformed JSON" in proc.stderr
+
+
+@pytest.mark.parametrize("text, needle", [
+    ("phases:\n  - {kind: pre-training, tokens: 0100}\n", "tokens: cannot read '0100': a leading zero"),
+    ("phases:\n  - kind: pre-training\n    hardware: {accelerator: h100, gpu_hours: 1:30}\n",
+     "gpu_hours: cannot read '1:30'"),
+    ("phases:\n  - {kind: pre-training, tokens: 1T}\nphases: []\n", "key 'phases' is given twice at line 5"),
+    ("phases:\n  - {kind: pre-training, tokens: 1T, tokens: 2T}\n", "key 'tokens' is given twice"),
+    ("phases:\n  - {kind: pre-training, tokens: '1,5T'}\n", "a comma is read only as a thousands separator"),
+    ("phases:\n  - {kind: pre-training, tokens: 1e10000000}\n", "out of range (10^40 or more)"),
+    ("phases:\n  - {kind: pre-training, tokens: 1e309}\n", "out of range (10^40 or more)"),
+])
+def test_numbers_and_keys_are_never_guessed(tmp_path, capsys, text, needle):
+    """YAML 1.1 would read 0100 as 64 and 1:30 as 90, keep the last of two keys, and read
+    1,5T as 15T here; each is refused with one line naming file and field, exit 2."""
+    path = tmp_path / "plan.yaml"
+    path.write_text("flopcount_plan: 1\nmodel: {params: 7B}\n" + text)
+    assert main(["estimate", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert needle in err and "plan.yaml" in err and err.count("\n") == 1
+
+
+def test_json_plan_duplicates_and_exact_big_floats(tmp_path, capsys):
+    """JSON: a duplicate key is refused; a float literal beyond 2^53 is read from its
+    digits (1.0000000000000001e20 tokens is 10^20 + 10^4, which no double holds: they are 16,384 apart there)."""
+    path = tmp_path / "plan.json"
+    path.write_text('{"flopcount_plan": 1, "model": {"params": "7B"}, "model": {"params": "8B"}, "phases": []}')
+    assert main(["estimate", str(path)]) == 2
+    assert "key 'model' is given twice" in capsys.readouterr().err
+    path.write_text('{"flopcount_plan": 1, "model": {"params": 7}, '
+                    '"phases": [{"kind": "pre-training", "tokens": 1.0000000000000001e20}]}')
+    assert main(["estimate", str(path), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["phases"][0]["tokens"] == 100_000_000_000_000_010_000
+    assert out["flops"]["6ND"]["total"] == str(6 * 7 * 100_000_000_000_000_010_000)
+
+
+def test_cli_numbers_never_guessed(capsys):
+    for value, needle in [("1,5T", "a comma is read only as a thousands separator"),
+                          ("1e10000000", "out of range")]:
+        assert main(["estimate", "--params", "7B", "--tokens", value]) == 2
+        assert needle in capsys.readouterr().err
+    assert main(["estimate", "--params", "7B", "--tokens", "1,500,000", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["phases"][0]["tokens"] == 1_500_000
