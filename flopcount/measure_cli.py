@@ -44,9 +44,16 @@ def _factory(target: str) -> Any:
     if not callable(fn):
         raise InputError(f"{module_name} has no callable {attr!r}", field="target")
     try:
-        return fn()
-    except Exception as exc:  # the user's code: report it on one line, like any bad input
-        raise InputError(f"{target} raised {type(exc).__name__}: {exc}", field="target") from None
+        built = fn()
+    except (Exception, SystemExit) as exc:  # the user's code: one line, like any bad input
+        detail = f" (exit code {exc.code!r})" if isinstance(exc, SystemExit) else f": {exc}"
+        raise InputError(f"{target} raised {type(exc).__name__}{detail}", field="target") from None
+    import torch
+    model = built[0] if isinstance(built, tuple) and len(built) == 2 else built
+    if not isinstance(model, torch.nn.Module):
+        raise InputError(f"{target} returned {type(built).__name__}; it must return an nn.Module or "
+                         "(nn.Module, inputs)", field="target")
+    return built
 
 
 def run(args: argparse.Namespace) -> int:

@@ -82,8 +82,15 @@ def run(args: argparse.Namespace) -> int:
         fig = plot.finetune_budget_chart(float(base), float(n), per_token=curves,
                                          title=f"Fine-tuning budget on {spec.name} (base {base:.2e} FLOP)")
     else:
+        from .data.accelerators import ACCELERATORS, PRECISIONS
+        if not any(args.precision in a.peak for a in ACCELERATORS):
+            raise InputError(f"no accelerator has a {args.precision!r} peak; one of {', '.join(PRECISIONS)}",
+                             field="--precision")
         util = parse_fraction_range(args.utilization, "--utilization") if args.utilization else None
         fig = plot.hardware_budget_chart(precision=args.precision, **({"utilization": util} if util else {}))
-    fig.savefig(out, dpi=110, bbox_inches="tight")
+    try:
+        fig.savefig(out, dpi=110, bbox_inches="tight")
+    except OSError as exc:
+        raise InputError(f"cannot write {out}: {exc.strerror or exc}", field="--output") from None
     print(f"wrote {out}")
     return 0

@@ -357,7 +357,8 @@ def validate(record: Any, source: str) -> None:
     if errors:
         error = errors[0]
         where = ".".join(str(p) for p in error.absolute_path) or "(top level)"
-        raise InputError(f"does not match the compute-record schema: {error.message}", source=source, field=where)
+        message = error.message if len(error.message) <= 200 else error.message[:100] + " … " + error.message[-60:]
+        raise InputError(f"does not match the compute-record schema: {message}", source=source, field=where)
 
 
 def check(record: dict, source: str, ledger_path: str | Path | None = None) -> list[str]:
@@ -455,11 +456,14 @@ def write(record: dict, out: str | Path) -> list[Path]:
     """record.json, record.md and record.html at `out` (a path stem)."""
     from .report import to_html, to_markdown
     stem = Path(out)
-    stem.parent.mkdir(parents=True, exist_ok=True)
     paths = [stem.parent / f"{stem.name}{ext}" for ext in (".json", ".md", ".html")]  # names may contain dots
-    paths[0].write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    paths[1].write_text(to_markdown(record), encoding="utf-8")
-    paths[2].write_text(to_html(record), encoding="utf-8")
+    texts = [json.dumps(record, indent=2, ensure_ascii=False) + "\n", to_markdown(record), to_html(record)]
+    try:  # everything rendered first: a failure writes nothing half-way
+        stem.parent.mkdir(parents=True, exist_ok=True)
+        for path, text in zip(paths, texts):
+            path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot write {exc.filename or stem}: {exc.strerror or exc}", field="--output") from None
     return paths
 
 

@@ -270,6 +270,20 @@ def test_json_plan_duplicates_and_exact_big_floats(tmp_path, capsys):
     assert out["flops"]["6ND"]["total"] == str(6 * 7 * 100_000_000_000_000_010_000)
 
 
+@pytest.mark.parametrize("argv, needle", [
+    (["record", "--plan", str(PLANS / "gpt3-175b.yaml"), "-o", "/proc/no-such-dir/rec"], "--output: cannot write"),
+    (["plot", "hardware", "-o", "/proc/no-such-dir/p.png"], "--output: cannot write"),
+    (["plot", "hardware", "--precision", "fp3", "-o", "unused.png"], "--precision: no accelerator has a 'fp3' peak"),
+    (["measure", "os:getpid"], "returned int; it must return an nn.Module"),
+    (["measure", "sys:exit"], "raised SystemExit (exit code None)"),
+])
+def test_unwritable_outputs_and_bad_factories_exit_2(capsys, argv, needle):
+    """Each was a traceback or a silent exit 0 (or an empty chart) before."""
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert needle in err and "Traceback" not in err and err.count("\n") == 1
+
+
 def test_cli_numbers_never_guessed(capsys):
     for value, needle in [("1,5T", "a comma is read only as a thousands separator"),
                           ("1e10000000", "out of range")]:

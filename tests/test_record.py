@@ -179,3 +179,16 @@ def test_check_catches_verdicts_the_rules_forbid():
     data = json.loads((ROOT / "examples" / "records" / "llama-3.1-405b.json").read_text())
     next(t for t in data["thresholds"] if t["id"] == "eu-gpai")["status"] = "below"
     assert any("GPAI row" in p for p in record.check(data, "r.json"))
+
+
+def test_absurd_flop_string_is_refused_in_one_short_line(tmp_path, capsys):
+    """A 5000-digit FLOP value (int() refuses over 4300 digits: a traceback before) is a
+    schema error naming the field, in a line of bounded length."""
+    from flopcount.cli import main
+    data = json.loads((ROOT / "examples" / "records" / "gpt3-175b.json").read_text())
+    data["totals"]["training"]["total"] = "9" * 5000
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(data))
+    assert main(["record", "--check", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "totals.training.total" in err and "is too long" in err and len(err) < 400
