@@ -127,6 +127,7 @@ class ComputeMonitor:
         self._ledger: Ledger | None = self.ledger if isinstance(self.ledger, Ledger) else None
         self.rank, self.world = 0, 1
         self._resolved = False
+        self._device: Any = None             # the collectives' device, set by _resolve()
         self.step_index = 0                  # completed steps
         self.flushed = _Totals()             # exact, all ranks, as written to the ledger
         self.pending = _Totals()             # this rank, since the last flush
@@ -155,6 +156,7 @@ class ComputeMonitor:
             return
         self._resolved = True
         self.rank, self.world = _distributed()
+        self._device = _device() if self.world > 1 else None  # once: the backend does not change
         if self._ledger is None and self.ledger is not None and self.rank == 0:
             self._ledger = Ledger(self.ledger)
         self._history = self._ledger_history()
@@ -164,7 +166,7 @@ class ComputeMonitor:
         rank (collective under torch.distributed: at start and load_state_dict only)."""
         history = self._read_history()
         if self.world > 1:  # every rank must take the same decisions: share rank 0's view
-            history = _all_reduce(history)
+            history = _Totals.of(_all_reduce_ints(history.as_list(), self._device))
         return history
 
     def _read_history(self) -> _Totals:
@@ -227,7 +229,7 @@ class ComputeMonitor:
         if self.world > 1:  # rank 0's fresh reading of other runs travels with the step's sum
             fresh = self._fresh_history
             values = _all_reduce_ints(self.current.as_list() + (fresh.as_list() if fresh else [0] * 6)
-                                      + [int(fresh is not None)])
+                                      + [int(fresh is not None)], self._device)
             step = _Totals.of(values[:6])
             if values[12]:
                 self._history = _Totals.of(values[6:12])
@@ -293,12 +295,13 @@ class ComputeMonitor:
             out.append((t, self.lines.get(t.id, line), quantity))
         return out
 
-    def _provider(self, values: dict[str, float], rates: dict[str, float]) -> tuple[bool, bool]:
+    def _provider(self, values: dict[str, float], rates: dict[str, float],
+                  line: int | None) -> tuple[bool, bool]:
         """(now, by the planned end): EU duties fall on a modifier only once it becomes the
-        provider (§3.2, ¶62–63). Computed once per check, not per threshold."""
-        if not self.is_modification:
+        provider (§3.2, ¶62–63); `line` is the one-third line of `thresholds()`, overrides
+        included. Computed once per check, not per threshold."""
+        if not self.is_modification or line is None:
             return True, True
-        line = line_int(modification_line(self.base_training_compute, self.base_systemic_risk)[0])
         now = values["modification"] > line
         if self.planned_steps is None:
             return now, now
@@ -319,8 +322,10 @@ class ComputeMonitor:
         fired = []
         values, rates = self.quantities(), self._per_step()
         today = dt.date.fromtimestamp(now)
-        provider_now, provider_later = self._provider(values, rates)
-        for t, line, q in self.thresholds():
+        rows = self.thresholds()
+        one_third = next((line for t, line, _ in rows if t.quantity == "modification"), None)
+        provider_now, provider_later = self._provider(values, rates, one_third)
+        for t, line, q in rows:
             value, rate = values[q], rates[q]
             eu = t.jurisdiction == "EU" and t.quantity != "modification"
             if eu and not (provider_now or provider_later):
@@ -421,9 +426,10 @@ class ComputeMonitor:
     def close(self) -> None:
         """Write what is pending and release the ledger and signal handlers. Local: any
         rank may call it alone. Single process: unfinished work is summed first."""
-        if self._resolved and self.world == 1 and self.current.as_list() != _Totals().as_list():
+        unsummed = any(self.current.as_list())
+        if self._resolved and self.world == 1 and unsummed:
             self.sync()
-        elif self.world > 1 and self.current.as_list() != _Totals().as_list():
+        elif self.world > 1 and unsummed:
             log.warning("flopcount: work recorded after the last end_step() is not summed across ranks and is "
                         "not written; call monitor.sync() on every rank before close()")
         self.flush()
@@ -472,7 +478,9 @@ class ComputeMonitor:
             os.kill(os.getpid(), signum)  # default action (terminate) with the handler gone
 
     def _restore_signals(self) -> None:
+        import atexit
         import signal
+        atexit.unregister(self._at_exit)  # a closed monitor must not be kept alive by atexit
         for signum, previous in self._previous_handlers.items():
             if signal.getsignal(signum) == self._on_signal:
                 signal.signal(signum, previous)
@@ -562,11 +570,7 @@ def _limbs(values: list[int], count: int) -> list[int]:
     return [(v >> (LIMB_BITS * i)) & mask for v in values for i in range(count)]
 
 
-def _all_reduce(totals: _Totals) -> _Totals:
-    return _Totals.of(_all_reduce_ints(totals.as_list()))
-
-
-def _all_reduce_ints(values: list[int]) -> list[int]:
+def _all_reduce_ints(values: list[int], device: Any) -> list[int]:
     """Exact cross-rank sum of non-negative Python ints: FLOP exceed int64's 9.2e18 and
     float64 rounds above 2^53, so each value travels as 31-bit limbs in int64. One more
     slot counts the ranks whose values need more than LIMBS limbs; if any do, every rank
@@ -574,7 +578,6 @@ def _all_reduce_ints(values: list[int]) -> list[int]:
     import torch
     import torch.distributed as dist
 
-    device = _device()
     need = max(1, max(-(-v.bit_length() // LIMB_BITS) for v in values))
     tensor = torch.tensor(_limbs(values, LIMBS) + [int(need > LIMBS)], dtype=torch.int64, device=device)
     dist.all_reduce(tensor, op=dist.ReduceOp.SUM)

@@ -15,6 +15,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 from fractions import Fraction
 from typing import Any
 
+from .data.assumptions import MAX_EXPONENT, MAX_NUMBER_TEXT
 from .errors import InputError
 
 #: Suffixes for counts. SI-style, case-insensitive; "B" (billion) and "G" are the same.
@@ -29,14 +30,6 @@ SUFFIXES: dict[str, int] = {
 }
 
 _THOUSANDS_RE = re.compile(r"^[0-9]{1,3}(?:,[0-9]{3})+$")
-
-#: Longest number text read: far beyond any count (10^26 has 27 digits), short enough that
-#: a pathological input (`1e10000000`, thousands of digits) cannot stall decimal parsing.
-MAX_NUMBER_TEXT = 64
-
-#: Largest power of ten a number may reach: 10^40 FLOP is 10^14 times the largest line in
-#: force; beyond it, a typo (or an attack: int(10^10^7) takes minutes) rather than a count.
-MAX_EXPONENT = 39
 
 _COUNT_RE = re.compile(r"^\s*([+-]?[0-9][0-9_,]*(?:\.[0-9]*)?(?:[eE][+-]?[0-9]+)?)\s*([a-zA-Z]?)\s*$")
 

@@ -32,3 +32,11 @@ CHINCHILLA_TOKENS_PER_PARAM = 20
 PUE_LOW = 1.10   # Google fleet-wide trailing-twelve-month PUE, 2023 environmental report
 PUE_HIGH = 1.58  # Uptime Institute Global Data Center Survey 2023, industry average
 PUE_SOURCE = "1.10 (Google fleet, 2023) to 1.58 (Uptime Institute survey, 2023 average)"
+
+#: Input limits for numbers (flopcount.numbers). Longest number text read: far beyond any
+#: count (10^26 has 27 digits), short enough that a pathological input (`1e10000000`,
+#: thousands of digits) cannot stall decimal parsing.
+MAX_NUMBER_TEXT = 64
+#: Largest power of ten a number may reach: 10^40 FLOP is 10^14 times the largest line in
+#: force (data.thresholds); beyond it a typo, or an attack (int(10^10^7) takes minutes).
+MAX_EXPONENT = 39
