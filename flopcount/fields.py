@@ -11,6 +11,7 @@ from typing import Any, Iterable, Mapping
 
 import yaml
 
+from .data.assumptions import MAX_LAYERS
 from .errors import InputError
 from .numbers import parse_count, parse_fraction_range, parse_positive
 from .strict import DuplicateKey, loads_json, loads_yaml
@@ -85,7 +86,11 @@ class Fields:
         value = self.raw(name, default)
         if value is default and default is not _MISSING:
             return value
-        return parse_count(value, self.path(name), self.source, allow_zero=allow_zero)
+        number = parse_count(value, self.path(name), self.source, allow_zero=allow_zero)
+        if "layer" in name.lower() and number > MAX_LAYERS:  # readers build per-layer lists
+            raise InputError(f"{number:,} is more layers than any model has (at most {MAX_LAYERS:,} are read)",
+                             source=self.source, field=self.path(name))
+        return number
 
     def positive(self, name: str, default: Any = _MISSING) -> float:
         value = self.raw(name, default)

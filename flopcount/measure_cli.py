@@ -64,6 +64,10 @@ def run(args: argparse.Namespace) -> int:
     from .measure import count_step, hf, measure_config
 
     seq_len, batch = parse_count(args.seq_len, "--seq-len"), parse_count(args.batch, "--batch")
+    if batch * seq_len > assumptions.MAX_MEASURED_TOKENS:
+        raise InputError(f"batch × seq-len = {batch * seq_len:.3g} tokens in one step; a measured step holds at most "
+                         f"{assumptions.MAX_MEASURED_TOKENS:.3g} (for a whole run use `flopcount estimate --tokens`)",
+                         field="--batch")
     analytic = None
     if ":" in args.target and not Path(args.target).exists():
         built = _factory(args.target)

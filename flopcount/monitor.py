@@ -37,7 +37,7 @@ from typing import Any, Callable, Iterable
 
 from .data.phases import BY_ID as PHASE_KINDS, PhaseKind
 from .data.thresholds import THRESHOLDS, Threshold
-from .ledger import Ledger, Row, counted_rows, process_tag
+from .ledger import Ledger, Row, counted_rows, load_key, process_tag
 from .numbers import sig2
 from .thresholds import line_int, modification_line
 
@@ -93,7 +93,8 @@ class ComputeMonitor:
     phase: str = "pre-training"
     phase_kind: str | None = None          # a data.phases id; default: `phase` if it is one
     run: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
-    ledger: str | Path | Ledger | None = None
+    ledger: str | Path | Ledger | None = None  # SQLite path or postgresql:// URL
+    key_file: str | Path | None = None     # signs rows; default $FLOPCOUNT_LEDGER_KEY_FILE / _KEY
     planned_steps: int | None = None
     expected_flops_per_step: int | None = None  # for a projection before the first step
     planned_seconds_per_step: float | None = None
@@ -158,7 +159,7 @@ class ComputeMonitor:
         self.rank, self.world = _distributed()
         self._device = _device() if self.world > 1 else None  # once: the backend does not change
         if self._ledger is None and self.ledger is not None and self.rank == 0:
-            self._ledger = Ledger(self.ledger)
+            self._ledger = Ledger(self.ledger, key=load_key(self.key_file))
         self._history = self._ledger_history()
 
     def _ledger_history(self) -> _Totals:

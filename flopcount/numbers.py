@@ -19,6 +19,7 @@ from .data.assumptions import MAX_EXPONENT, MAX_NUMBER_TEXT
 from .errors import InputError
 
 #: Suffixes for counts. SI-style, case-insensitive; "B" (billion) and "G" are the same.
+#: No "E" (exa): "1e" reads as a cut-off exponent as readily as 10^18, so it is refused.
 SUFFIXES: dict[str, int] = {
     "k": 10**3,
     "m": 10**6,
@@ -26,7 +27,6 @@ SUFFIXES: dict[str, int] = {
     "g": 10**9,
     "t": 10**12,
     "p": 10**15,
-    "e": 10**18,
 }
 
 _THOUSANDS_RE = re.compile(r"^[0-9]{1,3}(?:,[0-9]{3})+$")

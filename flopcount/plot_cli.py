@@ -59,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
         if not steps:
             raise InputError("no training rows" + (f" for model {args.model!r}" if args.model else ""),
                              source=args.path[0])
-        planned = parse_count(args.planned_steps, "--planned-steps") if args.planned_steps else None
+        planned = parse_count(args.planned_steps, "--planned-steps") if args.planned_steps is not None else None
         fig = plot.run_chart(steps, cum, planned_steps=planned, title=f"Cumulative compute: {args.model or 'all'}")
     elif args.kind == "methods":
         from .estimate import estimate
@@ -86,7 +86,7 @@ def run(args: argparse.Namespace) -> int:
         if not any(args.precision in a.peak for a in ACCELERATORS):
             raise InputError(f"no accelerator has a {args.precision!r} peak; one of {', '.join(PRECISIONS)}",
                              field="--precision")
-        util = parse_fraction_range(args.utilization, "--utilization") if args.utilization else None
+        util = parse_fraction_range(args.utilization, "--utilization") if args.utilization is not None else None
         fig = plot.hardware_budget_chart(precision=args.precision, **({"utilization": util} if util else {}))
     try:
         fig.savefig(out, dpi=110, bbox_inches="tight")

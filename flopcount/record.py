@@ -24,7 +24,8 @@ from .errors import InputError
 from .estimate import estimate, phase_adds
 from .formulas import forward_flops, generation_flops
 from .hardware import find_accelerator
-from .ledger import Ledger, counted_rows
+from .ledger import Ledger, Row, counted_rows, load_key
+from .ledger import checkpoint as cp
 from .numbers import flop_text, sig2
 from .plan import Plan
 from .thresholds import Context, Run, evaluate, line_int, runs_in_order
@@ -105,19 +106,18 @@ def _from_plan(plan: Plan) -> tuple[list[_Phase], Any]:
     return phases, result
 
 
-def _from_ledger(ledger: Ledger, model: str | None, preferred: str | None = None
+def _from_ledger(rows: list[Row], source: str, model: str | None, preferred: str | None = None
                  ) -> tuple[list[_Phase], dict[str, Any]]:
-    rows = list(ledger.rows())
     models = sorted({r.model for r in rows if r.row_kind != "resume"})
     if model is None and preferred in models:
         model = preferred
     if model is None:
         if len(models) != 1:
             raise InputError(f"the ledger holds {len(models)} models ({', '.join(models)}); choose one with --model",
-                             source=str(ledger.path))
+                             source=source)
         model = models[0]
     if model not in models:
-        raise InputError(f"no rows for model {model!r} (models: {', '.join(models)})", source=str(ledger.path))
+        raise InputError(f"no rows for model {model!r} (models: {', '.join(models)})", source=source)
     phases: dict[str, _Phase] = {}
     info: dict[str, Any] = {"model": model, "base": None, "base_systemic_risk": False}
     for r in counted_rows([r for r in rows if r.model == model]):
@@ -177,7 +177,7 @@ def _crossings(phases: list[_Phase], lines: dict[str, tuple[int, str]], base: in
 def build(*, plan: Plan | None = None, ledger_path: str | Path | None = None, model: str | None = None,
           provider: str = "unknown provider", contact: str | None = None, open_source: bool = False,
           modalities: frozenset[str] | None = None, placed_on_market: dt.date | None = None,
-          released: dt.date | None = None) -> dict[str, Any]:
+          released: dt.date | None = None, key_file: str | Path | None = None) -> dict[str, Any]:
     """A compute record from a plan, a ledger, or both (ledger phases add "measured"
     estimates to plan phases of the same name, and are preferred as primary)."""
     if plan is None and ledger_path is None:
@@ -193,12 +193,14 @@ def build(*, plan: Plan | None = None, ledger_path: str | Path | None = None, mo
         notes += list(result.notes)
     ledger_info = None
     if ledger_path is not None:
-        with Ledger(ledger_path, create=False) as ledger:
-            check = ledger.verify()
+        with Ledger(ledger_path, create=False, key=load_key(key_file)) as ledger:
+            check = ledger.verify(ledger.key)
             if not check.ok:
-                raise InputError("ledger failed verification: " + "; ".join(check.problems), source=str(ledger_path))
-            measured, info = _from_ledger(ledger, model, plan.model.name if plan else None)
-        ledger_info = {"path": str(ledger_path), "rows": check.rows, "head": check.head, "verified": check.ok}
+                raise InputError("ledger failed verification: " + "; ".join(check.problems), source=ledger.display)
+            measured, info = _from_ledger(list(ledger.rows()), ledger.display, model, plan.model.name if plan else None)
+            point = cp.make(check.rows, check.head, ledger.key)
+        ledger_info = {"path": str(ledger_path), "rows": check.rows, "head": check.head, "verified": check.ok,
+                       "model": info["model"], "checkpoint": point.to_json()}
         by_name = {p.name: p for p in phases}
         for m in measured:
             if m.name in by_name:
@@ -361,7 +363,8 @@ def validate(record: Any, source: str) -> None:
         raise InputError(f"does not match the compute-record schema: {message}", source=source, field=where)
 
 
-def check(record: dict, source: str, ledger_path: str | Path | None = None) -> list[str]:
+def check(record: dict, source: str, ledger_path: str | Path | None = None,
+          key_file: str | Path | None = None) -> list[str]:
     """Schema, arithmetic and provenance checks; returns the problems (empty: all good)."""
     validate(record, source)
     problems: list[str] = []
@@ -432,24 +435,84 @@ def check(record: dict, source: str, ledger_path: str | Path | None = None) -> l
             statuses.get("eu-gpai") not in ("crossed", "straddles", "presumed", None):
         problems.append("thresholds: systemic risk is met but the GPAI row is not (a systemic-risk model is a "
                         "general-purpose AI model)")
-    if ledger_path is not None or record.get("ledger"):
-        path = Path(ledger_path or record["ledger"]["path"])
-        if record.get("ledger") is None:
-            problems.append("ledger: the record names no ledger to check against")
-        elif not path.exists():
-            problems.append(f"ledger: {path} not found")
-        else:
-            with Ledger(path, create=False) as ledger:
-                verification = ledger.verify()
-                hashes = [r.hash for r in ledger.rows()]
-            if not verification.ok:
-                problems.append("ledger: hash chain broken: " + "; ".join(verification.problems))
-            head = record["ledger"]["head"]
-            if head not in hashes:
-                problems.append(f"ledger.head: {head[:16]}… is not in {path} (record and ledger disagree)")
-            elif hashes.index(head) + 1 != record["ledger"]["rows"]:
-                problems.append("ledger.rows: the head is not at the recorded row count")
+    problems += _check_ledger(record, ledger_path, key_file)
     return problems + documentation.check(record)
+
+
+def _check_ledger(record: dict, ledger_path: str | Path | None, key_file: str | Path | None) -> list[str]:
+    """Provenance: the record's head is in the ledger at its row count (truncation and
+    rewrites show), and every figure the ledger determines (FLOP, tokens, steps, hours,
+    dates, crossing points) equals what those rows give. A record whose figures came
+    from a ledger cannot drop it by writing `"ledger": null`."""
+    led = record.get("ledger")
+    from_ledger = [i for i, p in enumerate(record["phases"]) if "measured" in p["estimates"]]
+    if led is None:
+        if from_ledger or ledger_path is not None:
+            return ["ledger: the record names no ledger, but " + (
+                f"phases {from_ledger} carry ledger-measured FLOP" if from_ledger else "one was given to check against")]
+        return []
+    location = ledger_path or led["path"]
+    try:
+        with Ledger(location, create=False) as ledger:
+            key = load_key(key_file)
+            expect = cp.Checkpoint(led["rows"], led["head"])
+            verification = ledger.verify(key, expect)
+            rows = list(ledger.rows())[:led["rows"]]
+            display = ledger.display
+    except InputError as exc:
+        return [f"ledger: {exc}"]
+    problems = [f"ledger: {p}" for p in verification.problems]
+    point = led.get("checkpoint")
+    if point is not None:
+        try:
+            signed = cp.from_json(point, "ledger.checkpoint")
+        except InputError as exc:
+            return problems + [str(exc)]
+        if (signed.rows, signed.head) != (led["rows"], led["head"]):
+            problems.append("ledger.checkpoint: rows/head differ from the record's ledger rows/head")
+        problem = cp.signature_problem(signed, key)
+        if problem:
+            problems.append(f"ledger.checkpoint: {problem}")
+    if problems:
+        return problems
+    try:
+        phases, _ = _from_ledger(rows, display, led.get("model") or record["model"]["name"])
+    except InputError as exc:
+        return [f"ledger: {exc}"]
+    derived = {p.name: p for p in phases}
+    for i, p in enumerate(record["phases"]):
+        mine = derived.pop(p["name"], None)
+        if mine is None:
+            if "measured" in p["estimates"]:
+                problems.append(f"phases[{i}]: {p['name']!r} has ledger-measured FLOP but no rows in the ledger")
+            continue
+        if "measured" not in p["estimates"]:
+            problems.append(f"phases[{i}]: the ledger has rows for {p['name']!r}; the record has no measured FLOP")
+            continue
+        total = flop_text(mine.estimates["measured"][0])
+        for k in ("total", "low", "high"):
+            if p["estimates"]["measured"][k] != total:
+                problems.append(f"phases[{i}].estimates.measured.{k}: {p['estimates']['measured'][k]} but the "
+                                f"ledger's rows sum to {total}")
+        expected = {"steps": mine.steps, "wall_clock_hours": _clean(mine.wall_hours),
+                    "accelerator_hours": _clean(mine.accelerator_hours), "start": mine.start, "end": mine.end,
+                    "recomputed_flop": None if mine.recomputed is None else flop_text(mine.recomputed)}
+        if set(p["estimates"]) == {"measured"}:  # a ledger-only phase: its tokens are the ledger's too
+            expected["tokens"] = mine.tokens
+        for name, value in expected.items():
+            if p.get(name) != value:
+                problems.append(f"phases[{i}].{name}: {p.get(name)!r} but the ledger gives {value!r}")
+    for name in derived:
+        problems.append(f"phases: the ledger's phase {name!r} is missing from the record (compute dropped)")
+    base = record["lineage"]["base_model"]
+    lines = {t["id"]: (int(t["line"]), t["quantity"]) for t in record["thresholds"] if t.get("crossed_at") is not None
+             or t["status"] in ("crossed", "straddles")}
+    crossings = _crossings(phases, lines, int(base["training_compute"]) if base and base["training_compute"] else 0)
+    for i, t in enumerate(record["thresholds"]):
+        if t["id"] in lines and t.get("crossed_at") != crossings.get(t["id"]):
+            problems.append(f"thresholds[{i}].crossed_at: {t.get('crossed_at')} but the ledger gives "
+                            f"{crossings.get(t['id'])}")
+    return problems
 
 
 def write(record: dict, out: str | Path) -> list[Path]:

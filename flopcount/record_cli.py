@@ -5,6 +5,7 @@ import argparse
 from typing import Any
 
 from .errors import InputError
+from .ledger import load_key
 
 
 def add_parser(sub: Any) -> None:
@@ -12,6 +13,8 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--plan", help="run plan (YAML/JSON)")
     p.add_argument("--ledger", help="ledger (SQLite) written by the monitor")
     p.add_argument("--model", help="which model of the ledger")
+    p.add_argument("--key", help="ledger key file: signs the record's checkpoint of the ledger head, or checks "
+                                 "signatures with --check (default $FLOPCOUNT_LEDGER_KEY_FILE)")
     p.add_argument("--provider", default="unknown provider", help="provider name")
     p.add_argument("--contact", help="provider contact")
     p.add_argument("--open-source", action="store_true", help="the model is released under Art. 53(2) conditions")
@@ -19,7 +22,9 @@ def add_parser(sub: Any) -> None:
     add_verdict_arguments(p)
     p.add_argument("--released", help="date first released through any channel, YYYY-MM-DD (documentation form)")
     p.add_argument("-o", "--output", help="output path stem: writes STEM.json, STEM.md, STEM.html")
-    p.add_argument("--check", metavar="FILE", help="re-validate a record: schema, arithmetic, ledger hash")
+    p.add_argument("--check", metavar="FILE",
+                   help="re-validate a record: schema, arithmetic, and against its ledger (signatures with "
+                        "$FLOPCOUNT_LEDGER_KEY_FILE)")
     p.set_defaults(func=run)
 
 
@@ -27,11 +32,15 @@ def run(args: argparse.Namespace) -> int:
     from . import record
     if args.check:
         data = record.load(args.check)
-        problems = record.check(data, args.check, args.ledger)
+        problems = record.check(data, args.check, args.ledger, args.key)
         for problem in problems:
             print(f"flopcount: {args.check}: {problem}")
         if not problems:
-            print(f"{args.check}: OK (schema, arithmetic" + (", ledger hash chain)" if data.get("ledger") else ")"))
+            led = data.get("ledger")
+            signed = "signatures checked" if load_key(args.key) else "signatures not checked: no key given"
+            print(f"{args.check}: OK (schema, arithmetic, derived fields" + (
+                f"; ledger: chain, head at row {led['rows']}, every phase's FLOP, tokens, steps, hours and dates "
+                f"re-derived from its rows; {signed})" if led else "; no ledger)"))
         return 1 if problems else 0
     if not args.output:
         raise InputError("required to write a record (or use --check FILE)", field="--output")
@@ -45,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
     given = verdict_inputs(args)
     if plan is not None and given:
         plan = replace(plan, **given)
-    data = record.build(plan=plan, ledger_path=args.ledger, model=args.model, provider=args.provider,
+    data = record.build(plan=plan, ledger_path=args.ledger, model=args.model, provider=args.provider, key_file=args.key,
                         contact=args.contact, open_source=args.open_source, **({} if plan else given))
     for path in record.write(data, args.output):
         print(f"wrote {path}")

@@ -1,4 +1,5 @@
-"""`flopcount status LEDGER` and `flopcount verify LEDGER`: what a ledger holds."""
+"""`flopcount status | verify | checkpoint | keygen`: what a ledger holds, whether it can
+be trusted, and the head to witness outside it."""
 from __future__ import annotations
 
 import argparse
@@ -8,7 +9,10 @@ from collections import defaultdict
 from typing import Any
 
 from .data.phases import BY_ID as PHASE_KINDS
-from .ledger import Ledger, counted_rows
+from .errors import InputError
+from .ledger import Ledger, counted_rows, load_key
+from .ledger import checkpoint as cp
+from .ledger import keys
 from .numbers import flop_text, sig2
 from .thresholds import Context, evaluate, line_int
 
@@ -74,7 +78,7 @@ def _json_flop(node: Any) -> Any:
 
 def cmd_status(args: argparse.Namespace) -> int:
     with Ledger(args.ledger, create=False) as ledger:
-        check = ledger.verify()
+        check = ledger.verify(load_key(getattr(args, "key", None)))
         summary = summarise(ledger)
     if args.json:
         print(json.dumps({"verified": check.ok, "rows": check.rows, "head": check.head,
@@ -97,20 +101,70 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
+    key = load_key(args.key)
+    expect = cp.parse(args.expect) if args.expect is not None else None
     with Ledger(args.ledger, create=False) as ledger:
-        check = ledger.verify()
+        check = ledger.verify(key, expect)
     print(f"{args.ledger}: {check.rows} rows, head {check.head}: {'OK' if check.ok else 'TAMPERED'}")
     for problem in check.problems:
         print(f"  ! {problem}")
+    for note in check.notes:
+        print(f"  - {note}")
     return 0 if check.ok else 1
+
+
+def cmd_checkpoint(args: argparse.Namespace) -> int:
+    with Ledger(args.ledger, create=False, key=load_key(args.key)) as ledger:
+        check = ledger.verify(ledger.key)
+        if not check.ok:
+            raise InputError("will not witness a ledger that fails verification: " + "; ".join(check.problems),
+                             source=str(args.ledger))
+        point = ledger.checkpoint()
+    text = json.dumps(point.to_json(), indent=2) + "\n"
+    if args.output:
+        try:
+            with open(args.output, "x", encoding="utf-8") as out:  # a witness is never overwritten
+                out.write(text)
+        except OSError as exc:
+            raise InputError(f"cannot write: {exc.strerror or exc}", source=args.output, field="--output") from None
+    sys.stdout.write(text)
+    if point.signature is None:
+        sys.stderr.write("flopcount: checkpoint unsigned (no private key given): it witnesses the head only "
+                         "where it is kept out of the ledger owner's reach\n")
+    return 0
+
+
+def cmd_keygen(args: argparse.Namespace) -> int:
+    try:
+        private, public = keys.generate(args.path)
+    except ImportError:
+        raise InputError("ed25519 keys need the 'cryptography' package: pip install 'flopcount[sign]'") from None
+    print(f"private key {private} (mode 0600: keep it with the training jobs, never in the ledger)")
+    print(f"public key  {public} (give it to auditors: it checks signatures and cannot make them)")
+    return 0
+
+
+KEY_HELP = ("signing key file: ed25519 PEM (private or public) or an HMAC secret; default "
+            f"${keys.ENV_FILE}, then ${keys.ENV_TEXT}")
 
 
 def add_parsers(sub: Any) -> None:
     status = sub.add_parser("status", help="cumulative compute in a ledger, per model and phase")
-    status.add_argument("ledger")
+    status.add_argument("ledger", help="SQLite file or postgresql:// URL")
     status.add_argument("--json", action="store_true")
+    status.add_argument("--key", help=KEY_HELP)
     status.set_defaults(func=cmd_status)
-    verify = sub.add_parser("verify", help="check a ledger's hash chain (exit 1 if tampered)")
-    verify.add_argument("ledger")
+    verify = sub.add_parser("verify", help="check a ledger's chain, signatures and witnessed head (exit 1 if not)")
+    verify.add_argument("ledger", help="SQLite file or postgresql:// URL")
+    verify.add_argument("--key", help=KEY_HELP)
+    verify.add_argument("--expect", metavar="HEAD",
+                        help="witnessed head: ROWS:HASH, a 64-hex HASH, or a checkpoint file")
     verify.set_defaults(func=cmd_verify)
-
+    point = sub.add_parser("checkpoint", help="print (and with -o write) the ledger's signed head, to witness")
+    point.add_argument("ledger", help="SQLite file or postgresql:// URL")
+    point.add_argument("--key", help=KEY_HELP)
+    point.add_argument("-o", "--output", help="write the checkpoint JSON here (never overwrites)")
+    point.set_defaults(func=cmd_checkpoint)
+    keygen = sub.add_parser("keygen", help="make an ed25519 key pair for signing ledger rows")
+    keygen.add_argument("path", help="private key file (PATH.pub gets the public key)")
+    keygen.set_defaults(func=cmd_keygen)

@@ -296,9 +296,39 @@ def lightning_ddp(ledger: str, out: str) -> None:
         json.dump({"training": monitor.training, "world": monitor.world, "steps": monitor.step_index}, f)
 
 
+def cluster(ledger: str, name: str, writers: int, steps: int, out: str) -> None:
+    """One "cluster": `writers` runs of one model lineage in threads, each writing every
+    step of 1e23 FLOP to the shared ledger; report each run's own total, the lineage
+    total it saw at the end, and whether it saw the 1e25 line crossed."""
+    import threading
+
+    from flopcount.monitor import ComputeMonitor
+    results: dict[str, dict] = {}
+
+    def run(i: int) -> None:
+        monitor = ComputeMonitor("lineage", run=f"{name}-{i}", ledger=ledger, flush_every=1, flush_seconds=None,
+                                 handle_signals=False)
+        crossed = []
+        for _ in range(steps):
+            crossed += [e for e in monitor.step(10**23, tokens=1) if e.kind == "crossed"
+                        and e.threshold == "eu-systemic-risk"]
+        results[monitor.run] = {"own": str(monitor.training), "seen": str(monitor.quantities()["training"]),
+                                "crossed": bool(crossed)}
+        monitor.close()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(writers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    with open(out, "w") as f:
+        json.dump(results, f)
+
+
 if __name__ == "__main__":
     command, *args = sys.argv[1:]
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     {"kill": train_until_killed, "signal": lambda path: train_until_killed(path, 1000, "step"), "accelerate": accelerate_trainer,
      "lightning": lightning_ddp,
-     "append": lambda l, t, n: append_rows(l, t, int(n))}[command](*args)
+     "append": lambda l, t, n: append_rows(l, t, int(n)),
+     "cluster": lambda l, n, w, s, o: cluster(l, n, int(w), int(s), o)}[command](*args)

@@ -33,3 +33,23 @@ def hf_model(path: Path):
 def is_moe(path: Path) -> bool:
     from flopcount.configs import load_spec
     return load_spec(path).is_moe
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    from _postgres import Server
+    server = Server()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def ledger_location(request, tmp_path):
+    """Where a test's ledger lives: an SQLite file, or a fresh database on the suite's own
+    PostgreSQL server (skipped, with the reason, where none can be started)."""
+    if request.param == "sqlite":
+        return str(tmp_path / "ledger.db")
+    server = request.getfixturevalue("postgres_server")
+    if server.skip_reason:
+        pytest.skip(server.skip_reason)
+    return server.database()

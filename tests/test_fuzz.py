@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, example, given, settings, strategies as st
 
 from flopcount.configs import READERS, spec_from_mapping
 from flopcount.errors import InputError
@@ -59,6 +59,23 @@ def hf_configs(draw):
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(hf_configs())
+@example(
+    config={'architectures': ['Llama4ForCausalLM'],
+     'model_type': 'llama4_text',
+     'hidden_size': 64,
+     'intermediate_size': 96,
+     'intermediate_size_mlp': 128,
+     'num_hidden_layers': '300B',
+     'num_attention_heads': 4,
+     'num_key_value_heads': 2,
+     'head_dim': 16,
+     'vocab_size': 300,
+     'num_local_experts': 4,
+     'num_experts_per_tok': 1,
+     'interleave_moe_layer_step': 2,
+     'attention_chunk_size': 24,
+     'no_rope_layer_interval': 2},
+).via("300B layers: per-layer lists exhausted memory (MemoryError) before the layer bound")
 def test_config_parser_never_crashes(config):
     try:
         spec = spec_from_mapping(config, "config.json")

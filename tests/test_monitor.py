@@ -181,11 +181,12 @@ def test_ledger_tamper_detection(tmp_path):
     assert main(["verify", str(path)]) == 1
 
 
-def test_resume_without_double_counting(tmp_path):
+def test_resume_without_double_counting(ledger_location):
     """Checkpoint at step 6, run on to step 9 (flushed), crash, resume from step 6 and
-    finish 10 steps: counted total = 10 steps; the 3 lost steps are marked, not counted."""
-    path = tmp_path / "l.db"
-    first = ComputeMonitor("r", ledger=path, flush_every=4, flush_seconds=None)
+    finish 10 steps: counted total = 10 steps; the 3 lost steps are marked, not counted.
+    On both backends."""
+    path = ledger_location
+    first = ComputeMonitor("r", ledger=path, flush_every=4, flush_seconds=None, handle_signals=False)
     for _ in range(6):
         first.step(100, tokens=1)
     state = json.loads(json.dumps(first.state_dict()))  # as a checkpoint would store it
@@ -199,7 +200,7 @@ def test_resume_without_double_counting(tmp_path):
     second.close()
     assert second.training == 1000 and second.step_index == 10
     assert second.quantities()["training"] == 1000
-    later = ComputeMonitor("r", ledger=path)  # a new run of the same model starts from the ledger's 1000
+    later = ComputeMonitor("r", ledger=path, handle_signals=False)  # a new run of the same model starts from the ledger's 1000
     assert later.quantities()["training"] == 1000 and later.training == 0
     with Ledger(path) as ledger:
         rows = list(ledger.rows())
@@ -301,11 +302,12 @@ def test_fsdp2_total_equals_single_process_counts(tmp_path):
         assert sum(r.flops for r in led.rows()) == expected
 
 
-def test_two_runs_of_one_model_see_each_other(tmp_path):
+def test_two_runs_of_one_model_see_each_other(ledger_location):
     """Two clusters training one model lineage into one ledger: each run's checks include
     the other's written compute (re-read at each write), so 10^25 is not crossed unseen.
-    Run A writes 6e24; run B alone never passes 1e25 (4 × 1e24), together they do."""
-    path = tmp_path / "shared.db"
+    Run A writes 6e24; run B alone never passes 1e25 (4 × 1e24), together they do.
+    On both backends."""
+    path = ledger_location
     a = ComputeMonitor("lineage", run="cluster-a", ledger=path, flush_every=1, flush_seconds=None,
                        handle_signals=False)
     b = ComputeMonitor("lineage", run="cluster-b", ledger=path, flush_every=1, flush_seconds=None,

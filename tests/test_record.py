@@ -126,7 +126,7 @@ def test_tampering_is_detected(trained_ledger, tmp_path, capsys):
     db.commit()
     db.close()
     problems = check(record, "r", copy_path)
-    assert any("hash chain broken" in p for p in problems)
+    assert any("contents do not match its hash" in p for p in problems)
     with pytest.raises(InputError, match="failed verification"):
         build(ledger_path=copy_path)
     (tmp_path / "r.json").write_text(json.dumps(record))

@@ -40,3 +40,15 @@ MAX_NUMBER_TEXT = 64
 #: Largest power of ten a number may reach: 10^40 FLOP is 10^14 times the largest line in
 #: force (data.thresholds); beyond it a typo, or an attack (int(10^10^7) takes minutes).
 MAX_EXPONENT = 39
+
+#: Tokens one measured step may hold (batch × sequence length). Meta tensors of the
+#: inputs and activations must stay within int64 byte counts (torch refuses storage
+#: above 2^63 bytes); 2^36 ≈ 6.9×10^10 tokens is ~4,000 × the largest published batches
+#: (Llama 3.1 405B: 16M tokens per step), so no real step is refused.
+MAX_MEASURED_TOKENS = 2**36
+
+#: Layer counts read from a config (and any per-layer step or interval). Readers build
+#: per-layer lists, so an unbounded count ("300B" layers) would exhaust memory; the
+#: deepest published LLMs have ~100-200 layers (Llama 3.1 405B: 126), so 10^5 refuses
+#: no real model.
+MAX_LAYERS = 100_000
