@@ -1,38 +1,51 @@
 """HuggingFace Trainer adapter.
 
     monitor = ComputeMonitor("my-model", ledger="compute.db")
-    trainer = Trainer(model=model, args=args, train_dataset=ds)
-    FlopcountCallback(monitor).attach(trainer)
-    trainer.train()
+    trainer = Trainer(model=model, args=args, train_dataset=ds, callbacks=[FlopcountCallback(monitor)])
+    trainer.train()            # or .train(resume_from_checkpoint=<any checkpoint folder>)
 
 Each micro-batch's forward + backward is measured (once per input-shape signature)
 from a forward pre-hook on the model to the end of that micro-batch (`on_substep_end`
 or `on_pre_optimizer_step`), so gradient accumulation, mixed precision and frozen
 parameters are counted as they run; evaluation forwards (model in eval mode) are recorded
-as evaluation. The cumulative totals go into the Trainer's logs (`flopcount/...`), hence
-to TensorBoard / W&B / MLflow like any metric; `attach` puts this callback first so the
-reporting callbacks see those keys. A threshold in `monitor.stop_on` stops training through
-`control.should_training_stop`. The monitor's state is saved in each checkpoint folder
-(`flopcount_monitor.json`) and restored when training resumes from it.
+as evaluation. The cumulative totals go into the Trainer's training logs (`flopcount/...`),
+hence to TensorBoard / W&B / MLflow like any metric and into `state.log_history`
+(`trainer_state.json`); threshold events go with them as metrics (`flopcount/<threshold>/
+<event>_step`, the notification deadline as `..._notify_by_days`) and as text
+(`flopcount/events`). With `callbacks=[...]` the Trainer places this callback after its
+reporting callbacks; at the end of the Trainer's init it moves itself to the front so that
+they see its keys. A threshold in `monitor.stop_on` stops training through
+`control.should_training_stop`. The monitor's state is saved in `trainer_state.json`
+(the Trainer's exportable callback state, `stateful_callbacks`) and in
+`flopcount_monitor.json` in each checkpoint folder, and is restored from whichever
+checkpoint training resumes from, in any folder.
 """
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 from typing import Any
 
 import torch
 from transformers import TrainerCallback
+from transformers.trainer_callback import ExportableState
 
 from flopcount.measure.meter import StepMeter, count_tokens
-from flopcount.monitor import ComputeMonitor
+from flopcount.monitor import ComputeMonitor, ThresholdEvent
 
 STATE_FILE = "flopcount_monitor.json"
 
 
-class FlopcountCallback(TrainerCallback):
-    def __init__(self, monitor: ComputeMonitor, **meter_options: Any) -> None:
+class FlopcountCallback(TrainerCallback, ExportableState):
+    def __init__(self, monitor: ComputeMonitor | None = None, **meter_options: Any) -> None:
+        if monitor is None:  # what TrainingArguments(restore_callback_states_from_checkpoint=True) would do
+            raise TypeError("FlopcountCallback needs its ComputeMonitor; it restores its own state from the "
+                            "checkpoint, so leave restore_callback_states_from_checkpoint off")
         self.monitor = monitor
+        self._events: list[ThresholdEvent] = []
+        monitor.handlers.append(self._events.append)
+        self._ended = False
         monitor.raise_on_stop = False  # the Trainer stops through its control flags
         self.meter_options = meter_options
         self.meter: StepMeter | None = None
@@ -41,10 +54,30 @@ class FlopcountCallback(TrainerCallback):
         self._begun = True  # set False by on_train_begin; the first step then restores and projects
 
     def attach(self, trainer: Any) -> "FlopcountCallback":
-        """Register first, so reporting callbacks see the keys this one adds to the logs."""
+        """Register first, so reporting callbacks see the keys this one adds to the logs
+        (the same as passing it in `callbacks=[...]`)."""
         trainer.callback_handler.callbacks.insert(0, self)
         self._hook(trainer.model)
         return self
+
+    def _first_in_line(self) -> None:
+        """Move to the front of the Trainer's callback list. The Trainer appends user
+        callbacks after its reporters (TensorBoard, W&B, MLflow), which would then log each
+        step before this callback adds its keys; no callback event hands over the handler,
+        so its list is found among the objects that refer to this callback."""
+        import gc
+        for holder in gc.get_referrers(self):
+            if (isinstance(holder, list) and holder and holder[0] is not self
+                    and all(isinstance(c, TrainerCallback) for c in holder)
+                    and any(type(c).__name__ == "DefaultFlowCallback" for c in holder)):
+                holder.remove(self)
+                holder.insert(0, self)
+
+    def state(self) -> dict:
+        """The monitor's state for `trainer_state.json` (written at each checkpoint; the
+        monitor writes its pending steps first, so the ledger ends at this step)."""
+        started = self.monitor._started and self.monitor._resolved
+        return {"args": {}, "attributes": {"monitor": self.monitor.state_dict() if started else None}}
 
     def _hook(self, model: torch.nn.Module) -> None:
         if self.meter is not None:
@@ -71,24 +104,42 @@ class FlopcountCallback(TrainerCallback):
             self.monitor.record(m.total, tokens=self._tokens, recomputed=m.recomputed)
 
     # -- Trainer hooks ------------------------------------------------------------------
+    def on_init_end(self, args, state, control, **kwargs):
+        self._first_in_line()
+
     def on_train_begin(self, args, state, control, model=None, **kwargs):
         if model is not None:
             self._hook(model)
-        self._begun = False
+        self._begun, self._ended = False, False
 
     def on_step_begin(self, args, state, control, **kwargs):
-        """First step: the Trainer has now restored its state when resuming (it does so
-        after on_train_begin), so global_step names the checkpoint to restore from."""
+        """First step: the Trainer has now restored its state when resuming (older
+        versions do so after on_train_begin): restore the monitor from that checkpoint."""
         if getattr(self, "_begun", True):
             return
         self._begun = True
         if self.monitor.planned_steps is None and state.max_steps > 0:
             self.monitor.planned_steps = state.max_steps
-        saved = os.path.join(args.output_dir, f"checkpoint-{state.global_step}", STATE_FILE)
-        if state.global_step > 0 and os.path.exists(saved):
-            with open(saved, encoding="utf-8") as f:
-                self.monitor.load_state_dict(json.load(f))
+        saved = self._saved_state(args, state)
+        if saved is not None:
+            self.monitor.load_state_dict(saved)
         self.monitor.start()
+
+    def _saved_state(self, args: Any, state: Any) -> dict | None:
+        """The monitor state of the checkpoint being resumed: from `trainer_state.json`
+        (wherever the checkpoint is), else the file beside it in `output_dir`."""
+        if state.global_step <= 0:
+            return None
+        saved = (state.stateful_callbacks or {}).get(type(self).__name__)
+        for entry in saved if isinstance(saved, list) else [saved]:
+            monitor = (entry or {}).get("attributes", {}).get("monitor")
+            if monitor and int(monitor.get("step", -1)) == state.global_step:
+                return monitor
+        path = os.path.join(args.output_dir, f"checkpoint-{state.global_step}", STATE_FILE)
+        if os.path.exists(path):
+            with open(path, encoding="utf-8") as f:
+                return json.load(f)
+        return None
 
     def on_substep_end(self, args, state, control, **kwargs):
         self._finish_micro_batch()
@@ -103,11 +154,22 @@ class FlopcountCallback(TrainerCallback):
             control.should_training_stop = True
 
     def on_log(self, args, state, control, logs=None, **kwargs):
-        if logs is not None:
-            q = self.monitor.quantities()
-            logs["flopcount/training_flop"] = float(q["training"])
-            logs["flopcount/cumulative_flop"] = float(q["cumulative"])
-            logs["flopcount/run_training_flop"] = float(self.monitor.training)
+        if logs is None or "train_runtime" in logs or any(k.startswith(("eval_", "test_")) for k in logs):
+            return  # evaluation and end-of-training summaries: the totals went with the step's log
+        q = self.monitor.quantities()
+        ours: dict[str, Any] = {"flopcount/training_flop": float(q["training"]),
+                                "flopcount/cumulative_flop": float(q["cumulative"]),
+                                "flopcount/run_training_flop": float(self.monitor.training)}
+        ours.update(event_metrics(self._events))
+        self._events.clear()
+        logs.update(ours)
+        if state.log_history and state.log_history[-1].get("step") == state.global_step:
+            state.log_history[-1].update(ours)  # appended before on_log is called
+
+    def on_evaluate(self, args, state, control, **kwargs):
+        if self._ended:  # an evaluation after training: write it, nothing else will
+            self.monitor.sync()
+            self.monitor.flush()
 
     def on_save(self, args, state, control, **kwargs):
         payload = self.monitor.state_dict()  # local: writes on rank 0, no collective
@@ -120,6 +182,20 @@ class FlopcountCallback(TrainerCallback):
     def on_train_end(self, args, state, control, **kwargs):
         self.monitor.sync()   # every rank is here: sum evaluations run after the last step
         self.monitor.flush()
+        self._ended = True
         for hook in self._hooks:
             hook.remove()
         self._hooks, self.meter = [], None
+
+
+def event_metrics(events: list[ThresholdEvent]) -> dict[str, Any]:
+    """Threshold events as loggable values: the (projected) crossing step, the days left
+    to the Art. 52(1) notification where there is one, and all messages as one text."""
+    out: dict[str, Any] = {}
+    for e in events:
+        out[f"flopcount/{e.threshold}/{e.kind}_step"] = float(e.step if e.step is not None else -1)
+        if e.notify_by is not None:
+            out[f"flopcount/{e.threshold}/notify_by_days"] = float((e.notify_by - dt.date.today()).days)
+    if events:
+        out["flopcount/events"] = "\n".join(e.message for e in events)
+    return out

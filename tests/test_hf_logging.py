@@ -1,0 +1,100 @@
+"""The HF Trainer wired the usual way, `callbacks=[FlopcountCallback(monitor)]`, with
+TensorBoard reporting: the event files and `trainer_state.json` are read back."""
+from __future__ import annotations
+
+import json
+import warnings
+
+import pytest
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("transformers")
+pytest.importorskip("tensorboard")
+
+from test_adapters import MICRO, Tokens, micro_batch_flops  # noqa: E402
+
+from _workers import tiny_llama  # noqa: E402
+from flopcount.ledger import Ledger, counted_rows  # noqa: E402
+from flopcount.monitor import ComputeMonitor  # noqa: E402
+
+
+def _trainer(monitor, output_dir, **kwargs):
+    from transformers import Trainer, TrainingArguments
+
+    from flopcount.callbacks.hf import FlopcountCallback
+    options = dict(output_dir=str(output_dir), max_steps=4, per_device_train_batch_size=MICRO, logging_steps=1,
+                   use_cpu=True, dataloader_num_workers=0, disable_tqdm=True, report_to=["tensorboard"])
+    options.update(kwargs)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        return Trainer(model=tiny_llama(), args=TrainingArguments(**options), train_dataset=Tokens(16),
+                       eval_dataset=Tokens(4), callbacks=[FlopcountCallback(monitor)])
+
+
+def _scalars(folder) -> tuple[dict[str, list[tuple[int, float]]], dict[str, list[str]]]:
+    """Every scalar and text series in the TensorBoard event files under `folder`."""
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+    scalars: dict[str, list] = {}
+    texts: dict[str, list] = {}
+    for path in folder.rglob("events.out.tfevents.*"):
+        acc = EventAccumulator(str(path), size_guidance={"scalars": 0, "tensors": 0})
+        acc.Reload()
+        for tag in acc.Tags()["scalars"]:
+            scalars.setdefault(tag, []).extend((e.step, e.value) for e in acc.Scalars(tag))
+        for tag in acc.Tags()["tensors"]:
+            texts.setdefault(tag, []).extend(
+                b.decode() for e in acc.Tensors(tag) for b in e.tensor_proto.string_val)
+    return scalars, texts
+
+
+def test_idiomatic_wiring_reaches_tensorboard_and_log_history(tmp_path):
+    """4 steps of one 2×16 micro-batch, a log every step, an evaluation at steps 2 and 4;
+    the GPAI line lowered to 2.5 steps so the projection and the crossing fire. The
+    event files hold `flopcount/training_flop` = k × the micro-batch's count at each step
+    k, the crossing step as a metric and the events as text; `trainer_state.json` holds
+    the same values, once per step (not again with the evaluation's log)."""
+    per_step = micro_batch_flops()
+    monitor = ComputeMonitor("hf-tb", ledger=tmp_path / "l.db", flush_seconds=None, handle_signals=False,
+                             lines={"eu-gpai": int(2.5 * per_step)})
+    trainer = _trainer(monitor, tmp_path / "out", eval_strategy="steps", eval_steps=2, save_strategy="steps",
+                       save_steps=4, per_device_eval_batch_size=MICRO)
+    assert type(trainer.callback_handler.callbacks[0]).__name__ == "FlopcountCallback"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        trainer.train()
+        trainer.evaluate()  # after training: its compute is written too
+    scalars, texts = _scalars(tmp_path / "out")
+    assert scalars["train/flopcount/training_flop"] == [(k, float(k * per_step)) for k in range(1, 5)]
+    assert scalars["train/flopcount/eu-gpai/crossed_step"] == [(3, 2.0)]
+    events = [t for tag, values in texts.items() if "flopcount/events" in tag for t in values]
+    assert any("crossed the line" in t for t in events) and any("projected" in t for t in events)
+    state = json.loads((tmp_path / "out" / "checkpoint-4" / "trainer_state.json").read_text())
+    steps = [(h["step"], h["flopcount/training_flop"]) for h in state["log_history"] if "flopcount/training_flop" in h]
+    assert steps == [(k, float(k * per_step)) for k in range(1, 5)]
+    saved = state["stateful_callbacks"]["FlopcountCallback"]["attributes"]["monitor"]
+    assert saved["step"] == 4 and int(saved["totals"][0]) == 4 * per_step
+    with Ledger(tmp_path / "l.db", create=False) as led:
+        rows = list(led.rows())
+    evals = [r for r in rows if r.row_kind == "eval"]
+    assert sum(r.flops for r in rows if r.row_kind == "train") == 4 * per_step
+    assert evals and rows[-1].row_kind == "eval"  # the evaluation after training reached the ledger
+
+
+def test_resume_from_a_checkpoint_in_another_folder(tmp_path):
+    """Run A (folder a/) saves at step 2 and goes on to 4; run B (folder b/, same ledger)
+    resumes from a/checkpoint-2: the monitor state comes from that checkpoint's
+    trainer_state.json, steps 2-4 are re-run, and the ledger counts 4 steps, not 6."""
+    per_step = micro_batch_flops()
+    ledger = tmp_path / "l.db"
+    first = ComputeMonitor("hf-move", ledger=ledger, flush_every=1, flush_seconds=None, handle_signals=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        _trainer(first, tmp_path / "a", save_strategy="steps", save_steps=2, report_to=[]).train()
+        second = ComputeMonitor("hf-move", ledger=ledger, flush_every=1, flush_seconds=None, handle_signals=False)
+        _trainer(second, tmp_path / "b", save_strategy="no", report_to=[]).train(
+            resume_from_checkpoint=str(tmp_path / "a" / "checkpoint-2"))
+    assert second.run == first.run and second.training == 4 * per_step
+    with Ledger(ledger, create=False) as led:
+        rows = list(led.rows())
+    assert sum(r.flops for r in counted_rows(rows)) == 4 * per_step
+    assert sum(r.flops for r in rows if r.row_kind == "train") == 6 * per_step  # nothing deleted
