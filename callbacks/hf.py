@@ -22,7 +22,6 @@ checkpoint training resumes from, in any folder.
 """
 from __future__ import annotations
 
-import datetime as dt
 import json
 import os
 from typing import Any
@@ -32,6 +31,7 @@ from transformers import TrainerCallback
 from transformers.trainer_callback import ExportableState
 
 from flopcount.measure.meter import StepMeter, count_tokens
+from flopcount.callbacks.events import event_metrics
 from flopcount.monitor import ComputeMonitor, ThresholdEvent
 
 STATE_FILE = "flopcount_monitor.json"
@@ -187,15 +187,3 @@ class FlopcountCallback(TrainerCallback, ExportableState):
             hook.remove()
         self._hooks, self.meter = [], None
 
-
-def event_metrics(events: list[ThresholdEvent]) -> dict[str, Any]:
-    """Threshold events as loggable values: the (projected) crossing step, the days left
-    to the Art. 52(1) notification where there is one, and all messages as one text."""
-    out: dict[str, Any] = {}
-    for e in events:
-        out[f"flopcount/{e.threshold}/{e.kind}_step"] = float(e.step if e.step is not None else -1)
-        if e.notify_by is not None:
-            out[f"flopcount/{e.threshold}/notify_by_days"] = float((e.notify_by - dt.date.today()).days)
-    if events:
-        out["flopcount/events"] = "\n".join(e.message for e in events)
-    return out

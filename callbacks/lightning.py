@@ -5,8 +5,11 @@
 
 Measures each training batch's forward + backward (once per batch-shape signature) from
 `on_train_batch_start` to `on_before_optimizer_step` (or the batch end, for micro-batches
-of gradient accumulation); validation batches are recorded as evaluation. Totals are
-logged with `pl_module.log` (`flopcount/...`). The monitor's state is part of Lightning's
+of gradient accumulation); validation batches are recorded as evaluation. Totals and
+threshold events are logged to every logger the Trainer has (CSV, TensorBoard, W&B,
+MLflow): totals with `pl_module.log`, each event once as metrics
+(`flopcount/<threshold>/<event>_step`, `.../notify_by_days`) and, for loggers that take
+text (`log_text`), its message. The monitor's state is part of Lightning's
 checkpoints (`state_dict`), so a resumed fit continues the count without double counting.
 """
 from __future__ import annotations
@@ -19,7 +22,7 @@ except ImportError:  # the older package name
     import pytorch_lightning as pl
 
 from flopcount.measure.meter import StepMeter, count_tokens
-from flopcount.monitor import ComputeMonitor
+from flopcount.monitor import ComputeMonitor, ThresholdEvent
 
 
 class FlopcountLightningCallback(pl.Callback):
@@ -30,6 +33,8 @@ class FlopcountLightningCallback(pl.Callback):
         self.meter: StepMeter | None = None
         self._tokens = 0
         self._stepped = False
+        self._events: list[ThresholdEvent] = []
+        monitor.handlers.append(self._events.append)
 
     def setup(self, trainer, pl_module, stage: str) -> None:
         self.meter = StepMeter(pl_module, **self.meter_options)
@@ -64,6 +69,24 @@ class FlopcountLightningCallback(pl.Callback):
             q = self.monitor.quantities()
             pl_module.log("flopcount/training_flop", float(q["training"]))
             pl_module.log("flopcount/cumulative_flop", float(q["cumulative"]))
+            self._log_events(trainer, pl_module)
+
+    def _log_events(self, trainer, pl_module) -> None:
+        """Each event once, straight to the loggers (a value given to `self.log` would be
+        repeated at every later step); the step is that of this step's other metrics."""
+        from flopcount.callbacks.events import event_metrics
+        if not self._events or trainer.global_rank != 0:
+            self._events.clear()
+            return
+        values = event_metrics(self._events)
+        text = values.pop("flopcount/events")
+        step = max(trainer.global_step - 1, 0)
+        for logger in trainer.loggers:
+            logger.log_metrics(values, step=step)
+            if hasattr(logger, "log_text"):  # W&B, MLflow-style text tables
+                logger.log_text(key="flopcount/events", columns=["event"], data=[[m] for m in text.split("\n")],
+                                step=step)
+        self._events.clear()
 
     def on_validation_batch_start(self, trainer, pl_module, batch, batch_idx, dataloader_idx=0) -> None:
         self._tokens = count_tokens(batch)

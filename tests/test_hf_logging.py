@@ -98,3 +98,31 @@ def test_resume_from_a_checkpoint_in_another_folder(tmp_path):
         rows = list(led.rows())
     assert sum(r.flops for r in counted_rows(rows)) == 4 * per_step
     assert sum(r.flops for r in rows if r.row_kind == "train") == 6 * per_step  # nothing deleted
+
+
+def test_lightning_metrics_and_events_reach_the_csv_logger(tmp_path):
+    """4 optimizer steps of one 2×16 micro-batch with a CSV logger writing every step; the
+    GPAI line lowered to 2.5 steps. metrics.csv holds flopcount/training_flop = k × the
+    micro-batch's count at step k-1 (Lightning's 0-based step) and the crossing step."""
+    import csv
+
+    lightning = pytest.importorskip("lightning.pytorch")
+    from test_adapters import lightning_module
+
+    from flopcount.callbacks.lightning import FlopcountLightningCallback
+    per_step = micro_batch_flops()
+    monitor = ComputeMonitor("pl-csv", flush_seconds=None, handle_signals=False, lines={"eu-gpai": int(2.5 * per_step)})
+    logger = lightning.loggers.CSVLogger(tmp_path, name="run")
+    trainer = lightning.Trainer(max_steps=4, callbacks=[FlopcountLightningCallback(monitor)], logger=logger,
+                                log_every_n_steps=1, enable_checkpointing=False, enable_progress_bar=False,
+                                enable_model_summary=False, accelerator="cpu", devices=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        trainer.fit(lightning_module(lightning), torch.utils.data.DataLoader(Tokens(16), batch_size=MICRO))
+    rows = list(csv.DictReader(open(logger.log_dir + "/metrics.csv")))
+    flop = [(int(r["step"]), float(r["flopcount/training_flop"])) for r in rows if r.get("flopcount/training_flop")]
+    assert flop == [(k - 1, float(k * per_step)) for k in range(1, 5)]
+    crossed = [(int(r["step"]), float(r["flopcount/eu-gpai/crossed_step"])) for r in rows
+               if r.get("flopcount/eu-gpai/crossed_step")]
+    assert crossed == [(2, 2.0)]
+    assert any(r.get("flopcount/eu-gpai/projected_step") for r in rows)
