@@ -16,6 +16,7 @@ from typing import Callable, Sequence
 from . import __version__
 from .configs import spec_from_mapping
 from .data import assumptions
+from .data.assumptions import HOURS_PER_DAY
 from .data.accelerators import ACCELERATORS
 from .data.phases import BY_ID as PHASE_KINDS
 from .data.thresholds import MODALITIES, THRESHOLDS
@@ -40,21 +41,30 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _hardware(args: argparse.Namespace) -> HardwareUse | None:
-    given = [o for o in ("gpu_hours", "precision", "utilization") if getattr(args, o) is not None]
+    given = [o for o in ("gpu_hours", "gpus", "days", "precision", "utilization") if getattr(args, o) is not None]
     if args.accelerator is None:
         if given:
             raise InputError("needs --accelerator", field="--" + given[0].replace("_", "-"))
         return None
     acc = find_accelerator(args.accelerator, "--accelerator")
-    if args.gpu_hours is None:
-        raise InputError("required with --accelerator (accelerator-hours: devices × wall-clock hours)",
-                         field="--gpu-hours")
-    hours = parse_positive(args.gpu_hours, "--gpu-hours")
+    hours = _accelerator_hours(args)
     precision = (args.precision or assumptions.DEFAULT_PRECISION).lower()
     peak(acc, precision, "--precision")
     util = (parse_fraction_range(args.utilization, "--utilization") if args.utilization is not None
             else default_utilization())
     return HardwareUse(acc, hours, precision, util, utilization_given=args.utilization is not None)
+
+
+def _accelerator_hours(args: argparse.Namespace) -> float:
+    """--gpu-hours, or --gpus × --days × 24 (the form of the Commission's worked examples)."""
+    if args.gpu_hours is not None:
+        if args.gpus is not None or args.days is not None:
+            raise InputError("give --gpu-hours, or --gpus with --days, not both", field="--gpu-hours")
+        return parse_positive(args.gpu_hours, "--gpu-hours")
+    if args.gpus is None or args.days is None:
+        raise InputError("required with --accelerator: --gpu-hours (devices × wall-clock hours), or --gpus N "
+                         "with --days D", field="--gpu-hours" if args.gpus is None else "--days")
+    return parse_count(args.gpus, "--gpus") * parse_positive(args.days, "--days") * HOURS_PER_DAY
 
 
 def _single_phase_plan(args: argparse.Namespace, model: ModelRef, source: str,
@@ -102,9 +112,12 @@ def verdict_inputs(args: argparse.Namespace) -> dict:
 
 def _plan(args: argparse.Namespace) -> Plan:
     if args.path is None:
-        if args.params is None:
-            raise InputError("give a config.json / run plan PATH, or --params N with --tokens D", field="--params")
-        return _single_phase_plan(args, ModelRef("model", params=parse_count(args.params, "--params")), "")
+        if args.params is None and args.accelerator is None:
+            _hardware(args)  # a hardware flag without --accelerator is named first
+            raise InputError("give a config.json / run plan PATH, --params N with --tokens D, or the hardware "
+                             "(--accelerator with --gpu-hours, or --gpus and --days)", field="--params")
+        params = parse_count(args.params, "--params") if args.params is not None else None
+        return _single_phase_plan(args, ModelRef("model", params=params), "")
     path, label = args.path, None
     if not Path(path).exists():  # a model id in the local Hugging Face cache (never downloaded)
         cached = cached_config(path)
@@ -153,9 +166,14 @@ def _adapter_plan(args: argparse.Namespace, data: dict, path: str) -> Plan:
     return replace(plan, notes=plan.notes + (note,))
 
 
+def _method_name(text: str) -> str:
+    """A method name in any case, as its canonical spelling (6nd → 6ND)."""
+    return METHOD_NAMES.get(text.lower(), text)
+
+
 def cmd_estimate(args: argparse.Namespace) -> int:
     plan = _plan(args)
-    methods = METHODS if args.method is None else (METHOD_NAMES[args.method.lower()], "reported")
+    methods = METHODS if args.method is None else (args.method, "reported")
     result = estimate(plan, prefer=methods[0] if args.method else None)
     if args.method and not result.by_method.get(methods[0]):
         raise InputError(f"method {methods[0]} does not apply to these inputs", field="--method")
@@ -218,11 +236,13 @@ def build_parser() -> argparse.ArgumentParser:
                                                  "(its vision tower runs per image; T includes their tokens)")
     est.add_argument("--accelerator", help="accelerator id or alias (see `flopcount accelerators`)")
     est.add_argument("--gpu-hours", help="accelerator-hours (devices × wall-clock hours)")
+    est.add_argument("--gpus", help="number of accelerators (with --days, instead of --gpu-hours)")
+    est.add_argument("--days", help="wall-clock days of training (with --gpus)")
     est.add_argument("--precision", help=f"precision of the peak used (default {assumptions.DEFAULT_PRECISION})")
     est.add_argument("--utilization", help="utilisation U or LOW:HIGH (default "
                      f"{assumptions.UTILIZATION_LOW}:{assumptions.UTILIZATION_HIGH})")
-    est.add_argument("--method", choices=sorted(METHOD_NAMES) + ["6ND"], type=str,
-                     help="use and show only this method")
+    est.add_argument("--method", choices=sorted(set(METHOD_NAMES.values())), type=_method_name,
+                     help="use and show only this method (any case)")
     est.add_argument("--kind", choices=sorted(PHASE_KINDS), help="kind of work (default pre-training)")
     est.add_argument("--base-compute", help="base model's training compute in FLOP, or 'unknown' (modification)")
     est.add_argument("--base-systemic-risk", action="store_true", help="the base model has systemic risk")
@@ -250,6 +270,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if not argv:  # bare `flopcount`: what it can do, not an error
+        parser.print_help()
+        return 0
     args = parser.parse_args(argv)
     func: Callable[[argparse.Namespace], int] = args.func
     try:

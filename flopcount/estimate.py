@@ -104,7 +104,9 @@ def phase_estimates(phase: Phase) -> dict[str, MethodEstimate]:
             per_tok = Fraction(per_seq, T)
             out["full"] = _exact("full", to_int(per_tok * D), per_tok, formula)
         N = model.active_params
-        if phase.kind.generates:
+        if N is None:  # hardware only: no parameter count, so no 6·N·D
+            pass
+        elif phase.kind.generates:
             out["6ND"] = _exact("6ND", 2 * N * D, Fraction(2 * N), "2·N·D (forward only)")
         elif train.is_full:
             out["6ND"] = _exact("6ND", kaplan_6nd(N, D), Fraction(6 * N), "6·N·D")
@@ -228,6 +230,6 @@ def per_token_training(plan: Plan, method: str) -> Fraction | None:
     spec = plan.model.spec
     if method == "full" and spec is not None:
         return Fraction(training_flops(spec, plan.seq_len, plan.attention).total, plan.seq_len)
-    if method == "6ND":
+    if method == "6ND" and plan.model.active_params is not None:
         return Fraction(6 * plan.model.active_params)
     return None

@@ -31,9 +31,11 @@ def to_json(result: Result, methods: tuple[str, ...] = METHODS) -> dict[str, Any
     plan, params = result.plan, result.parameters
     if params is not None:
         parameters = {"total": params.total, "active": params.active, "embedding": params.embedding}
-    else:
+    elif plan.model.active_params is not None:
         given = plan.model.active_params  # a bare N: the dense model's total and active count
         parameters = {"total": given, "active": given, "embedding": None}
+    else:
+        parameters = None  # hardware only
     flops = {}
     for method, q in result.by_method.items():
         if method in methods:
@@ -98,8 +100,10 @@ def to_text(result: Result, methods: tuple[str, ...] = METHODS) -> str:
     if params is not None:
         out.append(f"Parameters  total {params.total:,} ({sig2(params.total)})   active {params.active:,}   "
                    f"embedding {params.embedding:,}")
-    else:
+    elif plan.model.active_params is not None:
         out.append(f"Parameters  {plan.model.active_params:,} (given)")
+    else:
+        out.append("Parameters  not given: the hardware method alone (accelerator-hours × peak × utilisation)")
     shown = [m for m in METHODS if m in methods and any(m in pr.estimates for pr in result.phases)]
     rows = [["phase", "kind", "counts in", "tokens", *shown]]
     for pr in result.phases:

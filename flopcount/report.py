@@ -191,8 +191,8 @@ def charts(record: dict) -> list[tuple[str, str]]:
     out = [("Estimates by phase and method against the thresholds",
             _png(plot.phase_methods_chart(phases, f"{record['model']['name']}: estimates by method")))]
     led = record.get("ledger")
-    if led and Path(led["path"]).exists():
-        from .ledger import Ledger
+    from .ledger import Ledger, is_postgres
+    if led and (is_postgres(led["path"]) or Path(led["path"]).exists()):
         with Ledger(led["path"], create=False) as ledger:
             steps, cum = plot.ledger_series(ledger.rows(), record["model"]["name"])
         if steps:
@@ -225,7 +225,12 @@ def to_html(record: dict) -> str:
              f"<h1>Compute record: {e(record['model']['name'])}</h1><table id='summary'>"]
     parts += [f"<tr><th>{e(k)}</th><td>{_html(str(v))}</td></tr>" for k, v in _header(record)]
     parts.append("</table>")
-    for caption, data in charts(record):
+    try:
+        figures = charts(record)
+    except ImportError:  # the light install: the record is complete without its pictures
+        figures = []
+        parts.append("<p><i>Charts left out: they need matplotlib (pip install 'flopcount[plot]').</i></p>")
+    for caption, data in figures:
         parts.append(f"<figure><img alt='{e(caption)}' src='data:image/png;base64,{data}'>"
                      f"<figcaption>{e(caption)}</figcaption></figure>")
     for title, header, rows in _tables(record):

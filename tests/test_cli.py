@@ -291,3 +291,60 @@ def test_cli_numbers_never_guessed(capsys):
         assert needle in capsys.readouterr().err
     assert main(["estimate", "--params", "7B", "--tokens", "1,500,000", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["phases"][0]["tokens"] == 1_500_000
+
+
+def test_bare_command_prints_usage(capsys):
+    assert main([]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("usage: flopcount") and "estimate" in out and "verify" in out
+
+
+def test_method_choices_listed_once(capsys):
+    with pytest.raises(SystemExit):
+        main(["estimate", "--help"])
+    help_text = capsys.readouterr().out
+    assert "{6ND,full,hardware}" in help_text
+    assert main(["estimate", "--params", "7B", "--tokens", "1T", "--method", "6nd", "--json"]) == 0
+    assert list(json.loads(capsys.readouterr().out)["flops"]) == ["6ND"]
+
+
+def test_estimate_from_hardware_alone(capsys):
+    """No parameters, no tokens: the hardware method alone, as in the Commission's worked
+    examples. By hand: 200,000 H100-hours × 3,600 s × 989.4 TFLOP/s (dense bf16, SXM
+    datasheet) × 0.5 = 3.56184×10^23 FLOP. --gpus 25,000 --days 90 is 54,000,000 hours:
+    × 3,600 × 989.4×10^12 × [0.3, 0.5] (the default interval) = [5.77×10^25, 9.62×10^25]."""
+    assert main(["estimate", "--accelerator", "h100", "--gpu-hours", "200000", "--utilization", "0.5",
+                 "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["parameters"] is None and list(out["flops"]) == ["hardware"]
+    assert int(out["compute"]["training"]["total"]) == pytest.approx(200_000 * 3600 * 989.4e12 * 0.5, rel=1e-12)
+    assert main(["estimate", "--accelerator", "h100", "--gpus", "25000", "--days", "90", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    low, high = int(out["compute"]["training"]["low"]), int(out["compute"]["training"]["high"])
+    assert low == pytest.approx(54_000_000 * 3600 * 989.4e12 * 0.3, rel=1e-12)
+    assert high == pytest.approx(54_000_000 * 3600 * 989.4e12 * 0.5, rel=1e-12)
+    assert main(["estimate", "--accelerator", "h100", "--gpus", "8", "--json"]) == 2
+    assert "--days: required with --accelerator" in capsys.readouterr().err
+    assert main(["estimate", "--accelerator", "h100", "--gpus", "8", "--days", "1", "--gpu-hours", "5"]) == 2
+    assert "not both" in capsys.readouterr().err
+    assert main(["estimate", "--gpus", "8", "--days", "1"]) == 2
+    assert "--gpus: needs --accelerator" in capsys.readouterr().err
+
+
+def test_record_in_the_light_install(tmp_path, monkeypatch, capsys):
+    """Without matplotlib `record` writes all three files, the HTML saying which extra
+    draws its charts; before, it wrote two and stopped with a traceback."""
+    import builtins
+    real_import = builtins.__import__
+
+    def no_matplotlib(name, *args, **kwargs):
+        if name.split(".")[0] == "matplotlib":
+            raise ImportError(name)
+        return real_import(name, *args, **kwargs)
+    monkeypatch.setattr(builtins, "__import__", no_matplotlib)
+    monkeypatch.delitem(sys.modules, "flopcount.plot", raising=False)
+    assert main(["record", "--plan", str(PLANS / "gpt3-175b.yaml"), "-o", str(tmp_path / "rec")]) == 0
+    assert "Traceback" not in capsys.readouterr().err
+    html = (tmp_path / "rec.html").read_text()
+    assert "pip install &#x27;flopcount[plot]&#x27;" in html or "flopcount[plot]" in html
+    assert (tmp_path / "rec.json").exists() and (tmp_path / "rec.md").exists()

@@ -52,3 +52,6 @@ MAX_MEASURED_TOKENS = 2**36
 #: deepest published LLMs have ~100-200 layers (Llama 3.1 405B: 126), so 10^5 refuses
 #: no real model.
 MAX_LAYERS = 100_000
+
+#: Hours in a day, for --gpus × --days (wall-clock days of continuous training).
+HOURS_PER_DAY = 24
