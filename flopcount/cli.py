@@ -29,7 +29,7 @@ from .numbers import parse_count, parse_fraction_range, parse_positive, sig2
 from .peft import base_config, cached_config, is_adapter, read_adapter
 from .plan import (BaseModel, ModelRef, Phase, Plan, Trainable, check_images, is_plan, plan_from_mapping,
                    read_modalities)
-from .render import to_json, to_text
+from .render import to_json, to_text, wrap
 
 EXIT_INPUT = 2
 METHOD_NAMES = {m.lower(): m for m in METHODS if m != "reported"}
@@ -190,12 +190,13 @@ def cmd_accelerators(args: argparse.Namespace) -> int:
                            "power_w": a.power_w, "source": a.source, "verified": a.verified, "note": a.note}
                           for a in ACCELERATORS], indent=2))
         return 0
-    print("Dense peak FLOP/s per precision (no sparsity)\n")
+    lines = ["Dense peak FLOP/s per precision (no sparsity)", ""]
     for a in ACCELERATORS:
         peaks = ", ".join(f"{p} {v / 1e12:g}T" for p, v in a.peak.items())
         flag = "" if a.verified else "  [unverified]"
-        print(f"{a.id:<10} {a.name}{flag}\n           {peaks}\n           aliases: {', '.join(a.aliases) or '—'}"
-              f"\n           source: {a.source}")
+        lines += [f"{a.id:<10} {a.name}{flag}", f"           {peaks}",
+                  f"           aliases: {', '.join(a.aliases) or '—'}", f"           source: {a.source}"]
+    print("\n".join(wrap(lines)))
     return 0
 
 
@@ -203,11 +204,13 @@ def cmd_thresholds(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps([t.__dict__ for t in THRESHOLDS], indent=2))
         return 0
+    lines = []
     for t in THRESHOLDS:
         line = sig2(t.flop) if t.flop else "1/3 of base"
         flag = "" if t.verified else " [unverified]"
-        print(f"{t.id:<17} > {line:<12} {t.quantity:<12} {t.status}{flag}\n"
-              f"                  {t.instrument}, {t.provision}\n                  {t.source}")
+        lines += [f"{t.id:<17} > {line:<12} {t.quantity:<12} {t.status}{flag}",
+                  f"                  {t.instrument}, {t.provision}", f"                  {t.source}"]
+    print("\n".join(wrap(lines)))
     return 0
 
 
@@ -222,7 +225,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="flopcount", description="Training compute against the legal thresholds "
                      "(convention: 1 multiply-add = 2 FLOP).")
     parser.add_argument("--version", action="version", version=f"flopcount {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser, metavar="COMMAND")
     est = sub.add_parser("estimate", help="estimate training compute from a config or run plan")
     est.add_argument("path", nargs="?", help="HuggingFace config.json or snapshot folder, a model id in the local HF "
                                              "cache, a PEFT adapter_config.json, flopcount spec, or run plan (YAML/JSON)")
@@ -243,7 +246,8 @@ def build_parser() -> argparse.ArgumentParser:
                      f"{assumptions.UTILIZATION_LOW}:{assumptions.UTILIZATION_HIGH})")
     est.add_argument("--method", choices=sorted(set(METHOD_NAMES.values())), type=_method_name,
                      help="use and show only this method (any case)")
-    est.add_argument("--kind", choices=sorted(PHASE_KINDS), help="kind of work (default pre-training)")
+    est.add_argument("--kind", choices=sorted(PHASE_KINDS), metavar="KIND",
+                     help="kind of work (default pre-training): " + ", ".join(sorted(PHASE_KINDS)))
     est.add_argument("--base-compute", help="base model's training compute in FLOP, or 'unknown' (modification)")
     est.add_argument("--base-systemic-risk", action="store_true", help="the base model has systemic risk")
     est.add_argument("--base-config", help="base model config.json (or snapshot folder) for a PEFT adapter_config.json; "
@@ -265,7 +269,35 @@ def build_parser() -> argparse.ArgumentParser:
     thr = sub.add_parser("thresholds", help="list the threshold table")
     thr.add_argument("--json", action="store_true")
     thr.set_defaults(func=cmd_thresholds)
+    for name, command in sub.choices.items():  # examples under every subcommand's --help
+        command.epilog = "examples:\n" + "\n".join(f"  {line}" for line in EXAMPLES.get(name, ()))
+        command.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.epilog = "run `flopcount COMMAND --help` for a command's options and examples"
     return parser
+
+
+#: Invocations shown under each subcommand's --help. Those naming examples/ run as written
+#: from the repository root (tested); ledgers, keys and factories stand for the reader's own.
+EXAMPLES: dict[str, tuple[str, ...]] = {
+    "estimate": ("flopcount estimate examples/plans/llama-3.1-405b.yaml",
+                 "flopcount estimate examples/configs/llama-3.1-8b.json --tokens 15T",
+                 "flopcount estimate --params 70B --tokens 2T --json",
+                 "flopcount estimate --accelerator h100 --gpus 25000 --days 90 --utilization 0.4"),
+    "accelerators": ("flopcount accelerators", "flopcount accelerators --json"),
+    "thresholds": ("flopcount thresholds",),
+    "measure": ("flopcount measure examples/configs/llama-3.1-8b.json --seq-len 8192",
+                "flopcount measure my_models:build --batch 8 --seq-len 2048"),
+    "status": ("flopcount status compute.db", "flopcount status postgresql://user@host/ledger --json"),
+    "verify": ("flopcount verify compute.db",
+               "flopcount verify copy.db --key provider.key.pub --expect head.json"),
+    "checkpoint": ("flopcount checkpoint compute.db --key provider.key -o heads/day1.json",),
+    "keygen": ("flopcount keygen provider.key",),
+    "plot": ("flopcount plot planning -o planning.png",
+             "flopcount plot run compute.db --planned-steps 100000 -o run.png"),
+    "record": ("flopcount record --plan examples/plans/gpt3-175b.yaml -o out/gpt3",
+               "flopcount record --ledger compute.db --model my-model -o out/my-model",
+               "flopcount record --check out/my-model.json --key provider.key.pub"),
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

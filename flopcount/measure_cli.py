@@ -104,7 +104,9 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _print_text(name: str, result: Any, analytic: Fraction | None, args: argparse.Namespace) -> None:
-    out = sys.stdout.write
+    from .render import wrap
+    parts: list[str] = []
+    out = parts.append
     out(f"flopcount measure — {name} ({result.backend} backend)\n")
     out(f"convention: 1 multiply-add = 2 FLOP; attention {result.attention}; "
         f"element-wise {'counted' if result.elementwise else 'not counted'}\n\n")
@@ -119,7 +121,7 @@ def _print_text(name: str, result: Any, analytic: Fraction | None, args: argpars
         per = result.per_token()
         out(f"\n  per token {float(per):>26,.1f}")
         if analytic is not None:
-            out(f"   analytic full {float(analytic):,.1f}   ratio {float(per / analytic):.6f}")
+            out(f"\n  analytic  {float(analytic):>26,.1f}  (full formula; ratio {float(per / analytic):.6f})")
         out("\n")
     rows = [(m, sum(v for p, v in phases.items() if p != "recompute"))
             for m, phases in result.by_module(args.depth).items()]
@@ -135,3 +137,4 @@ def _print_text(name: str, result: Any, analytic: Fraction | None, args: argpars
         out(f"\nNot counted{hint}: {listed}\n")
     for note in result.notes:
         out(f"Note: {note}\n")
+    sys.stdout.write("\n".join(wrap("".join(parts).rstrip("\n").split("\n"))) + "\n")

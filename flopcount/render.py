@@ -8,6 +8,8 @@ rounded to whole FLOP, as records round them.
 """
 from __future__ import annotations
 
+import shutil
+import textwrap
 from typing import Any
 
 from . import __version__
@@ -87,9 +89,41 @@ def _span(q: Quantity) -> str:
     return sig2(q.total) if q.low == q.high else f"{sig2(q.total)} (range {sig2(q.low)} – {sig2(q.high)})"
 
 
-def _table(rows: list[list[str]]) -> list[str]:
+def width() -> int:
+    """The terminal's width ($COLUMNS, else the terminal, else 80), never under 60."""
+    return max(60, shutil.get_terminal_size((80, 24)).columns)
+
+
+def table(rows: list[list[str]], cols: int | None = None) -> list[str]:
+    """Aligned columns; where a row would pass `cols`, its last column goes on the next
+    line, indented under the second, so nothing wraps mid-cell."""
+    cols = cols or width()
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    return ["  " + "  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
+    if sum(widths) + 2 * len(widths) <= cols:
+        return ["  " + "  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
+    head = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
+    out = []
+    for r in rows:
+        out.append("  " + "  ".join(c.ljust(w) for c, w in zip(r[:-1], head)).rstrip())
+        if r[-1]:
+            out.append(" " * (4 + head[0]) + r[-1])
+    return out
+
+
+def wrap(lines: list[str], cols: int | None = None) -> list[str]:
+    """Prose lines wrapped at `cols`, continuation lines indented past the line's marker."""
+    cols = cols or width()
+    out = []
+    for line in lines:
+        if len(line) <= cols:
+            out.append(line)
+            continue
+        indent = len(line) - len(line.lstrip())
+        marker = line.lstrip().split(" ", 1)[0]
+        hang = indent + (len(marker) + 1 if marker in ("!", "Note:", "-") else 2)
+        out += textwrap.wrap(line, cols, subsequent_indent=" " * hang, break_on_hyphens=False,
+                             break_long_words=False)  # a URL stays whole, to copy
+    return out
 
 
 def to_text(result: Result, methods: tuple[str, ...] = METHODS) -> str:
@@ -98,21 +132,23 @@ def to_text(result: Result, methods: tuple[str, ...] = METHODS) -> str:
     out = [f"flopcount {__version__} — {plan.model.name}" + (f"  ({plan.source})" if plan.source else ""),
            f"convention: {CONVENTION}{shape}", ""]
     if params is not None:
-        out.append(f"Parameters  total {params.total:,} ({sig2(params.total)})   active {params.active:,}   "
-                   f"embedding {params.embedding:,}")
+        out.append(f"Parameters  total {params.total:,} ({sig2(params.total)})")
+        out.append(f"            active {params.active:,}, embedding {params.embedding:,}")
     elif plan.model.active_params is not None:
         out.append(f"Parameters  {plan.model.active_params:,} (given)")
     else:
         out.append("Parameters  not given: the hardware method alone (accelerator-hours × peak × utilisation)")
     shown = [m for m in METHODS if m in methods and any(m in pr.estimates for pr in result.phases)]
-    rows = [["phase", "kind", "counts in", "tokens", *shown]]
-    for pr in result.phases:
+    out += ["", "FLOP by phase and method (* = used for the totals)"]
+    for pr in result.phases:  # one block per phase: methods down, so it fits any width
         k = pr.phase.kind
         counts = "+".join(n for n, on in (("training", k.training), ("cumulative", k.cumulative)) if on) or "neither"
-        tokens = human(pr.phase.tokens) if pr.phase.tokens is not None else "—"
-        rows.append([pr.phase.name, k.id, counts, tokens,
-                     *(_cell(pr.estimates.get(m), m == pr.primary) for m in shown)])
-    out += ["", "FLOP by phase and method (* = used for the totals)", *_table(rows), ""]
+        tokens = f"{human(pr.phase.tokens)} tokens" if pr.phase.tokens is not None else "tokens not given"
+        out.append(f"  {pr.phase.name}" + (f" ({k.id})" if k.id != pr.phase.name else "")
+                   + f": counts in {counts}; {tokens}")
+        rows = [[m, _cell(pr.estimates[m], m == pr.primary)] for m in shown if m in pr.estimates]
+        out += ["  " + line for line in table(rows)] if rows else ["    no method applies"]
+    out.append("")
     out.append(f"Training compute    {_span(result.training)} FLOP")
     out.append(f"Cumulative compute  {_span(result.cumulative)} FLOP")
     if plan.base is not None and plan.base.training_compute is not None:
@@ -125,7 +161,7 @@ def to_text(result: Result, methods: tuple[str, ...] = METHODS) -> str:
         provision += " [unverified]" if not t.verified else ""
         rows.append([t.id, f"> {sig2(ev.line)}", t.quantity.replace("_", " "), ev.status.upper(),
                      f"×{ev.margin:.3g}", provision])
-    out += ["", "Thresholds (strictly greater than the line crosses it)", *_table(rows)]
+    out += ["", "Thresholds (strictly greater than the line crosses it)", *table(rows)]
     for ev in result.evaluations:
         if ev.status == "crossed" and sig2(ev.low) == sig2(ev.line):
             out.append(f"  {ev.threshold.id}: {ev.low:,.0f} FLOP is over the line although both round to "
@@ -136,4 +172,4 @@ def to_text(result: Result, methods: tuple[str, ...] = METHODS) -> str:
             out.append(f"  ! {ev.threshold.id}: {ev.duty}")
     if result.notes:
         out += ["", *(f"Note: {n}" for n in result.notes)]
-    return "\n".join(out) + "\n"
+    return "\n".join(wrap(out)) + "\n"

@@ -14,6 +14,7 @@ from .ledger import Ledger, counted_rows, load_key
 from .ledger import checkpoint as cp
 from .ledger import keys
 from .numbers import flop_text, sig2
+from .render import table, wrap
 from .thresholds import Context, evaluate, line_int
 
 
@@ -84,19 +85,22 @@ def cmd_status(args: argparse.Namespace) -> int:
         print(json.dumps({"verified": check.ok, "rows": check.rows, "head": check.head,
                           "problems": list(check.problems), "models": _json_flop(summary)}, indent=2))
         return 0 if check.ok else 1
-    out = sys.stdout.write
-    out(f"ledger {args.ledger}: {check.rows} rows, chain {'verified' if check.ok else 'BROKEN'}, head {check.head[:16]}\n")
-    for problem in check.problems:
-        out(f"  ! {problem}\n")
+    lines = [f"ledger {args.ledger}: {check.rows} rows, chain {'verified' if check.ok else 'BROKEN'}, "
+             f"head {check.head[:16]}"]
+    lines += [f"  ! {problem}" for problem in check.problems]
     for name, m in summary.items():
-        out(f"\n{name}: training {sig2(m['training'])} FLOP, cumulative {sig2(m['cumulative'])} FLOP"
-            + (f" (incl. base {sig2(m['base_training_compute'])})" if m["base_training_compute"] else "") + "\n")
+        lines += ["", f"{name}: training {sig2(m['training'])} FLOP, cumulative {sig2(m['cumulative'])} FLOP"
+                  + (f" (incl. base {sig2(m['base_training_compute'])})" if m["base_training_compute"] else "")]
+        rows = [["phase", "training", "cumulative", "eval", "steps", "lost"]]
         for phase, p in m["phases"].items():
-            out(f"  {phase:<24} {p['kind']:<24} training {sig2(p.get('training', 0)):>10}  cumulative "
-                f"{sig2(p.get('cumulative', 0)):>10}  eval {sig2(p.get('eval', 0)):>10}  steps {p.get('steps', 0)}"
-                + (f"  lost {sig2(p['lost'])}" if p.get("lost") else "") + "\n")
-        for t in m["thresholds"]:
-            out(f"  {t['id']:<17} > {sig2(t['value']):<11} {t['status'].upper():<9} ×{t['margin']:.3g}\n")
+            rows.append([f"{phase} ({p['kind']})" if p["kind"] != phase else phase, sig2(p.get("training", 0)),
+                         sig2(p.get("cumulative", 0)), sig2(p.get("eval", 0)), str(p.get("steps", 0)),
+                         sig2(p["lost"]) if p.get("lost") else ""])
+        lines += table(rows)
+        lines += table([["threshold", "line", "status", "margin"]]
+                        + [[t["id"], f"> {sig2(t['value'])}", t["status"].upper(), f"×{t['margin']:.3g}"]
+                           for t in m["thresholds"]])
+    sys.stdout.write("\n".join(wrap(lines)) + "\n")
     return 0 if check.ok else 1
 
 

@@ -348,3 +348,47 @@ def test_record_in_the_light_install(tmp_path, monkeypatch, capsys):
     html = (tmp_path / "rec.html").read_text()
     assert "pip install &#x27;flopcount[plot]&#x27;" in html or "flopcount[plot]" in html
     assert (tmp_path / "rec.json").exists() and (tmp_path / "rec.md").exists()
+
+
+EIGHTY = [["estimate", str(PLANS / "llama-3.1-405b.yaml")], ["estimate", str(PLANS / "gpt3-175b.yaml")],
+          ["estimate", str(PLANS / "finetune-llama-3.1-8b.yaml")],
+          ["estimate", str(ROOT / "examples" / "configs" / "llama-3.1-8b.json"), "--tokens", "15T"],
+          ["estimate", "--accelerator", "h100", "--gpus", "25000", "--days", "90"],
+          ["thresholds"], ["accelerators"], [], *([c, "--help"] for c in (
+              "estimate", "accelerators", "measure", "status", "verify", "checkpoint", "keygen", "plot", "record",
+              "thresholds"))]
+
+
+@pytest.mark.parametrize("argv", EIGHTY, ids=[f"{i}-{'-'.join(a[:1] + a[-1:]) or 'bare'}" for i, a in enumerate(EIGHTY)])
+def test_output_fits_80_columns(argv, capsys, monkeypatch):
+    """At COLUMNS=80 every line fits, except a line whose overflow is one unbreakable
+    token (a source URL, kept whole so it can be copied)."""
+    monkeypatch.setenv("COLUMNS", "80")
+    try:
+        main(argv)
+    except SystemExit:  # --help
+        pass
+    out = capsys.readouterr().out
+    assert out.strip()
+    for line in out.splitlines():
+        assert len(line) <= 80 or any(len(word) > 40 for word in line.split()), line
+
+
+def test_readme_shows_the_real_output(capsys, monkeypatch):
+    """The README's "What it prints" block is the command's output at 80 columns."""
+    monkeypatch.setenv("COLUMNS", "80")
+    main(["estimate", "examples/plans/llama-3.1-405b.yaml"])
+    out = capsys.readouterr().out
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme.split("$ flopcount estimate examples/plans/llama-3.1-405b.yaml\n", 1)[1].split("```", 1)[0]
+    assert block == out[out.index("Parameters"):]
+
+
+@pytest.mark.parametrize("name", ["estimate", "accelerators", "thresholds"])
+def test_help_examples_run(name, capsys, monkeypatch):
+    """The examples under --help that need no file of the reader's own run as written."""
+    from flopcount.cli import EXAMPLES
+    monkeypatch.chdir(ROOT)
+    for line in EXAMPLES[name]:
+        assert main(line.split()[1:]) == 0, line
+    capsys.readouterr()
