@@ -110,6 +110,7 @@ class FlopcountCallback(TrainerCallback, ExportableState):
     def on_train_begin(self, args, state, control, model=None, **kwargs):
         if model is not None:
             self._hook(model)
+            self.monitor.describe(model, "bf16" if args.bf16 else "fp16" if args.fp16 else None)
         self._begun, self._ended = False, False
 
     def on_step_begin(self, args, state, control, **kwargs):

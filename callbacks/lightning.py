@@ -38,6 +38,9 @@ class FlopcountLightningCallback(pl.Callback):
 
     def setup(self, trainer, pl_module, stage: str) -> None:
         self.meter = StepMeter(pl_module, **self.meter_options)
+        precision = str(trainer.precision)  # "bf16-mixed", "16-mixed", "32-true", ...
+        hint = "bf16" if precision.startswith("bf16") else "fp16" if precision.startswith("16") else None
+        self.monitor.describe(pl_module, hint)
 
     def on_train_start(self, trainer, pl_module) -> None:
         if self.monitor.planned_steps is None:

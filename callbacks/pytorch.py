@@ -37,6 +37,7 @@ class StepTracker:
         self.spec, self.attention = spec, attention
         self._by_length: dict[tuple[str, int], int] = {}
         self.meter = StepMeter(model, **meter_options)
+        monitor.describe(model)  # device, precision (weights' dtype) and parameters, for the ledger
 
     def analytic(self, inputs: Any, kind: str) -> int:
         """Σ over the batch's documents of one sequence's exact count at its length."""

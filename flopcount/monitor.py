@@ -115,6 +115,8 @@ class ComputeMonitor:
     clock: Callable[[], float] = time.time
     include_ledger_history: bool = True
     energy: Callable[[], float] | None = None  # cumulative joules (e.g. energy.nvml_energy_reader())
+    hardware: dict[str, Any] | None = None  # {"device", "name", "accelerator", "precision"}: see describe()
+    parameters: dict[str, int] | None = None  # {"total", "trainable"}: see describe()
 
     def __post_init__(self) -> None:
         kind_id = self.phase_kind or self.phase
@@ -181,6 +183,19 @@ class ComputeMonitor:
                     history.training += r.flops if kind.training else 0
                     history.cumulative += r.flops if kind.cumulative else 0
         return history
+
+    def describe(self, model: Any, precision: str | None = None) -> None:
+        """Record what the run trains on, found from the model (adapters call this): the
+        device and its name (accelerator id where the table has it; CPU labelled as
+        such), the precision (`precision` from the framework's setting, else the weights'
+        dtype) and the parameter count. Values given to the monitor are kept."""
+        from .detect import describe, parameters
+        if self.hardware is None:
+            self.hardware = describe(model, precision)
+        if self.parameters is None:
+            self.parameters = parameters(model)
+        if self.accelerator is None and self.hardware.get("accelerator"):
+            self.accelerator = self.hardware["accelerator"]
 
     # -- feeding ------------------------------------------------------------------------
     def record(self, flops: int, *, tokens: int = 0, kind: str = "train", recomputed: int = 0,
@@ -397,6 +412,10 @@ class ComputeMonitor:
             devices = self.world * self.devices_per_process
             extra = {"base_training_compute": self.base_training_compute, "base_systemic_risk":
                      self.base_systemic_risk, "writer": process_tag(), "method": self._method}
+            if self.hardware is not None:
+                extra["hardware"] = self.hardware
+            if self.parameters is not None:
+                extra["parameters"] = self.parameters
             if self.energy is not None:  # this process's GPUs; other ranks' draw is not summed
                 joules = self.energy()
                 extra["energy_joules"] = (joules - self._last_energy) * self.world

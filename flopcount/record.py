@@ -78,6 +78,7 @@ class _Phase:
     end: str | None = None
     recomputed: int | None = None
     energy_joules: float | None = None
+    hardware: dict | None = None          # detected by the monitor (device, name, precision)
     rows: list = field(default_factory=list)
 
     @property
@@ -119,7 +120,7 @@ def _from_ledger(rows: list[Row], source: str, model: str | None, preferred: str
     if model not in models:
         raise InputError(f"no rows for model {model!r} (models: {', '.join(models)})", source=source)
     phases: dict[str, _Phase] = {}
-    info: dict[str, Any] = {"model": model, "base": None, "base_systemic_risk": False}
+    info: dict[str, Any] = {"model": model, "base": None, "base_systemic_risk": False, "parameters": None}
     for r in counted_rows([r for r in rows if r.model == model]):
         if r.row_kind == "eval":
             continue
@@ -138,11 +139,29 @@ def _from_ledger(rows: list[Row], source: str, model: str | None, preferred: str
         when = dt.datetime.fromtimestamp(r.created_at, dt.timezone.utc).isoformat(timespec="seconds")
         p.end = when
         p.start = p.start or when
+        if isinstance(r.extra.get("hardware"), dict):
+            p.hardware = r.extra["hardware"]
+            p.precision = p.precision or p.hardware.get("precision")
+        if isinstance(r.extra.get("parameters"), dict):
+            info["parameters"] = r.extra["parameters"]
         if "energy_joules" in r.extra:
             p.energy_joules = (p.energy_joules or 0.0) + r.extra["energy_joules"]
         info["base"] = r.extra.get("base_training_compute", info["base"])
         info["base_systemic_risk"] = r.extra.get("base_systemic_risk", info["base_systemic_risk"])
     return list(phases.values()), info
+
+
+def _parameters(params: Any, counted: dict | None) -> dict | None:
+    """The record's parameter counts: from the model spec (plan), else as the monitor
+    counted them from the model's tensors (ledger: total only; the per-token active count
+    of an MoE is not known there)."""
+    if params is not None:
+        return {"total": params.total, "active": params.active, "embedding": params.embedding,
+                "notified_form": sig2(params.total), "source": "model spec"}
+    if counted and isinstance(counted.get("total"), int):
+        return {"total": counted["total"], "active": None, "embedding": None,
+                "notified_form": sig2(counted["total"]), "source": "counted from the model's tensors (ledger)"}
+    return None
 
 
 def _clean(value: float | None) -> float | None:
@@ -191,7 +210,7 @@ def build(*, plan: Plan | None = None, ledger_path: str | Path | None = None, mo
         if plan.base is not None:
             base, base_systemic, base_name = plan.base.training_compute, plan.base.systemic_risk, plan.base.name
         notes += list(result.notes)
-    ledger_info = None
+    ledger_info, ledger_parameters = None, None
     if ledger_path is not None:
         with Ledger(ledger_path, create=False, key=load_key(key_file)) as ledger:
             check = ledger.verify(ledger.key)
@@ -207,13 +226,14 @@ def build(*, plan: Plan | None = None, ledger_path: str | Path | None = None, mo
                 target = by_name[m.name]
                 target.estimates["measured"] = m.estimates["measured"]
                 for attr in ("steps", "wall_hours", "accelerator_hours", "recomputed", "energy_joules", "rows",
-                             "start", "end", "devices"):
+                             "start", "end", "devices", "hardware"):
                     setattr(target, attr, getattr(m, attr))
                 target.accelerator = target.accelerator or m.accelerator
             else:
                 phases.append(m)
         if plan is None and info["base"] is not None:
             base, base_systemic = info["base"], info["base_systemic_risk"]
+        ledger_parameters = info["parameters"]
         model_name = info["model"] if plan is None else plan.model.name
     else:
         model_name = plan.model.name
@@ -262,6 +282,11 @@ def build(*, plan: Plan | None = None, ledger_path: str | Path | None = None, mo
     for p in phases:
         if p in uncounted:
             continue
+        if not p.accelerator and p.hardware:  # detected, not in the accelerator table (a CPU run)
+            hardware.append({"phase": p.name, "accelerator": p.hardware.get("device", "unknown"),
+                             "name": p.hardware.get("name", "unknown"), "devices": p.devices,
+                             "precision": p.hardware.get("precision") or "unknown",
+                             "accelerator_hours": _clean(p.accelerator_hours)})
         if p.accelerator:
             acc = find_accelerator(p.accelerator)
             hardware.append({"phase": p.name, "accelerator": acc.id, "name": acc.name, "devices": p.devices,
@@ -286,7 +311,12 @@ def build(*, plan: Plan | None = None, ledger_path: str | Path | None = None, mo
                                     f"{find_accelerator(p.accelerator).power_w:g} W × PUE {assumptions.PUE_SOURCE}")
         elif PHASE_KINDS[p.kind].cumulative:
             energy_method.add("unknown")
-            energy_notes.append(f"{p.name}: no accelerator time recorded; energy not estimated")
+            if p.hardware and not p.accelerator:
+                energy_notes.append(f"{p.name}: ran on {p.hardware.get('device', 'an unknown device')} "
+                                    f"({p.hardware.get('name', 'unknown')}), which the accelerator table has no "
+                                    "board power for, and no energy counter was read; energy not estimated")
+            else:
+                energy_notes.append(f"{p.name}: no accelerator time recorded; energy not estimated")
     method = "measured" if energy_method == {"measured"} else ("unknown" if not energy_method - {"unknown"}
                                                                else "estimated")
     kwh = None if energy_total == [0.0, 0.0, 0.0] else {k: _clean(v) for k, v in zip(("total", "low", "high"),
@@ -305,9 +335,7 @@ def build(*, plan: Plan | None = None, ledger_path: str | Path | None = None, mo
         "created_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "convention": CONVENTION,
         "provider": {"name": provider, "contact": contact},
         "model": {"name": model_name, "architecture": spec.to_dict() if spec else None,
-                  "parameters": None if params is None else {
-                      "total": params.total, "active": params.active, "embedding": params.embedding,
-                      "notified_form": sig2(params.total)}},
+                  "parameters": _parameters(params, ledger_parameters)},
         "lineage": {"is_modification": is_mod, "base_model": None if not is_mod else {
             "name": base_name or "base model", "training_compute": None if base is None else flop_text(base),
             "systemic_risk": base_systemic}, "modification_rule": mod_rule},

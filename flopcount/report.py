@@ -146,7 +146,8 @@ def _header(record: dict) -> list[tuple[str, str]]:
     lineage = record["lineage"]
     rows = [("Verdict", verdict(record)), ("Model", m["name"]), ("Provider", record["provider"]["name"]),
             ("Parameters", "—" if not params else f"{params['total']:,} ({params['notified_form']}); active "
-                                                  f"{params['active']:,}"),
+                                                  + (f"{params['active']:,}" if params["active"] is not None
+                                                     else "not known")),
             ("Record", f"version {record['record_version']}, flopcount {record['flopcount_version']}, "
                        f"{record['created_at']}")]
     if lineage["is_modification"]:

@@ -126,3 +126,46 @@ def test_lightning_metrics_and_events_reach_the_csv_logger(tmp_path):
                if r.get("flopcount/eu-gpai/crossed_step")]
     assert crossed == [(2, 2.0)]
     assert any(r.get("flopcount/eu-gpai/projected_step") for r in rows)
+
+
+def test_record_from_a_cpu_run_says_what_it_ran_on(tmp_path):
+    """A CPU Trainer run's ledger gives a record with the parameter count (transformers'
+    own `num_parameters()`), the hardware labelled CPU with its model name and fp32
+    precision, and for energy a stated reason why there is no figure."""
+    from flopcount import record
+    from flopcount.detect import cpu_name
+    monitor = ComputeMonitor("hf-cpu", ledger=tmp_path / "l.db", flush_seconds=None, handle_signals=False)
+    trainer = _trainer(monitor, tmp_path / "out", max_steps=2, save_strategy="no", report_to=[])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        trainer.train()
+    rec = record.build(ledger_path=tmp_path / "l.db")
+    params = rec["model"]["parameters"]
+    assert params["total"] == trainer.model.num_parameters() and params["active"] is None
+    (hw,) = rec["hardware"]
+    assert hw["accelerator"] == "cpu" and hw["name"] == cpu_name() and hw["precision"] == "fp32"
+    assert hw["devices"] == 1 and hw["accelerator_hours"] > 0
+    assert rec["energy"]["kwh"] is None and rec["energy"]["method"] == "unknown"
+    assert any("ran on cpu" in note and "energy not estimated" in note for note in rec["energy"]["assumptions"])
+    assert record.check(rec, "rec") == []
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("NVIDIA H100 80GB HBM3", "h100-sxm"), ("NVIDIA H100 PCIe", "h100-pcie"), ("NVIDIA H100 NVL", None),
+    ("NVIDIA A100-SXM4-80GB", "a100"), ("NVIDIA A100 80GB PCIe", "a100-pcie"), ("NVIDIA A100-PCIE-40GB", "a100-pcie"),
+    ("NVIDIA H200", "h200"), ("NVIDIA B200", "b200"), ("NVIDIA GB200", "gb200"), ("Tesla V100-SXM2-32GB", "v100"),
+    ("Tesla V100-PCIE-16GB", "v100-pcie"), ("NVIDIA L40S", "l40s"), ("NVIDIA L4", "l4"),
+    ("AMD Instinct MI300X", "mi300x"), ("NVIDIA GeForce RTX 4090", None)])
+def test_device_names_map_to_the_accelerator_table(name, expected):
+    """Names as torch.cuda.get_device_name / nvidia-smi print them (NVIDIA and AMD
+    documentation and driver output); the H100 NVL and consumer cards have no row."""
+    from flopcount.detect import accelerator_id
+    assert accelerator_id(name) == expected
+
+
+def test_precision_from_weights_and_framework_setting():
+    from flopcount.detect import precision_of
+    model = tiny_llama()
+    assert precision_of(model) == "fp32"
+    assert precision_of(model.to(torch.bfloat16)) == "bf16"
+    assert precision_of(model, "fp16") == "fp16"

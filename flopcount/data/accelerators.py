@@ -103,3 +103,16 @@ ACCELERATORS: tuple[Accelerator, ...] = (
                 aliases=("v100-sxm", "v100-sxm2", "nvidia-v100"), note="No bf16 support."),
     Accelerator("v100-pcie", "NVIDIA V100 PCIe", _peaks(fp64=7 * T, fp32=14 * T, fp16=112 * T), 250, NVIDIA_V100),
 )
+
+#: Device names as `torch.cuda.get_device_name()` / nvidia-smi / rocm-smi report them,
+#: matched in order (first match wins) to a row above: e.g. "NVIDIA H100 80GB HBM3" (SXM5),
+#: "NVIDIA H100 PCIe", "NVIDIA A100-SXM4-80GB", "Tesla V100-SXM2-32GB", "AMD Instinct
+#: MI300X". Unknown names (and the H100 NVL, whose peaks differ) map to nothing: the run is
+#: then labelled with its device name and no peak is assumed.
+DEVICE_NAME_PATTERNS: tuple[tuple[str, str], ...] = (
+    (r"\bgb200\b", "gb200"), (r"\bb200\b", "b200"), (r"\bh200\b", "h200"),
+    (r"\bh100\b.*\bnvl\b", ""), (r"\bh100\b.*\bpcie\b", "h100-pcie"), (r"\bh100\b", "h100-sxm"),
+    (r"\ba100\b.*\bpcie\b", "a100-pcie"), (r"\ba100\b", "a100"),
+    (r"\bv100\b.*\bpcie\b", "v100-pcie"), (r"\bv100\b", "v100"),
+    (r"\bl40s\b", "l40s"), (r"\bl4\b", "l4"), (r"\bmi325x\b", "mi325x"), (r"\bmi300x\b", "mi300x"),
+)

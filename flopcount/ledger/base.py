@@ -180,7 +180,8 @@ class Ledger:
 #: Keys of a row's `extra` that flopcount reads, and the JSON types they must have.
 EXTRA_TYPES: dict[str, tuple[type, ...]] = {
     "base_training_compute": (int, type(None)), "base_systemic_risk": (bool,),
-    "energy_joules": (int, float), "energy_note": (str,), "writer": (str,)}
+    "energy_joules": (int, float), "energy_note": (str,), "writer": (str,), "method": (str,),
+    "hardware": (dict,), "parameters": (dict,)}
 
 
 def _check_extra(extra: Any) -> None:
