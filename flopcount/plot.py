@@ -24,8 +24,33 @@ COLORS = {"eu-gpai": "#1f77b4", "eu-systemic-risk": "#d62728", "us-eo-14110": "#
 ACTIVE = [t for t in THRESHOLDS if t.flop is not None and t.status != "revoked"]
 
 
+#: Colours for lines the table above has none for (custom or overridden ids), in turn.
+EXTRA_COLORS = ("#2ca02c", "#e377c2", "#17becf", "#bcbd22", "#aec7e8", "#ffbb78")
+
+
 def _label(tid: str, line: float) -> str:
     return f"{tid} (> {line:.0e} FLOP)"
+
+
+def _colors(ids: Iterable[str]) -> dict[str, str]:
+    """A distinct colour per line: the table's for known ids, the next free one otherwise."""
+    spare = iter(EXTRA_COLORS * 4)
+    return {tid: COLORS.get(tid) or next(spare) for tid in ids}
+
+
+def _legend(ax) -> None:
+    """Outside the axes, on the right: a legend never covers data (saved with tight bbox)."""
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)
+
+
+def _intervals(ax, xs, ys, lo, hi, **kwargs) -> None:
+    """Points with low–high whiskers: on a log axis a bar's base would be an arbitrary
+    floor, a point and its interval are what the numbers say."""
+    gid = kwargs.pop("gid", None)
+    points, caps, whiskers = ax.errorbar(xs, ys, yerr=[lo, hi], fmt="o", capsize=3, ms=5, **kwargs)
+    points.set_gid(gid)
+    for artist in (*caps, *whiskers):
+        artist.set_gid(f"interval of {gid}")
 
 
 def planning_map(points: Iterable[tuple[str, float, float]] | None = None, *, params_range=(1e8, 2e12),
@@ -41,13 +66,23 @@ def planning_map(points: Iterable[tuple[str, float, float]] | None = None, *, pa
     ax.plot(n, CHINCHILLA_TOKENS_PER_PARAM * n, "k--", lw=1, gid="chinchilla",
             label=f"compute-optimal D = {CHINCHILLA_TOKENS_PER_PARAM}·N")
     pts = list(points) if points is not None else [(r.name, r.params, r.tokens) for r in PUBLISHED_RUNS]
-    for name, params, tokens in pts:
+    unique: dict[str, tuple[str, float, float]] = {}
+    for name, params, tokens in pts:  # one label per run: a later point with the same name, or
+        for key, (_, p, d) in list(unique.items()):  # within 1% on both axes, replaces it
+            if math.isclose(p, params, rel_tol=0.01) and math.isclose(d, tokens, rel_tol=0.01):
+                del unique[key]
+        unique[name] = (name, params, tokens)
+    right = math.sqrt(params_range[0] * params_range[1] ** 3) ** 0.5  # 3/4 across the log axis
+    for name, params, tokens in unique.values():
         ax.scatter([params], [tokens], color="black", zorder=3, s=18)
-        ax.annotate(name, (params, tokens), textcoords="offset points", xytext=(5, 4), fontsize=8)
+        left = params > right  # near the right edge: label below-left, not over the legend
+        ax.annotate(name, (params, tokens), textcoords="offset points", xytext=(-5, -6) if left else (5, 4),
+                    ha="right" if left else "left", va="top" if left else "baseline", fontsize=8,
+                    annotation_clip=True)
     ax.set(xscale="log", yscale="log", xlim=params_range, ylim=tokens_range, xlabel="parameters N",
            ylabel="training tokens D", title="Training runs against compute thresholds (C ≈ 6·N·D)")
     ax.grid(True, which="major", alpha=0.3)
-    ax.legend(fontsize=8, loc="lower right")
+    _legend(ax)
     return fig
 
 
@@ -58,28 +93,32 @@ def run_chart(steps: Sequence[int], cumulative: Sequence[float], *, planned_step
     where each line was crossed."""
     steps_a, cum = np.asarray(steps, float), np.asarray(cumulative, float)
     lines = lines or {t.id: float(t.flop) for t in ACTIVE}
+    colors = _colors(lines)
     fig = Figure(figsize=(8, 5))
     ax = fig.add_subplot()
     ax.plot(steps_a, cum, "o-", color="black", ms=3, gid="run", label="recorded")
-    if planned_steps and len(steps_a) >= 2 and planned_steps > steps_a[-1]:
+    end = planned_steps if planned_steps and planned_steps > (steps_a[-1] if len(steps_a) else 0) else (
+        2 * steps_a[-1] if len(steps_a) >= 2 else None)  # no plan given: as far again as recorded
+    if end is not None and len(steps_a) >= 2 and np.all(np.diff(steps_a) > 0):
         rates = np.diff(cum) / np.diff(steps_a)
         mean, spread = rates.mean(), rates.std()
-        future = np.linspace(steps_a[-1], planned_steps, 50)
+        future = np.linspace(steps_a[-1], end, 50)
         ahead = future - steps_a[-1]
-        ax.plot(future, cum[-1] + mean * ahead, "--", color="gray", gid="projection", label="projection")
+        label = "projection" if end == planned_steps else "projection (no planned steps: 2× the steps so far)"
+        ax.plot(future, cum[-1] + mean * ahead, "--", color="gray", gid="projection", label=label)
         ax.fill_between(future, cum[-1] + max(mean - 2 * spread, 0) * ahead, cum[-1] + (mean + 2 * spread) * ahead,
                         color="gray", alpha=0.2, gid="projection-band", label="±2σ of interval rates")
     top = max(cum.max() if len(cum) else 1.0, 1.0)
     for tid, line in lines.items():
-        ax.axhline(line, color=COLORS.get(tid, "C0"), lw=1, gid=f"threshold:{tid}", label=_label(tid, line))
+        ax.axhline(line, color=colors[tid], lw=1, gid=f"threshold:{tid}", label=_label(tid, line))
         over = np.nonzero(cum > line)[0]
         if len(over):
-            ax.plot([steps_a[over[0]]], [cum[over[0]]], "x", color=COLORS.get(tid, "C0"), ms=12, mew=2,
+            ax.plot([steps_a[over[0]]], [cum[over[0]]], "x", color=colors[tid], ms=12, mew=2,
                     gid=f"crossing:{tid}", label=f"{tid} crossed at step {int(steps_a[over[0]])}")
     ax.set(yscale="log", ylim=(max(top * 1e-4, 1.0), max(max(lines.values()), top) * 3),
            xlabel="step", ylabel="cumulative FLOP", title=title)
     ax.grid(True, alpha=0.3)
-    ax.legend(fontsize=8)
+    _legend(ax)
     return fig
 
 
@@ -92,7 +131,7 @@ def methods_chart(result) -> Figure:
 
 
 def phase_methods_chart(phases: Sequence[tuple[str, dict[str, tuple[float, float, float]]]], title: str) -> Figure:
-    """Grouped bars: phases × methods, whiskers low–high, threshold lines across."""
+    """Phases × methods as points with low–high intervals, threshold lines across."""
     order = ("measured", "full", "6ND", "hardware", "reported")
     methods = [m for m in order if any(m in est for _, est in phases)]
     fig = Figure(figsize=(max(6, 1.6 * len(phases) + 3), 5))
@@ -107,14 +146,15 @@ def phase_methods_chart(phases: Sequence[tuple[str, dict[str, tuple[float, float
                 ys.append(total)
                 lo.append(total - low)
                 hi.append(high - total)
-        ax.bar(xs, ys, width, yerr=[lo, hi], capsize=3, label=method, gid=f"method:{method}")
+        _intervals(ax, xs, ys, lo, hi, label=method, gid=f"method:{method}")
     for t in ACTIVE:
         ax.axhline(float(t.flop), color=COLORS[t.id], lw=1, ls=":", gid=f"threshold:{t.id}",
                    label=_label(t.id, t.flop))
     ax.set_xticks(range(len(phases)), [name for name, _ in phases], rotation=20, ha="right")
+    ax.set_xlim(-0.6, len(phases) - 0.4)
     ax.set(yscale="log", ylabel="FLOP", title=title)
-    ax.legend(fontsize=8)
-    fig.tight_layout()
+    ax.grid(True, axis="y", alpha=0.3)
+    _legend(ax)
     return fig
 
 
@@ -138,13 +178,13 @@ def finetune_budget_chart(base_compute: float, params: float, *, per_token: dict
     ax.set(xscale="log", yscale="log", xlabel="fine-tuning tokens", ylabel="modification FLOP",
            title=title or f"Fine-tuning budget: base {base_compute:.2e} FLOP, {params:.2e} parameters")
     ax.grid(True, alpha=0.3)
-    ax.legend(fontsize=8)
+    _legend(ax)
     return fig
 
 
 def hardware_budget_chart(accelerators: Sequence[str] | None = None, *, precision: str = "bf16",
                           utilization: tuple[float, float] = (UTILIZATION_LOW, UTILIZATION_HIGH)) -> Figure:
-    """Accelerator-days on each accelerator before each threshold (C = N·L·H·U); bars at
+    """Accelerator-days on each accelerator before each threshold (C = N·L·H·U); points at
     the mean utilisation, whiskers across the utilisation range."""
     ids = list(accelerators) if accelerators else [a.id for a in ACCELERATORS if precision in a.peak]
     fig = Figure(figsize=(max(7, 0.7 * len(ids) + 3), 5))
@@ -156,14 +196,13 @@ def hardware_budget_chart(accelerators: Sequence[str] | None = None, *, precisio
         lo = np.array([float(accelerator_days(t.flop, a, precision, high_u)) for a in ids])
         hi = np.array([float(accelerator_days(t.flop, a, precision, low_u)) for a in ids])
         xs = np.arange(len(ids)) + (j - (len(ACTIVE) - 1) / 2) * width
-        ax.bar(xs, mid, width, yerr=[mid - lo, hi - mid], capsize=2, color=COLORS[t.id], gid=f"threshold:{t.id}",
-               label=_label(t.id, t.flop))
+        _intervals(ax, xs, mid, mid - lo, hi - mid, color=COLORS[t.id], gid=f"threshold:{t.id}",
+                   label=_label(t.id, t.flop))
     ax.set_xticks(range(len(ids)), ids, rotation=30, ha="right")
     ax.set(yscale="log", ylabel="accelerator-days", title=f"Accelerator-days before each threshold "
            f"({precision}, U = {low_u:.0%}–{high_u:.0%})")
     ax.grid(True, axis="y", alpha=0.3)
-    ax.legend(fontsize=8)
-    fig.tight_layout()
+    _legend(ax)
     return fig
 
 

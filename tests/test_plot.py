@@ -48,10 +48,11 @@ def test_run_chart_marks_the_crossing():
 def test_methods_chart_has_each_method_and_lines():
     result = estimate(load_plan(ROOT / "examples/plans/llama-3.1-405b.yaml"))
     fig = plot.methods_chart(result)
-    bars = by_gid(fig, "method:")
-    assert set(bars) == {"method:full", "method:6ND", "method:hardware"}
-    hw = bars["method:hardware"].get_height()
+    points = by_gid(fig, "method:")
+    assert set(points) == {"method:full", "method:6ND", "method:hardware"}
+    hw = points["method:hardware"].get_ydata()[0]
     assert hw == pytest.approx(result.phases[0].estimates["hardware"].total)
+    assert not fig.axes[0].patches  # intervals as points and whiskers, no bars from a log floor
     assert by_gid(fig, "threshold:")["threshold:eu-systemic-risk"].get_ydata()[0] == 1e25
 
 
@@ -68,8 +69,8 @@ def test_hardware_budget():
     = 1e25 / 3.4194e19 = 292,452 GPU-days."""
     assert float(accelerator_days(1e25, "h100-sxm", "bf16", 0.4)) == pytest.approx(292_452, rel=1e-5)
     fig = plot.hardware_budget_chart(["h100-sxm", "a100"], utilization=(0.4, 0.4))
-    heights = [p.get_height() for p in fig.axes[0].patches if p.get_gid() == "threshold:eu-systemic-risk"]
-    assert heights[0] == pytest.approx(292_452, rel=1e-5)  # h100-sxm first, then a100
+    days = by_gid(fig, "threshold:")["threshold:eu-systemic-risk"].get_ydata()
+    assert days[0] == pytest.approx(292_452, rel=1e-5)  # h100-sxm first, then a100
 
 
 def test_vectorised_grid_is_fast_and_right():
@@ -90,3 +91,37 @@ def test_plot_cli(tmp_path):
         out = tmp_path / f"{argv[0]}.svg"
         assert main(["plot", *argv, "-o", str(out)]) == 0 and out.stat().st_size > 1000
     assert main(["plot", "finetune", str(ROOT / "examples/configs/llama-3.1-8b.json"), "-o", str(tmp_path / "x.png")]) == 2
+
+
+def _legend_outside(fig) -> bool:
+    ax = fig.axes[0]
+    legend = ax.get_legend()
+    fig.canvas.draw()
+    box, frame = legend.get_window_extent(), ax.get_window_extent()
+    return box.x0 >= frame.x1  # entirely right of the axes: covers no data
+
+
+def test_legends_sit_outside_the_data():
+    result = estimate(load_plan(ROOT / "examples/plans/llama-3.1-405b.yaml"))
+    figs = [plot.planning_map(), plot.run_chart([1, 2, 3], [1e24, 2e24, 3e24]), plot.methods_chart(result),
+            plot.finetune_budget_chart(7.2e23, 8e9), plot.hardware_budget_chart(["h100-sxm"])]
+    assert all(_legend_outside(f) for f in figs)
+
+
+def test_run_chart_projects_without_a_plan_and_colours_custom_lines():
+    """Two points are enough for a projection (to twice the steps so far when no planned
+    end is given); custom line ids get distinct colours, not one default."""
+    fig = plot.run_chart([10, 20], [1e20, 2e20], lines={"a": 1e21, "b": 2e21, "c": 3e21})
+    proj = by_gid(fig, "projection")["projection"]
+    assert proj.get_xdata()[-1] == 40 and proj.get_ydata()[-1] == pytest.approx(4e20)
+    colours = {by_gid(fig, "threshold:")[f"threshold:{k}"].get_color() for k in "abc"}
+    assert len(colours) == 3
+
+
+def test_planning_map_labels_each_run_once():
+    from flopcount.data.models import PUBLISHED_RUNS
+    run = PUBLISHED_RUNS[0]
+    points = [(r.name, r.params, r.tokens) for r in PUBLISHED_RUNS] + [(run.name, run.params, run.tokens)]
+    fig = plot.planning_map(points)
+    labels = [t.get_text() for t in fig.axes[0].texts]
+    assert labels.count(run.name) == 1 and len(labels) == len(PUBLISHED_RUNS)
