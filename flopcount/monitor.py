@@ -380,9 +380,9 @@ class ComputeMonitor:
         self._fired.add((t.id, kind))
         event = ThresholdEvent(kind, t.id, line, q, step, total, when, notify, message)
         self.events.append(event)
-        if self.rank == 0:
-            warnings.warn(message, ThresholdWarning, stacklevel=3)
-            log.warning(message)
+        if self.rank == 0:  # one warning, attributed to the user's line that ran the step
+            warnings.warn(message, ThresholdWarning, stacklevel=_user_stacklevel())
+            log.info(message)  # for configured logs; INFO so Python's last-resort handler does not print it twice
             for handler in self.handlers:
                 handler(event)
         return event
@@ -545,6 +545,23 @@ class ComputeMonitor:
                                         row_kind="resume", step_start=self.step_index, step_end=last,
                                         extra={"writer": process_tag()}))
                 self._rerun_until = last
+
+
+#: Packages whose frames a threshold warning skips to reach the user's training code.
+_LIBRARY_PACKAGES = ("flopcount", "torch", "transformers", "accelerate", "lightning", "pytorch_lightning")
+
+
+def _user_stacklevel() -> int:
+    """The warnings stacklevel of the first frame outside flopcount and the training
+    frameworks (the user's loop or `trainer.train()` line), counted from the warn() call."""
+    import sys
+    frame, level = sys._getframe(2), 2  # _fire's caller
+    while frame is not None:
+        module = frame.f_globals.get("__name__", "")
+        if module.split(".")[0] not in _LIBRARY_PACKAGES:
+            return level
+        frame, level = frame.f_back, level + 1
+    return 2
 
 
 def _distributed() -> tuple[int, int]:

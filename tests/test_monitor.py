@@ -433,3 +433,16 @@ def test_monitor_is_plain_data_until_started(tmp_path):
     clone.close()
     with Ledger(tmp_path / "p.db") as ledger:
         assert [r.flops for r in ledger.rows()] == [10]
+
+
+def test_threshold_warning_points_at_the_users_line_once(caplog):
+    """The warning names the caller's file and line (not flopcount's), and the log record
+    is INFO, so with no logging configured it is not printed a second time."""
+    import logging
+    monitor = ComputeMonitor("w", lines={"eu-gpai": 10}, handle_signals=False)
+    with warnings.catch_warnings(record=True) as caught, caplog.at_level(logging.INFO, logger="flopcount"):
+        warnings.simplefilter("always")
+        monitor.step(100)  # crosses: one warning, attributed here
+    (warning,) = [w for w in caught if issubclass(w.category, ThresholdWarning)]
+    assert warning.filename == __file__
+    assert [r.levelno for r in caplog.records if "crossed" in r.getMessage()] == [logging.INFO]
