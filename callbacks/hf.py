@@ -76,8 +76,7 @@ class FlopcountCallback(TrainerCallback, ExportableState):
     def state(self) -> dict:
         """The monitor's state for `trainer_state.json` (written at each checkpoint; the
         monitor writes its pending steps first, so the ledger ends at this step)."""
-        started = self.monitor._started and self.monitor._resolved
-        return {"args": {}, "attributes": {"monitor": self.monitor.state_dict() if started else None}}
+        return {"args": {}, "attributes": {"monitor": self.monitor.state_dict() if self.monitor.running else None}}
 
     def _hook(self, model: torch.nn.Module) -> None:
         if self.meter is not None:

@@ -184,6 +184,11 @@ class ComputeMonitor:
                     history.cumulative += r.flops if kind.cumulative else 0
         return history
 
+    @property
+    def running(self) -> bool:
+        """Started and bound to its process group (so `state_dict()` may write)."""
+        return self._started and self._resolved
+
     def describe(self, model: Any, precision: str | None = None) -> None:
         """Record what the run trains on, found from the model (adapters call this): the
         device and its name (accelerator id where the table has it; CPU labelled as
