@@ -39,19 +39,32 @@ STATE_FILE = "flopcount_monitor.json"
 
 class FlopcountCallback(TrainerCallback, ExportableState):
     def __init__(self, monitor: ComputeMonitor | None = None, **meter_options: Any) -> None:
-        if monitor is None:  # what TrainingArguments(restore_callback_states_from_checkpoint=True) would do
-            raise TypeError("FlopcountCallback needs its ComputeMonitor; it restores its own state from the "
-                            "checkpoint, so leave restore_callback_states_from_checkpoint off")
-        self.monitor = monitor
+        """`monitor=None` (as `report_to=["flopcount"]` builds it): a monitor is made at the
+        end of the Trainer's init from $FLOPCOUNT_MODEL (default: the model's name or type),
+        $FLOPCOUNT_LEDGER (default: none), $FLOPCOUNT_PHASE (default pre-training) and the
+        key variables the monitor reads itself."""
+        self.monitor: ComputeMonitor | None = None
         self._events: list[ThresholdEvent] = []
-        monitor.handlers.append(self._events.append)
         self._ended = False
-        monitor.raise_on_stop = False  # the Trainer stops through its control flags
+        if monitor is not None:
+            self._bind(monitor)
         self.meter_options = meter_options
         self.meter: StepMeter | None = None
         self._hooks: list[Any] = []
         self._kind, self._tokens = "train", 0
         self._begun = True  # set False by on_train_begin; the first step then restores and projects
+
+    def _bind(self, monitor: ComputeMonitor) -> None:
+        self.monitor = monitor
+        monitor.handlers.append(self._events.append)
+        monitor.raise_on_stop = False  # the Trainer stops through its control flags
+
+    def _monitor_from_environment(self, model: Any) -> ComputeMonitor:
+        config = getattr(model, "config", None)
+        name = (os.environ.get("FLOPCOUNT_MODEL") or getattr(config, "_name_or_path", "")
+                or getattr(config, "model_type", "") or type(model).__name__)
+        return ComputeMonitor(name, ledger=os.environ.get("FLOPCOUNT_LEDGER") or None,
+                              phase=os.environ.get("FLOPCOUNT_PHASE", "pre-training"))
 
     def attach(self, trainer: Any) -> "FlopcountCallback":
         """Register first, so reporting callbacks see the keys this one adds to the logs
@@ -75,8 +88,10 @@ class FlopcountCallback(TrainerCallback, ExportableState):
 
     def state(self) -> dict:
         """The monitor's state for `trainer_state.json` (written at each checkpoint; the
-        monitor writes its pending steps first, so the ledger ends at this step)."""
-        return {"args": {}, "attributes": {"monitor": self.monitor.state_dict() if self.monitor.running else None}}
+        monitor writes its pending steps first, so the ledger ends at this step). Kept under
+        its own attribute name: the Trainer's optional restore sets attributes as given."""
+        running = self.monitor is not None and self.monitor.running
+        return {"args": {}, "attributes": {"flopcount_state": self.monitor.state_dict() if running else None}}
 
     def _hook(self, model: torch.nn.Module) -> None:
         if self.meter is not None:
@@ -103,7 +118,9 @@ class FlopcountCallback(TrainerCallback, ExportableState):
             self.monitor.record(m.total, tokens=self._tokens, recomputed=m.recomputed)
 
     # -- Trainer hooks ------------------------------------------------------------------
-    def on_init_end(self, args, state, control, **kwargs):
+    def on_init_end(self, args, state, control, model=None, **kwargs):
+        if self.monitor is None:
+            self._bind(self._monitor_from_environment(model))
         self._first_in_line()
 
     def on_train_begin(self, args, state, control, model=None, **kwargs):
@@ -132,7 +149,7 @@ class FlopcountCallback(TrainerCallback, ExportableState):
             return None
         saved = (state.stateful_callbacks or {}).get(type(self).__name__)
         for entry in saved if isinstance(saved, list) else [saved]:
-            monitor = (entry or {}).get("attributes", {}).get("monitor")
+            monitor = (entry or {}).get("attributes", {}).get("flopcount_state")
             if monitor and int(monitor.get("step", -1)) == state.global_step:
                 return monitor
         path = os.path.join(args.output_dir, f"checkpoint-{state.global_step}", STATE_FILE)
@@ -187,3 +204,12 @@ class FlopcountCallback(TrainerCallback, ExportableState):
             hook.remove()
         self._hooks, self.meter = [], None
 
+
+def _register() -> None:
+    """`report_to=["flopcount"]` in TrainingArguments adds the callback (after this module
+    is imported), next to "tensorboard", "wandb", ..."""
+    from transformers.integrations import integration_utils
+    integration_utils.INTEGRATION_TO_CALLBACK.setdefault("flopcount", FlopcountCallback)
+
+
+_register()

@@ -71,7 +71,7 @@ def test_idiomatic_wiring_reaches_tensorboard_and_log_history(tmp_path):
     state = json.loads((tmp_path / "out" / "checkpoint-4" / "trainer_state.json").read_text())
     steps = [(h["step"], h["flopcount/training_flop"]) for h in state["log_history"] if "flopcount/training_flop" in h]
     assert steps == [(k, float(k * per_step)) for k in range(1, 5)]
-    saved = state["stateful_callbacks"]["FlopcountCallback"]["attributes"]["monitor"]
+    saved = state["stateful_callbacks"]["FlopcountCallback"]["attributes"]["flopcount_state"]
     assert saved["step"] == 4 and int(saved["totals"][0]) == 4 * per_step
     with Ledger(tmp_path / "l.db", create=False) as led:
         rows = list(led.rows())
@@ -169,3 +169,28 @@ def test_precision_from_weights_and_framework_setting():
     assert precision_of(model) == "fp32"
     assert precision_of(model.to(torch.bfloat16)) == "bf16"
     assert precision_of(model, "fp16") == "fp16"
+
+
+
+def test_report_to_flopcount_needs_no_code(tmp_path, monkeypatch):
+    """`report_to=["tensorboard", "flopcount"]` and two environment variables: the callback
+    is added by the Trainer, the monitor is built from the environment (model name from
+    $FLOPCOUNT_MODEL), counts every step and writes the ledger; TensorBoard sees the keys."""
+    import flopcount.callbacks.hf  # noqa: F401  (registers the "flopcount" integration)
+    from transformers import Trainer, TrainingArguments
+    per_step = micro_batch_flops()
+    monkeypatch.setenv("FLOPCOUNT_MODEL", "zero-config")
+    monkeypatch.setenv("FLOPCOUNT_LEDGER", str(tmp_path / "l.db"))
+    args = TrainingArguments(output_dir=str(tmp_path / "out"), max_steps=3, per_device_train_batch_size=MICRO,
+                             logging_steps=1, use_cpu=True, dataloader_num_workers=0, disable_tqdm=True,
+                             save_strategy="no", report_to=["tensorboard", "flopcount"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        trainer = Trainer(model=tiny_llama(), args=args, train_dataset=Tokens(16))
+        assert type(trainer.callback_handler.callbacks[0]).__name__ == "FlopcountCallback"
+        trainer.train()
+    with Ledger(tmp_path / "l.db", create=False) as led:
+        rows = list(led.rows())
+    assert {r.model for r in rows} == {"zero-config"} and sum(r.flops for r in rows) == 3 * per_step
+    scalars, _ = _scalars(tmp_path / "out")
+    assert scalars["train/flopcount/training_flop"][-1] == (3, float(3 * per_step))
