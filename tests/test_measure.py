@@ -337,3 +337,23 @@ def test_measure_cli_reports_build_and_factory_failures(tmp_path, monkeypatch, c
     monkeypatch.chdir(tmp_path)
     assert main(["measure", "broken_mod:make"]) == 2
     assert "broken_mod:make raised RuntimeError: no weights here" in capsys.readouterr().err
+
+
+def test_progress_bar_changes_no_count(capsys):
+    """The layer bar, forced on: Llama 3.1 8B's 32 layers pass forward and backward (64
+    updates, shown on stderr), and the measured count equals the count without the bar."""
+    from conftest import ROOT
+    from flopcount.measure import measure_config
+    config = ROOT / "examples" / "configs" / "llama-3.1-8b.json"
+    plain = measure_config(config, 64)
+    barred = measure_config(config, 64, progress=True)
+    assert barred.total == plain.total
+    assert "measuring llama-3.1-8b" in capsys.readouterr().err
+    from flopcount.measure import count_step, hf
+    from flopcount.measure.progress import layer_progress
+    model, _ = hf.build(config, 64)
+    with layer_progress(model, "x", enabled=True) as bar:
+        count_step(model, hf.sample_inputs(model, 1, 64))
+    assert bar.n == 64
+    with layer_progress(model, "x") as none:  # stderr is not a terminal here: no bar, no hooks
+        assert none is None
