@@ -107,3 +107,44 @@ class FlopcountLightningCallback(pl.Callback):
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         self.monitor.load_state_dict(state_dict)
+
+
+class FlopcountModelSummary(pl.callbacks.ModelSummary):
+    """Lightning's model summary with its FLOPs column from flopcount: the training step
+    (forward + backward) of `example_input_array` per layer, in flopcount's conventions,
+    instead of Lightning's own forward-only count (torch's counter). Use it in place of
+    `ModelSummary` (`enable_model_summary` then adds no second one). Without
+    `example_input_array` it is Lightning's summary unchanged. The example step runs once
+    on the real module; the gradients it leaves are cleared."""
+
+    def on_fit_start(self, trainer, pl_module) -> None:
+        if not self._max_depth:
+            return
+        summary = self._summary(trainer, pl_module)
+        data = summary._get_summary_data()
+        total = getattr(summary, "total_flops", 0)
+        if pl_module.example_input_array is not None:
+            from lightning.pytorch.utilities.model_summary.model_summary import get_human_readable_count
+            measured = _example_step(pl_module)
+            root = type(pl_module).__name__
+            per_layer = [sum(v for (phase, module, _), v in measured.records.items() if phase != "recompute"
+                             and (module == f"{root}.{name}" or module.startswith(f"{root}.{name}.")))
+                         for name in summary.layer_names]
+            data = [(column, [get_human_readable_count(v) for v in per_layer] + values[len(per_layer):]
+                     if column == "FLOPs" else values) for column, values in data]
+            total = measured.total
+        if trainer.is_global_zero:
+            self.summarize(data, summary.total_parameters, summary.trainable_parameters, summary.model_size,
+                           summary.total_training_modes, total_flops=total, **self._summarize_kwargs)
+
+
+def _example_step(pl_module) -> Any:
+    """flopcount's count of one training step of the module's example input."""
+    from flopcount.measure import count_step
+    inputs = pl_module._apply_batch_transfer_handler(pl_module._on_before_batch_transfer(pl_module.example_input_array))
+    had_grad = {p: p.grad for p in pl_module.parameters()}
+    try:
+        return count_step(pl_module, inputs)
+    finally:
+        for p, grad in had_grad.items():
+            p.grad = grad

@@ -194,3 +194,39 @@ def test_report_to_flopcount_needs_no_code(tmp_path, monkeypatch):
     assert {r.model for r in rows} == {"zero-config"} and sum(r.flops for r in rows) == 3 * per_step
     scalars, _ = _scalars(tmp_path / "out")
     assert scalars["train/flopcount/training_flop"][-1] == (3, float(3 * per_step))
+
+
+def test_lightning_model_summary_flops_are_flopcounts(caplog):
+    """FlopcountModelSummary fills Lightning's FLOPs column and total with flopcount's
+    training-step count of `example_input_array` (forward + backward), equal to
+    count_step on the same module and input; the example leaves no gradients behind."""
+    import logging
+
+    lightning = pytest.importorskip("lightning.pytorch")
+    from test_adapters import lightning_module
+
+    from flopcount.callbacks.lightning import FlopcountModelSummary
+    from flopcount.measure import count_step
+    module = lightning_module(lightning)
+    ids = torch.zeros(MICRO, 16, dtype=torch.long)
+    module.example_input_array = {"batch": {"input_ids": ids, "labels": ids}}
+
+    def forward(batch):
+        return module.model(**batch).loss
+    module.forward = forward
+    reference = count_step(module, module.example_input_array).total
+    module.zero_grad(set_to_none=True)
+    from flopcount.callbacks.lightning import _example_step
+    assert _example_step(module).total == reference
+    assert all(p.grad is None for p in module.parameters())  # the example step leaves none
+    trainer = lightning.Trainer(max_steps=1, callbacks=[FlopcountModelSummary(max_depth=1)], logger=False,
+                                enable_checkpointing=False, enable_progress_bar=False, accelerator="cpu", devices=1)
+    with warnings.catch_warnings(), caplog.at_level(logging.INFO):
+        warnings.simplefilter("ignore")
+        trainer.fit(module, torch.utils.data.DataLoader(Tokens(4), batch_size=MICRO))
+    from lightning.pytorch.utilities.model_summary.model_summary import get_human_readable_count
+    text = "\n".join(r.getMessage() for r in caplog.records if "Total Flops" in r.getMessage())
+    shown = get_human_readable_count(reference).strip()  # 4,718,592 → "4.7 M"
+    assert f"{shown}     Total Flops" in text or f"{shown} Total Flops" in " ".join(text.split())
+    (row,) = [line for line in text.splitlines() if "| model" in line]
+    assert row.split("|")[5].strip() == shown  # the layer's FLOPs cell
