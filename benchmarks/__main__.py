@@ -40,7 +40,14 @@ def main() -> None:
     results.mkdir(exist_ok=True)
     suffix = "-quick" if args.quick else ""
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
-    for name in args.only or BENCHMARKS:
+    names = args.only or BENCHMARKS
+    bar = None
+    if sys.stderr.isatty():  # a bar over the benchmarks on a terminal; logs stay plain
+        from tqdm import tqdm
+        bar = tqdm(total=len(names), unit="benchmark", file=sys.stderr, leave=False)
+    for name in names:
+        if bar is not None:
+            bar.set_description(name)
         cmd = [sys.executable, "-m", f"benchmarks.{name}", *(["--quick"] if args.quick else [])]
         print(f"== {' '.join(cmd[1:])}", flush=True)
         proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, env=env)
@@ -49,6 +56,10 @@ def main() -> None:
             print(proc.stderr[-3000:], file=sys.stderr)
             sys.exit(f"benchmark {name} failed")
         (results / f"{name}{suffix}.txt").write_text(f"Machine: {machine()}\n\n{proc.stdout}")
+        if bar is not None:
+            bar.update()
+    if bar is not None:
+        bar.close()
     sections = [f"# Benchmark results{' (quick smoke run)' if args.quick else ''}", ""]
     for name in BENCHMARKS:  # every benchmark's latest output, re-run or not
         text = results / f"{name}{suffix}.txt"

@@ -141,6 +141,7 @@ class ComputeMonitor:
         self._last_flush_time = self._t0
         self._last_flush_step = 0
         self._last_energy = self.energy() if self.energy else None
+        self._last_emissions = getattr(self.energy, "emissions_kg", 0.0) or 0.0
         self._step_seconds = 0.0
         self._rerun_until = -1
         self._method = "measured"
@@ -421,10 +422,17 @@ class ComputeMonitor:
                 extra["hardware"] = self.hardware
             if self.parameters is not None:
                 extra["parameters"] = self.parameters
-            if self.energy is not None:  # this process's GPUs; other ranks' draw is not summed
+            if self.energy is not None:  # rank 0's reading, scaled: other ranks' draw is not read
                 joules = self.energy()
-                extra["energy_joules"] = (joules - self._last_energy) * self.world
-                extra["energy_note"] = "NVML, rank 0's GPUs × world size"
+                per_process = getattr(self.energy, "per_process", True)
+                scale = self.world if per_process else max(1, self.world // _local_world())
+                extra["energy_joules"] = (joules - self._last_energy) * scale
+                extra["energy_note"] = (getattr(self.energy, "note", "NVML, rank 0's GPUs")
+                                        + (f" × {scale} {'ranks' if per_process else 'nodes'}" if scale > 1 else ""))
+                emissions = getattr(self.energy, "emissions_kg", None)
+                if emissions is not None:
+                    extra["emissions_kg"] = (emissions - self._last_emissions) * scale
+                    self._last_emissions = emissions
                 self._last_energy = joules
             common = dict(run=self.run, model=self.model, phase=self.phase, phase_kind=self.kind.id,
                           step_start=start, step_end=end, wall_seconds=wall, accelerator_seconds=wall * devices,
@@ -567,6 +575,15 @@ def _user_stacklevel() -> int:
             return level
         frame, level = frame.f_back, level + 1
     return 2
+
+
+def _local_world() -> int:
+    """Processes on this node (torchrun's LOCAL_WORLD_SIZE; 1 when not set)."""
+    import os
+    try:
+        return max(1, int(os.environ.get("LOCAL_WORLD_SIZE", "1")))
+    except ValueError:
+        return 1
 
 
 def _distributed() -> tuple[int, int]:

@@ -79,6 +79,8 @@ class _Phase:
     recomputed: int | None = None
     energy_joules: float | None = None
     hardware: dict | None = None          # detected by the monitor (device, name, precision)
+    energy_note: str | None = None        # how the ledger's energy was read (NVML, codecarbon)
+    emissions_kg: float | None = None
     rows: list = field(default_factory=list)
 
     @property
@@ -144,6 +146,10 @@ def _from_ledger(rows: list[Row], source: str, model: str | None, preferred: str
             p.precision = p.precision or p.hardware.get("precision")
         if isinstance(r.extra.get("parameters"), dict):
             info["parameters"] = r.extra["parameters"]
+        if "emissions_kg" in r.extra:
+            p.emissions_kg = (p.emissions_kg or 0.0) + r.extra["emissions_kg"]
+        if "energy_note" in r.extra:
+            p.energy_note = r.extra["energy_note"]
         if "energy_joules" in r.extra:
             p.energy_joules = (p.energy_joules or 0.0) + r.extra["energy_joules"]
         info["base"] = r.extra.get("base_training_compute", info["base"])
@@ -226,7 +232,7 @@ def build(*, plan: Plan | None = None, ledger_path: str | Path | None = None, mo
                 target = by_name[m.name]
                 target.estimates["measured"] = m.estimates["measured"]
                 for attr in ("steps", "wall_hours", "accelerator_hours", "recomputed", "energy_joules", "rows",
-                             "start", "end", "devices", "hardware"):
+                             "start", "end", "devices", "hardware", "energy_note", "emissions_kg"):
                     setattr(target, attr, getattr(m, attr))
                 target.accelerator = target.accelerator or m.accelerator
             else:
@@ -297,8 +303,11 @@ def build(*, plan: Plan | None = None, ledger_path: str | Path | None = None, mo
         if p.energy_joules is not None:
             kwh = p.energy_joules / JOULES_PER_KWH
             energy_total = [a + kwh for a in energy_total]
-            energy_method.add("measured")
-            energy_notes.append(f"{p.name}: measured with NVML energy counters ({kwh:,.1f} kWh, GPU boards only)")
+            nvml = (p.energy_note or "NVML").startswith("NVML")
+            energy_method.add("measured" if nvml else "estimated")
+            emitted = f", {p.emissions_kg:.3g} kg CO2eq" if p.emissions_kg is not None else ""
+            energy_notes.append(f"{p.name}: measured with NVML energy counters ({kwh:,.1f} kWh, GPU boards only)"
+                                if nvml else f"{p.name}: {p.energy_note}: {kwh:,.4g} kWh{emitted}")
         elif p.accelerator and p.accelerator_hours:
             est = estimate_kwh(find_accelerator(p.accelerator), p.accelerator_hours)
             if est is None:

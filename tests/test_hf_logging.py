@@ -230,3 +230,30 @@ def test_lightning_model_summary_flops_are_flopcounts(caplog):
     assert f"{shown}     Total Flops" in text or f"{shown} Total Flops" in " ".join(text.split())
     (row,) = [line for line in text.splitlines() if "| model" in line]
     assert row.split("|")[5].strip() == shown  # the layer's FLOPs cell
+
+
+def test_codecarbon_energy_and_emissions_reach_the_record(tmp_path):
+    """A CPU Trainer run with `energy=CodecarbonReader("FRA")`: the ledger rows carry
+    codecarbon's energy and emissions, and the record built from the ledger has an energy
+    figure equal to their sum, labelled as codecarbon's estimate (not NVML)."""
+    pytest.importorskip("codecarbon")
+    from flopcount import record
+    from flopcount.energy import JOULES_PER_KWH, CodecarbonReader
+    reader = CodecarbonReader("FRA")
+    monitor = ComputeMonitor("hf-carbon", ledger=tmp_path / "l.db", flush_every=1, flush_seconds=None,
+                             handle_signals=False, energy=reader)
+    trainer = _trainer(monitor, tmp_path / "out", max_steps=3, save_strategy="no", report_to=[])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        trainer.train()
+    reader.close()
+    with Ledger(tmp_path / "l.db", create=False) as led:
+        rows = [r for r in led.rows() if r.row_kind == "train"]
+    joules = sum(r.extra["energy_joules"] for r in rows)
+    assert len(rows) == 3 and joules > 0 and all(r.extra["emissions_kg"] > 0 for r in rows)
+    assert all(r.extra["energy_note"].startswith("codecarbon") for r in rows)
+    rec = record.build(ledger_path=tmp_path / "l.db")
+    assert rec["energy"]["method"] == "estimated"
+    assert rec["energy"]["kwh"]["total"] == pytest.approx(joules / JOULES_PER_KWH, rel=1e-9)
+    assert any("codecarbon" in a and "kg CO2eq" in a for a in rec["energy"]["assumptions"])
+    assert record.check(rec, "rec") == []

@@ -181,7 +181,7 @@ class Ledger:
 EXTRA_TYPES: dict[str, tuple[type, ...]] = {
     "base_training_compute": (int, type(None)), "base_systemic_risk": (bool,),
     "energy_joules": (int, float), "energy_note": (str,), "writer": (str,), "method": (str,),
-    "hardware": (dict,), "parameters": (dict,)}
+    "hardware": (dict,), "parameters": (dict,), "emissions_kg": (int, float)}
 
 
 def _check_extra(extra: Any) -> None:
