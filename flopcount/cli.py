@@ -119,6 +119,11 @@ def _plan(args: argparse.Namespace) -> Plan:
         params = parse_count(args.params, "--params") if args.params is not None else None
         return _single_phase_plan(args, ModelRef("model", params=params), "")
     path, label = args.path, None
+    if Path(path).is_dir():
+        from .importers import find, import_path
+        if find(path) is not None:  # a finished run: its plan, with --seq-len / --tokens for what it lacks
+            imported = import_path(path, seq_len=args.seq_len, tokens=args.tokens, kind=args.kind or "pre-training")
+            return replace(plan_from_mapping(imported.plan, path), **verdict_inputs(args))
     if not Path(path).exists():  # a model id in the local Hugging Face cache (never downloaded)
         cached = cached_config(path)
         path, label = (str(cached), path) if cached else (path, None)
@@ -266,6 +271,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_plot(sub)
     from .record_cli import add_parser as add_record
     add_record(sub)
+    from .import_cli import add_parser as add_import
+    add_import(sub)
     thr = sub.add_parser("thresholds", help="list the threshold table")
     thr.add_argument("--json", action="store_true")
     thr.set_defaults(func=cmd_thresholds)
@@ -292,6 +299,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
                "flopcount verify copy.db --key provider.key.pub --expect head.json"),
     "checkpoint": ("flopcount checkpoint compute.db --key provider.key -o heads/day1.json",),
     "keygen": ("flopcount keygen provider.key",),
+    "import": ("flopcount import out/ --seq-len 2048 > plan.yaml",),
     "plot": ("flopcount plot planning -o planning.png",
              "flopcount plot run compute.db --planned-steps 100000 -o run.png"),
     "record": ("flopcount record --plan examples/plans/gpt3-175b.yaml -o out/gpt3",

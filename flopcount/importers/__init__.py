@@ -1,0 +1,48 @@
+"""Importers: training recipes and finished runs turned into flopcount run plans.
+
+Each importer is a small module registered here with a `sniff(path) -> bool` that
+recognises its input from the file's (or folder's) shape and an `import_(path, **flags)`
+that returns an `Imported`: the plan as a plain mapping (what `flopcount import` prints as
+YAML and `estimate`/`record` read), where each field came from, and notes. Nothing is
+unpickled: files that are pickles are refused by name.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from ..errors import InputError
+
+
+@dataclass
+class Imported:
+    plan: dict[str, Any]
+    trace: dict[str, str] = field(default_factory=dict)   # plan field -> the key it came from
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Importer:
+    name: str
+    sniff: Callable[[Path], bool]
+    read: Callable[..., Imported]
+
+
+def _registry() -> list[Importer]:
+    from . import hf_run
+    return [Importer("hf-trainer-run", hf_run.sniff, hf_run.import_)]
+
+
+def find(path: str | Path) -> Importer | None:
+    """The importer whose sniff recognises `path` (None: not an importable recipe or run)."""
+    p = Path(path)
+    return next((imp for imp in _registry() if imp.sniff(p)), None)
+
+
+def import_path(path: str | Path, **flags: Any) -> Imported:
+    importer = find(path)
+    if importer is None:
+        raise InputError("not a recipe or finished run flopcount can import (known: "
+                         + ", ".join(i.name for i in _registry()) + ")", source=str(path))
+    return importer.read(Path(path), **flags)

@@ -1,0 +1,113 @@
+"""A finished (or interrupted) Hugging Face Trainer output folder → a run plan.
+
+Read: `trainer_state.json` (the latest `checkpoint-N/` one, or the folder's own) for the
+steps, `num_input_tokens_seen` (logged when `include_num_input_tokens_seen` was set) and
+`total_flos`; `config.json` for the architecture (the folder's, else the checkpoint's);
+`adapter_config.json` marks a PEFT run (not modelled here yet: refused with a message).
+`training_args.bin` is a pickle: it is never read (loading it could run code), so the
+sequence length, batch layout and device count it holds must come from flags.
+Dates: the run's end is `trainer_state.json`'s modification time and its start that minus
+the logged `train_runtime` — file times, stated as such.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from ..errors import InputError
+from ..fields import load_mapping
+from ..numbers import parse_count
+from . import Imported
+
+STATE = "trainer_state.json"
+
+
+def _checkpoints(folder: Path) -> list[Path]:
+    found = [p for p in folder.glob("checkpoint-*") if re.fullmatch(r"checkpoint-\d+", p.name) and (p / STATE).is_file()]
+    return sorted(found, key=lambda p: int(p.name.split("-")[1]))
+
+
+def sniff(path: Path) -> bool:
+    return path.is_dir() and ((path / STATE).is_file() or bool(_checkpoints(path)))
+
+
+def _state(folder: Path) -> tuple[Path, dict]:
+    """The most advanced trainer state: the folder's own (written at the end) or the
+    latest checkpoint's, whichever has more steps."""
+    candidates = [p / STATE for p in _checkpoints(folder)] + ([folder / STATE] if (folder / STATE).is_file() else [])
+    best: tuple[int, Path, dict] | None = None
+    for path in candidates:
+        data = load_mapping(path)
+        step = data.get("global_step")
+        if not isinstance(step, int) or isinstance(step, bool) or step < 0:
+            raise InputError("must be a whole number of steps", source=str(path), field="global_step")
+        if best is None or step >= best[0]:
+            best = (step, path, data)
+    assert best is not None
+    return best[1], best[2]
+
+
+def import_(folder: Path, *, seq_len: str | None = None, tokens: str | None = None,
+            kind: str = "pre-training") -> Imported:
+    for pickle in ("training_args.bin",):
+        if (folder / pickle).exists() and not any(folder.glob("*.json")):
+            raise InputError(f"{pickle} is a pickle and is never read; give the run folder with "
+                             f"{STATE} and config.json", source=str(folder / pickle))
+    state_path, state = _state(folder)
+    config = next((p for p in (folder / "config.json", state_path.parent / "config.json") if p.is_file()), None)
+    if config is None:
+        raise InputError("no config.json in the run folder or its checkpoint: pass the model's config "
+                         "(the run's plan needs the architecture)", source=str(folder))
+    if (folder / "adapter_config.json").is_file() or (state_path.parent / "adapter_config.json").is_file():
+        raise InputError("a PEFT (adapter) run: importing it is not supported yet; estimate it from its "
+                         "adapter_config.json with --tokens", source=str(folder))
+    imported = Imported(plan={}, trace={})
+    seen = state.get("num_input_tokens_seen")
+    if tokens is not None:
+        count, imported.trace["tokens"] = parse_count(tokens, "--tokens"), "--tokens"
+    elif isinstance(seen, int) and not isinstance(seen, bool) and seen > 0:
+        count, imported.trace["tokens"] = seen, f"{state_path.name}: num_input_tokens_seen"
+    else:
+        raise InputError("the run did not log num_input_tokens_seen (TrainingArguments"
+                         "(include_num_input_tokens_seen=...)); pass --tokens", source=str(state_path),
+                         field="num_input_tokens_seen")
+    if seq_len is None:
+        raise InputError("the sequence length is in training_args.bin, a pickle flopcount never reads; "
+                         "pass --seq-len", source=str(folder), field="--seq-len")
+    length, steps = parse_count(seq_len, "--seq-len"), state["global_step"]
+    phase: dict[str, Any] = {"name": "training", "kind": kind}
+    if steps and count % (steps * length) == 0:  # whole sequences per step: keep the step count
+        phase.update(steps=steps, batch_size=count // (steps * length))
+        imported.trace["phases[0].steps"] = f"{state_path.name}: global_step"
+        imported.trace["phases[0].batch_size"] = "tokens / (global_step × --seq-len): sequences per step"
+    else:
+        phase["tokens"] = count
+    imported.trace["seq_len"] = "--seq-len"
+    imported.trace["model.config"] = str(config)
+    runtime = next((h.get("train_runtime") for h in reversed(state.get("log_history", []))
+                    if isinstance(h, dict) and isinstance(h.get("train_runtime"), (int, float))), None)
+    end = dt.datetime.fromtimestamp(state_path.stat().st_mtime, dt.timezone.utc)
+    phase["end"] = end.date().isoformat()
+    if runtime is not None:
+        phase["start"] = (end - dt.timedelta(seconds=float(runtime))).date().isoformat()
+        imported.trace["phases[0].start"] = f"{state_path.name} modification time − logged train_runtime"
+    imported.trace["phases[0].end"] = f"{state_path.name} modification time"
+    flos = state.get("total_flos")
+    if isinstance(flos, (int, float)) and not isinstance(flos, bool):
+        imported.notes.append(
+            f"the Trainer's total_flos is {flos:.4g}: its estimate 6 × non-embedding parameters × tokens "
+            "(transformers' floating_point_ops); flopcount's count adds attention, embeddings and the output "
+            "layer by the full formula, so the two differ")
+    imported.plan = {"flopcount_plan": 1, "name": folder.resolve().name,
+                     "model": {"config": str(config.resolve())}, "seq_len": length,
+                     "phases": [phase]}
+    if isinstance(flos, (int, float)) and not isinstance(flos, bool):
+        from ..estimate import estimate
+        from ..numbers import sig2
+        from ..plan import plan_from_mapping
+        ours = estimate(plan_from_mapping(imported.plan, str(folder))).training.total
+        imported.notes[-1] += f" (flopcount: {sig2(ours)} FLOP, {ours / flos:.3g} × total_flos)"
+    return imported

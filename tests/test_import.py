@@ -1,0 +1,64 @@
+"""Finished runs imported after the fact: a real tiny HF Trainer run on the CPU."""
+from __future__ import annotations
+
+import json
+import warnings
+
+import pytest
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("transformers")
+
+from test_adapters import MICRO, SEQ, Tokens, micro_batch_flops  # noqa: E402
+
+from _workers import tiny_llama  # noqa: E402
+from flopcount.cli import main  # noqa: E402
+from flopcount.ledger import Ledger  # noqa: E402
+from flopcount.monitor import ComputeMonitor  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    """3 steps of one 2×16 micro-batch, counted live into a ledger, tokens logged."""
+    from transformers import Trainer, TrainingArguments
+
+    from flopcount.callbacks.hf import FlopcountCallback
+    folder = tmp_path_factory.mktemp("run")
+    monitor = ComputeMonitor("tiny", ledger=folder / "live.db", flush_seconds=None, handle_signals=False)
+    args = TrainingArguments(output_dir=str(folder / "out"), max_steps=3, per_device_train_batch_size=MICRO,
+                             logging_steps=1, use_cpu=True, dataloader_num_workers=0, disable_tqdm=True,
+                             report_to=[], save_strategy="steps", save_steps=3, include_num_input_tokens_seen="all")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        Trainer(model=tiny_llama(), args=args, train_dataset=Tokens(16), callbacks=[FlopcountCallback(monitor)]).train()
+    return folder
+
+
+def test_finished_run_becomes_a_record_equal_to_the_live_ledger(run, capsys):
+    """`flopcount import out/ --seq-len 16`: 96 tokens (num_input_tokens_seen), 3 steps;
+    the record built from the imported plan has the total the ledger counted live
+    (3 × the micro-batch's measured count): the full formula and the op-level count agree."""
+    assert main(["import", str(run / "out"), "--seq-len", str(SEQ)]) == 0
+    text = capsys.readouterr().out
+    (run / "plan.yaml").write_text(text)
+    assert "num_input_tokens_seen" in text and "total_flos" in text and "training_args.bin" not in text
+    assert main(["record", "--plan", str(run / "plan.yaml"), "-o", str(run / "rec")]) == 0
+    record = json.loads((run / "rec.json").read_text())
+    with Ledger(run / "live.db", create=False) as led:
+        live = sum(r.flops for r in led.rows() if r.row_kind == "train")
+    assert live == 3 * micro_batch_flops()
+    assert record["phases"][0]["tokens"] == 3 * MICRO * SEQ
+    assert "steps: 3" in text and "batch_size: 2" in text  # 96 tokens / (3 steps × 16)
+    assert int(record["totals"]["training"]["total"]) == live
+    capsys.readouterr()
+    assert main(["estimate", str(run / "out"), "--seq-len", str(SEQ), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["compute"]["training"]["total"] == str(live)
+
+
+def test_missing_facts_are_asked_for_by_flag(run, tmp_path, capsys):
+    assert main(["import", str(run / "out")]) == 2
+    assert "pass --seq-len" in capsys.readouterr().err
+    (tmp_path / "training_args.bin").write_bytes(b"\x80\x04pickle")
+    assert main(["import", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "not a recipe or finished run" in err
