@@ -12,7 +12,6 @@ the logged `train_runtime` — file times, stated as such.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 from pathlib import Path
 from typing import Any
