@@ -52,7 +52,7 @@ class CodecarbonReader:
 
     per_process = False  # a host reading: the monitor scales it by nodes, not by ranks
 
-    def __init__(self, country_iso_code: str = "FRA", **tracker_options: object) -> None:
+    def __init__(self, country_iso_code: str, **tracker_options: object) -> None:
         try:
             from codecarbon import OfflineEmissionsTracker
         except ImportError:

@@ -489,9 +489,9 @@ def _check_ledger(record: dict, ledger_path: str | Path | None, key_file: str | 
                 f"phases {from_ledger} carry ledger-measured FLOP" if from_ledger else "one was given to check against")]
         return []
     location = ledger_path or led["path"]
+    key = load_key(key_file)  # a bad key file is bad input (exit 2), not a failed check
     try:
         with Ledger(location, create=False) as ledger:
-            key = load_key(key_file)
             expect = cp.Checkpoint(led["rows"], led["head"])
             verification = ledger.verify(key, expect)
             rows = list(ledger.rows())[:led["rows"]]

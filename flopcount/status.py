@@ -79,7 +79,7 @@ def _json_flop(node: Any) -> Any:
 
 def cmd_status(args: argparse.Namespace) -> int:
     with Ledger(args.ledger, create=False) as ledger:
-        check = ledger.verify(load_key(getattr(args, "key", None)))
+        check = ledger.verify(load_key(args.key))
         summary = summarise(ledger)
     if args.json:
         print(json.dumps({"verified": check.ok, "rows": check.rows, "head": check.head,

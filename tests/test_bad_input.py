@@ -74,6 +74,7 @@ OTHER = {
     "key-rsa": ["verify", "{d}/good.db", "--key", "{d}/rsa.pem"],
     "key-for-status": ["status", "{d}/good.db", "--key", "{d}/short.key"],
     "key-for-checkpoint": ["checkpoint", "{d}/good.db", "--key", "{d}/bad.pem"],
+    "key-for-record-check": ["record", "--check", "{d}/good-record.json", "--key", "{d}/short.key"],
     "key-for-record": ["record", "--ledger", "{d}/good.db", "--key", "{d}/short.key", "-o", "{d}/rec"],
     "keygen-exists": ["keygen", "{d}/short.key"],
     "keygen-unwritable": ["keygen", "/proc/no-such-dir/k"],

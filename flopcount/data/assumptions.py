@@ -55,3 +55,8 @@ MAX_LAYERS = 100_000
 
 #: Hours in a day, for --gpus × --days (wall-clock days of continuous training).
 HOURS_PER_DAY = 24
+
+#: Shortest HMAC secret accepted for signing ledger rows: 16 bytes. HMAC's security
+#: strength is that of its key, capped at 2L (NIST SP 800-107 Rev. 1 §5.3.4), so 16
+#: random bytes give 128 bits; shorter (or guessable) secrets give less.
+MIN_HMAC_SECRET_BYTES = 16

@@ -40,7 +40,14 @@ def find(path: str | Path) -> Importer | None:
     return next((imp for imp in _registry() if imp.sniff(p)), None)
 
 
+#: Suffixes of files torch and the Trainer write with pickle (training_args.bin, *.pt).
+PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".pkl", ".pickle")
+
+
 def import_path(path: str | Path, **flags: Any) -> Imported:
+    if Path(path).is_file() and Path(path).suffix in PICKLE_SUFFIXES:
+        raise InputError("a pickle: loading it can run any code, so flopcount never does; give the run "
+                         "folder (its trainer_state.json and config.json are read instead)", source=str(path))
     importer = find(path)
     if importer is None:
         raise InputError("not a recipe or finished run flopcount can import (known: "

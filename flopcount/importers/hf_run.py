@@ -51,10 +51,6 @@ def _state(folder: Path) -> tuple[Path, dict]:
 
 def import_(folder: Path, *, seq_len: str | None = None, tokens: str | None = None,
             kind: str = "pre-training") -> Imported:
-    for pickle in ("training_args.bin",):
-        if (folder / pickle).exists() and not any(folder.glob("*.json")):
-            raise InputError(f"{pickle} is a pickle and is never read; give the run folder with "
-                             f"{STATE} and config.json", source=str(folder / pickle))
     state_path, state = _state(folder)
     config = next((p for p in (folder / "config.json", state_path.parent / "config.json") if p.is_file()), None)
     if config is None:

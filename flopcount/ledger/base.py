@@ -35,7 +35,6 @@ class Verification:
     head: str
     problems: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
-    hashes: tuple[str, ...] = ()
 
 
 def is_postgres(location: str | Path) -> bool:
@@ -167,7 +166,7 @@ class Ledger:
         else:
             notes.append("no witnessed head given (--expect): rows cut from the end, or an older copy, "
                          "cannot be detected")
-        return Verification(not problems, len(hashes), prev, tuple(problems), tuple(notes), tuple(hashes))
+        return Verification(not problems, len(hashes), prev, tuple(problems), tuple(notes))
 
     def checkpoint(self) -> cp.Checkpoint:
         """The current head, signed with this ledger's key if it can sign."""

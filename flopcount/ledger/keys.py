@@ -20,11 +20,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..data import assumptions
 from ..errors import InputError
 
 ENV_FILE = "FLOPCOUNT_LEDGER_KEY_FILE"
 ENV_TEXT = "FLOPCOUNT_LEDGER_KEY"
-MIN_SECRET_BYTES = 16  # 128 bits: below this an HMAC secret can be guessed
+MIN_SECRET_BYTES = assumptions.MIN_HMAC_SECRET_BYTES
 ROW_DOMAIN = b"flopcount-row\0"
 HEAD_DOMAIN = b"flopcount-head\0"
 
