@@ -108,7 +108,11 @@ ACCELERATORS: tuple[Accelerator, ...] = (
 #: matched in order (first match wins) to a row above: e.g. "NVIDIA H100 80GB HBM3" (SXM5),
 #: "NVIDIA H100 PCIe", "NVIDIA A100-SXM4-80GB", "Tesla V100-SXM2-32GB", "AMD Instinct
 #: MI300X". Unknown names (and the H100 NVL, whose peaks differ) map to nothing: the run is
-#: then labelled with its device name and no peak is assumed.
+#: then labelled with its device name and no peak is assumed. Names seen in real output:
+#: "NVIDIA H100 80GB HBM3" (torch's device warning, github.com/amithkk/stable-diffusion-k8s
+#: issue 10; mosaicml/composer PR 2265), "NVIDIA A100-SXM4-40GB" (composer PR 2265),
+#: "A100-SXM4-40GB" (pytorch/pytorch issue 57922), "A100-SXM-80GB" (facebookresearch/d2go
+#: issue 103). The other spellings follow NVIDIA's and AMD's product names, unchecked here.
 DEVICE_NAME_PATTERNS: tuple[tuple[str, str], ...] = (
     (r"\bgb200\b", "gb200"), (r"\bb200\b", "b200"), (r"\bh200\b", "h200"),
     (r"\bh100\b.*\bnvl\b", ""), (r"\bh100\b.*\bpcie\b", "h100-pcie"), (r"\bh100\b", "h100-sxm"),
