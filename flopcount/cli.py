@@ -119,11 +119,16 @@ def _plan(args: argparse.Namespace) -> Plan:
         params = parse_count(args.params, "--params") if args.params is not None else None
         return _single_phase_plan(args, ModelRef("model", params=params), "")
     path, label = args.path, None
-    if Path(path).is_dir():
-        from .importers import find, import_path
-        if find(path) is not None:  # a finished run: its plan, with --seq-len / --tokens for what it lacks
-            imported = import_path(path, seq_len=args.seq_len, tokens=args.tokens, kind=args.kind or "pre-training")
-            return replace(plan_from_mapping(imported.plan, path), **verdict_inputs(args))
+    from .import_cli import import_plan
+    if Path(path).exists():  # a training recipe or finished run: its plan, flags filling what it lacks
+        extra = [o for o in ("params", "accelerator", "gpu_hours", "days", "base_compute", "images_per_sample")
+                 if getattr(args, o) is not None]
+        imported = import_plan(path, args)
+        if imported is not None:
+            if extra:
+                raise InputError(f"--{extra[0].replace('_', '-')} does not apply to an imported recipe or run "
+                                 "(import it to a plan and edit that)", source=path)
+            return replace(imported, **verdict_inputs(args))
     if not Path(path).exists():  # a model id in the local Hugging Face cache (never downloaded)
         cached = cached_config(path)
         path, label = (str(cached), path) if cached else (path, None)
@@ -233,7 +238,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser, metavar="COMMAND")
     est = sub.add_parser("estimate", help="estimate training compute from a config or run plan")
     est.add_argument("path", nargs="?", help="HuggingFace config.json or snapshot folder, a model id in the local HF "
-                                             "cache, a PEFT adapter_config.json, flopcount spec, or run plan (YAML/JSON)")
+                                             "cache, a PEFT adapter_config.json, flopcount spec, run plan (YAML/JSON), "
+                                             "or a training recipe or finished run (see `flopcount import`)")
     est.add_argument("--params", help="parameter count N (e.g. 7B) when no config is given")
     est.add_argument("--tokens", help="training tokens D (e.g. 2T, 300B, 1.5e12)")
     est.add_argument("--seq-len", help=f"sequence length T (default {assumptions.DEFAULT_SEQ_LEN}, stated in output)")
@@ -257,6 +263,8 @@ def build_parser() -> argparse.ArgumentParser:
     est.add_argument("--base-systemic-risk", action="store_true", help="the base model has systemic risk")
     est.add_argument("--base-config", help="base model config.json (or snapshot folder) for a PEFT adapter_config.json; "
                                            "default: the adapter's base model in the local Hugging Face cache")
+    from .import_cli import add_import_flags
+    add_import_flags(est, skip=("--seq-len", "--tokens", "--gpus", "--base-config"))
     add_verdict_arguments(est)
     est.add_argument("--json", action="store_true", help="machine-readable output (documented in the README)")
     est.set_defaults(func=cmd_estimate)

@@ -1,28 +1,74 @@
-"""`flopcount import PATH`: print the run plan an importer makes of a recipe or finished run."""
+"""`flopcount import PATH`: print the run plan an importer makes of a recipe or finished run.
+
+`estimate`, `record --plan` and `plot` accept the same paths directly through `import_plan`.
+"""
 from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import Any
 
 import yaml
 
 from .data.phases import BY_ID as PHASE_KINDS
 
+#: Flags an importer may need (a recipe lacks them), shared by import, record and plot;
+#: estimate already has --seq-len, --tokens, --kind, --gpus and --base-config.
+IMPORT_FLAGS = {
+    "--seq-len": "sequence length, where the recipe or run does not hold it (HF runs: it is in training_args.bin)",
+    "--tokens": "training tokens, for runs that did not log num_input_tokens_seen",
+    "--gpus": "devices in the run, where the recipe sizes its batch per device",
+    "--samples": "training samples in the dataset, for recipes that train for epochs",
+    "--base-config": "the base model's config.json (or snapshot folder), for fine-tuning recipes naming a hub id "
+                     "that is not in the local Hugging Face cache",
+    "--vocab-size": "vocabulary size (Megatron: the tokenizer's, padded as Megatron pads it)",
+}
+RECIPES = ("torchtitan TOML, Megatron arguments, MaxText / Axolotl / LLaMA-Factory / TRL YAML, "
+           "TrainingArguments JSON, or a Hugging Face Trainer output folder")
+
+
+def add_import_flags(parser: argparse.ArgumentParser, skip: tuple[str, ...] = ()) -> None:
+    for flag, text in IMPORT_FLAGS.items():
+        if flag not in skip:
+            parser.add_argument(flag, help=text)
+
+
+def flags_from(args: argparse.Namespace, kind: str | None = None):
+    from .importers.recipe import Flags
+    return Flags(**{name: getattr(args, name, None) for name in
+                    ("seq_len", "tokens", "gpus", "samples", "base_config", "vocab_size")},
+                 kind=kind or getattr(args, "kind", None))
+
+
+def import_plan(path: str, args: argparse.Namespace):
+    """The Plan of an importable recipe or run at `path`, or None when no importer knows it."""
+    from .importers import find, import_path
+    from .plan import plan_from_mapping
+    if not Path(path).exists() or find(path) is None:
+        return None
+    imported = import_path(path, flags_from(args))
+    return plan_from_mapping(imported.plan, path, Path(path).resolve().parent)
+
+
+def load_any_plan(path: str, args: argparse.Namespace):
+    """A run plan file, or the plan of a recipe or run an importer recognises."""
+    from .plan import load_plan
+    return import_plan(path, args) or load_plan(path)
+
 
 def add_parser(sub: Any) -> None:
-    p = sub.add_parser("import", help="turn a finished run (HF Trainer output folder) into a run plan (YAML)")
-    p.add_argument("path", help="a Hugging Face Trainer output folder (trainer_state.json, config.json)")
-    p.add_argument("--seq-len", help="sequence length of the training samples (not in the JSON the Trainer writes)")
-    p.add_argument("--tokens", help="training tokens, when the run did not log num_input_tokens_seen")
-    p.add_argument("--kind", default="pre-training", choices=sorted(PHASE_KINDS), metavar="KIND",
-                   help="kind of work (default pre-training)")
+    p = sub.add_parser("import", help="turn a training recipe or finished run into a run plan (YAML)")
+    p.add_argument("path", help=RECIPES)
+    add_import_flags(p)
+    p.add_argument("--kind", choices=sorted(PHASE_KINDS), metavar="KIND",
+                   help="kind of work, where the recipe does not say (default pre-training)")
     p.set_defaults(func=cmd_import)
 
 
 def cmd_import(args: argparse.Namespace) -> int:
     from .importers import import_path
-    imported = import_path(args.path, seq_len=args.seq_len, tokens=args.tokens, kind=args.kind)
+    imported = import_path(args.path, flags_from(args))
     out = sys.stdout.write
     out(f"# flopcount run plan imported from {args.path}\n")
     for field, origin in imported.trace.items():

@@ -16,6 +16,8 @@ def add_parser(sub: Any) -> None:
     p.add_argument("kind", choices=KINDS)
     p.add_argument("path", nargs="*", help="planning: run plans to add as points; run: a ledger; "
                    "methods: a run plan; finetune: a config.json")
+    from .import_cli import add_import_flags
+    add_import_flags(p)
     p.add_argument("-o", "--output", required=True, help="output file (.png or .svg)")
     p.add_argument("--model", help="run: which model in the ledger (default: all rows)")
     p.add_argument("--planned-steps", help="run: planned steps, for the projection")
@@ -42,13 +44,13 @@ def run(args: argparse.Namespace) -> int:
         raise InputError("must end in .png or .svg", field="--output")
     if args.kind == "planning":
         from .estimate import estimate
-        from .plan import load_plan
+        from .import_cli import load_any_plan
         points = None
         if args.path:
             from .data.models import PUBLISHED_RUNS
             points = [(r.name, r.params, r.tokens) for r in PUBLISHED_RUNS]
             for path in args.path:
-                plan = load_plan(path)
+                plan = load_any_plan(path, args)
                 tokens = sum(p.tokens or 0 for p in plan.phases if p.kind.training)
                 points.append((plan.name, estimate(plan).plan.model.active_params, tokens))
         fig = plot.planning_map(points)
@@ -63,8 +65,8 @@ def run(args: argparse.Namespace) -> int:
         fig = plot.run_chart(steps, cum, planned_steps=planned, title=f"Cumulative compute: {args.model or 'all'}")
     elif args.kind == "methods":
         from .estimate import estimate
-        from .plan import load_plan
-        fig = plot.methods_chart(estimate(load_plan(_one(args, "run plan"))))
+        from .import_cli import load_any_plan
+        fig = plot.methods_chart(estimate(load_any_plan(_one(args, "run plan"), args)))
     elif args.kind == "finetune":
         from .configs import load_spec
         from .formulas import lora_weights

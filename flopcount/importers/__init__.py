@@ -30,8 +30,11 @@ class Importer:
 
 
 def _registry() -> list[Importer]:
-    from . import hf_run
-    return [Importer("hf-trainer-run", hf_run.sniff, hf_run.import_)]
+    """Importers in sniffing order: the most specific shapes first."""
+    from . import hf_run, megatron, torchtitan
+    return [Importer("hf-trainer-run", hf_run.sniff, hf_run.import_),
+            Importer("torchtitan", torchtitan.sniff, torchtitan.import_),
+            Importer("megatron", megatron.sniff, megatron.import_)]
 
 
 def find(path: str | Path) -> Importer | None:
@@ -44,7 +47,8 @@ def find(path: str | Path) -> Importer | None:
 PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".pkl", ".pickle")
 
 
-def import_path(path: str | Path, **flags: Any) -> Imported:
+def import_path(path: str | Path, flags: "Flags | None" = None) -> Imported:
+    from .recipe import Flags
     if Path(path).is_file() and Path(path).suffix in PICKLE_SUFFIXES:
         raise InputError("a pickle: loading it can run any code, so flopcount never does; give the run "
                          "folder (its trainer_state.json and config.json are read instead)", source=str(path))
@@ -52,4 +56,4 @@ def import_path(path: str | Path, **flags: Any) -> Imported:
     if importer is None:
         raise InputError("not a recipe or finished run flopcount can import (known: "
                          + ", ".join(i.name for i in _registry()) + ")", source=str(path))
-    return importer.read(Path(path), **flags)
+    return importer.read(Path(path), flags or Flags())

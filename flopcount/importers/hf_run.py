@@ -20,6 +20,7 @@ from ..errors import InputError
 from ..fields import load_mapping
 from ..numbers import parse_count
 from . import Imported
+from .recipe import Flags
 
 STATE = "trainer_state.json"
 
@@ -49,8 +50,8 @@ def _state(folder: Path) -> tuple[Path, dict]:
     return best[1], best[2]
 
 
-def import_(folder: Path, *, seq_len: str | None = None, tokens: str | None = None,
-            kind: str = "pre-training") -> Imported:
+def import_(folder: Path, flags: Flags = Flags()) -> Imported:
+    seq_len, tokens, kind = flags.seq_len, flags.tokens, flags.kind or "pre-training"
     state_path, state = _state(folder)
     config = next((p for p in (folder / "config.json", state_path.parent / "config.json") if p.is_file()), None)
     if config is None:

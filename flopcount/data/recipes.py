@@ -1,0 +1,56 @@
+"""Facts about training frameworks that importers need and recipes do not hold, each with
+its source: model flavours named by a recipe, the defaults a framework fills in.
+
+Flavours are written as the HuggingFace config.json fields of the same model, so the
+architecture readers count them; each was transcribed from the framework file cited.
+"""
+from __future__ import annotations
+
+TORCHTITAN_SOURCE = "github.com/pytorch/torchtitan @ 4a950ea (v0.2.2, the last TOML-configured release)"
+
+#: torchtitan `TransformerModelArgs` (llama3) FFN width: 4·dim → ·2/3 → ·ffn_dim_multiplier →
+#: rounded up to multiple_of (torchtitan/models/llama3/model/model.py FeedForward); written out.
+_LLAMA3 = {"model_type": "llama", "vocab_size": 128256, "tie_word_embeddings": False}
+_QWEN3 = {"model_type": "qwen3", "vocab_size": 151936, "head_dim": 128, "num_key_value_heads": 8}
+
+#: (model.name, model.flavor) -> config.json fields. Source: torchtitan/models/llama3/__init__.py
+#: (`llama3_args`) and torchtitan/models/qwen3/__init__.py (`qwen3_args`) at TORCHTITAN_SOURCE.
+TORCHTITAN_FLAVORS: dict[tuple[str, str], dict] = {
+    ("llama3", "debugmodel"): {**_LLAMA3, "hidden_size": 256, "num_hidden_layers": 6, "num_attention_heads": 16,
+                               "num_key_value_heads": 16, "intermediate_size": 768, "vocab_size": 2048},
+    ("llama3", "8B"): {**_LLAMA3, "hidden_size": 4096, "num_hidden_layers": 32, "num_attention_heads": 32,
+                       "num_key_value_heads": 8, "intermediate_size": 14336},
+    ("llama3", "70B"): {**_LLAMA3, "hidden_size": 8192, "num_hidden_layers": 80, "num_attention_heads": 64,
+                        "num_key_value_heads": 8, "intermediate_size": 28672},
+    ("llama3", "405B"): {**_LLAMA3, "hidden_size": 16384, "num_hidden_layers": 126, "num_attention_heads": 128,
+                         "num_key_value_heads": 8, "intermediate_size": 53248},
+    ("qwen3", "0.6B"): {**_QWEN3, "hidden_size": 1024, "num_hidden_layers": 28, "num_attention_heads": 16,
+                        "intermediate_size": 3072, "tie_word_embeddings": True},
+    ("qwen3", "1.7B"): {**_QWEN3, "hidden_size": 2048, "num_hidden_layers": 28, "num_attention_heads": 16,
+                        "intermediate_size": 6144, "tie_word_embeddings": True},
+    ("qwen3", "4B"): {**_QWEN3, "hidden_size": 2560, "num_hidden_layers": 36, "num_attention_heads": 32,
+                      "intermediate_size": 9728, "tie_word_embeddings": True},
+    ("qwen3", "8B"): {**_QWEN3, "hidden_size": 4096, "num_hidden_layers": 36, "num_attention_heads": 32,
+                      "intermediate_size": 12288, "tie_word_embeddings": False},
+    ("qwen3", "14B"): {**_QWEN3, "hidden_size": 5120, "num_hidden_layers": 40, "num_attention_heads": 40,
+                       "intermediate_size": 17408, "tie_word_embeddings": False},
+    ("qwen3", "32B"): {**_QWEN3, "hidden_size": 5120, "num_hidden_layers": 64, "num_attention_heads": 64,
+                       "intermediate_size": 25600, "tie_word_embeddings": False},
+}
+
+#: torchtitan JobConfig defaults used when a TOML leaves the key out (torchtitan/config/job_config.py).
+TORCHTITAN_DEFAULTS = {"training.local_batch_size": 8, "training.seq_len": 2048, "training.global_batch_size": -1,
+                       "parallelism.data_parallel_replicate_degree": 1, "parallelism.data_parallel_shard_degree": -1,
+                       "parallelism.tensor_parallel_degree": 1, "parallelism.pipeline_parallel_degree": 1,
+                       "parallelism.context_parallel_degree": 1, "activation_checkpoint.mode": "selective"}
+
+MEGATRON_SOURCE = "github.com/NVIDIA/Megatron-LM @ d98e8a6"
+
+#: Megatron's defaults for arguments a launch script leaves out: megatron/training/arguments.py
+#: (make-vocab-size-divisible-by, position-embedding-type), megatron/core/model_parallel_config.py
+#: (parallel sizes), megatron/core/transformer/transformer_config.py (add_bias_linear: on unless
+#: --disable-bias-linear; moe_router_topk) at MEGATRON_SOURCE. ffn_hidden_size and kv_channels
+#: default to formulas of the width, written in the importer beside Megatron's own lines.
+MEGATRON_DEFAULTS = {"make_vocab_size_divisible_by": 128, "position_embedding_type": "learned_absolute",
+                     "tensor_model_parallel_size": 1, "pipeline_model_parallel_size": 1, "context_parallel_size": 1,
+                     "add_bias_linear": True, "moe_router_topk": 2}

@@ -1,0 +1,251 @@
+"""Megatron-LM arguments → a run plan.
+
+Two saved forms are read, never executed:
+- a launch script or argument list (`--num-layers 32 --hidden-size 4096 ...`, as in
+  Megatron's `examples/*.sh`): split like a shell would (shlex), with `$NAME` / `${NAME}`
+  replaced only from literal `NAME=value` lines of the same file;
+- the `arguments` block Megatron prints at start-up (`  num_layers ........ 32`), which is
+  in every training log and holds every value after Megatron filled its defaults.
+
+The model becomes a config.json mapping of the family it matches (GPT-2 style for plain
+GELU MLPs with learned positions, Llama for SwiGLU, Mixtral for SwiGLU MoE on every layer),
+with Megatron's own defaults where a flag is absent (ffn width, kv_channels, tied output
+layer, biases on). Tokens = train-iters × global-batch-size × seq-length, or train-samples ×
+seq-length. The vocabulary comes from the tokenizer, not the arguments, so it is
+`--vocab-size` unless the arguments hold one; it is padded as Megatron pads it.
+"""
+from __future__ import annotations
+
+import re
+import shlex
+from pathlib import Path
+from typing import Any
+
+from ..data.recipes import MEGATRON_DEFAULTS, MEGATRON_SOURCE
+from ..errors import InputError
+from . import Imported
+from .recipe import Flags, Recipe, run_plan
+
+FRAMEWORK = "Megatron-LM"
+ARGS_BLOCK = re.compile(r"^-+ arguments -+$(.*?)^-+ end of arguments -+$", re.M | re.S)
+ARGS_LINE = re.compile(r"^\s*(\w+) \.+ (.*?)\s*$")
+ASSIGNMENT = re.compile(r"^\s*(?:export\s+)?([A-Za-z_]\w*)=([^\s$`()]+)\s*(?:#.*)?$", re.M)
+VARIABLE = re.compile(r"\$\{?([A-Za-z_]\w*)\}?")
+MAX_BYTES = 4 << 20
+
+
+def _text(path: Path) -> str | None:
+    try:
+        if path.stat().st_size > MAX_BYTES:
+            return None
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def sniff(path: Path) -> bool:
+    if not path.is_file() or path.suffix.lower() in (".json", ".yaml", ".yml", ".toml"):
+        return False
+    text = _text(path)
+    return text is not None and (bool(ARGS_BLOCK.search(text)) or
+                                 ("--num-layers" in text and "--hidden-size" in text))
+
+
+def _value(text: str) -> Any:
+    """A logged value: None/True/False, else the text (numbers are parsed where read)."""
+    return {"None": None, "True": True, "False": False}.get(text, text)
+
+
+def parse_log(text: str) -> dict[str, Any]:
+    block = ARGS_BLOCK.search(text)
+    assert block is not None
+    out: dict[str, Any] = {}
+    for line in block.group(1).splitlines():
+        match = ARGS_LINE.match(line)
+        if match:
+            out[match.group(1)] = _value(match.group(2))
+    return out
+
+
+def parse_script(text: str, source: str) -> dict[str, Any]:
+    """`--flag value` / `--switch` pairs of a launch script, later occurrences winning
+    (as argparse does). Values that still hold a shell expansion are kept as text and
+    refused only if a key flopcount needs is one of them."""
+    variables = dict(ASSIGNMENT.findall(text))
+    text = VARIABLE.sub(lambda m: variables.get(m.group(1), m.group(0)), text.replace("\\\n", " "))
+    try:
+        tokens = shlex.split(text, comments=True)
+    except ValueError as exc:
+        raise InputError(f"cannot split the arguments as a shell would: {exc}", source=source) from None
+    out: dict[str, Any] = {}
+    expanded: list[str] = []
+    for token in tokens:  # a quoted "--fp8-format hybrid" array element is a flag and its value
+        expanded.extend(token.split(None, 1) if token.startswith("--") and " " in token else [token])
+    tokens = expanded
+    for i, token in enumerate(tokens):
+        if not token.startswith("--") or len(token) < 3:
+            continue
+        name, _, inline = token[2:].partition("=")
+        following = tokens[i + 1] if i + 1 < len(tokens) else None
+        if inline:
+            value: Any = inline
+        elif following is None or following.startswith("--") or following in (")", "\\"):
+            value = True
+        else:
+            value = following
+        out[name.replace("-", "_")] = value
+    return out
+
+
+class _Args(Recipe):
+    """Megatron arguments, with Megatron's defaults for absent flags (`data.recipes`)."""
+
+    def get(self, name: str) -> Any:
+        value = self.raw(name, MEGATRON_DEFAULTS.get(name))
+        if isinstance(value, str) and "$" in value:
+            raise self.error(name, f"is a shell expansion ({value}) flopcount cannot resolve: substitute the value "
+                             "in the file, or give the arguments block of the training log")
+        return value
+
+    def on(self, name: str) -> bool:
+        value = self.get(name)
+        return value is True or (isinstance(value, str) and value.lower() == "true")
+
+    def number(self, name: str, default: int | None = None) -> int | None:
+        """A whole number: the recipe's (parsed strictly), Megatron's default, or `default`."""
+        if not self.has(name):
+            self.read.add(name)
+            return MEGATRON_DEFAULTS.get(name, default)
+        self.get(name)  # a shell expansion is named, not parsed as a number
+        return self.count(name)
+
+
+def _padded_vocab(r: _Args, flags: Flags, tp: int) -> int:
+    vocab = r.number("padded_vocab_size")
+    if vocab is not None:
+        r.to("model.spec.vocab_size", "padded_vocab_size")
+        return vocab
+    vocab = flags.count("vocab_size") or r.number("vocab_size")
+    if vocab is None:
+        raise InputError("the vocabulary size comes from the tokenizer, which the arguments do not hold: pass "
+                         "--vocab-size (the tokenizer's size; flopcount pads it as Megatron does)",
+                         source=r.source, field="--vocab-size")
+    multiple = r.number("make_vocab_size_divisible_by") * tp
+    r.to("model.spec.vocab_size", "--vocab-size" if flags.vocab_size else "vocab_size",
+         f"padded to a multiple of make_vocab_size_divisible_by × tensor_model_parallel_size = {multiple}")
+    return -(-vocab // multiple) * multiple
+
+
+def _model(r: _Args, flags: Flags) -> dict:
+    for flag in ("multi_latent_attention", "hybrid_override_pattern", "experimental_attention_variant"):
+        if r.get(flag) not in (None, False):
+            raise r.error(flag, "this architecture is not mapped from Megatron arguments yet; give the model as "
+                          "a config.json in a run plan")
+    layers, hidden, heads = r.count("num_layers"), r.count("hidden_size"), r.count("num_attention_heads")
+    swiglu = r.on("swiglu")
+    ffn = r.number("ffn_hidden_size", int((4 * hidden * 2 / 3) / 64) * 64 if swiglu else 4 * hidden)
+    kv_channels = r.number("kv_channels", hidden // heads)
+    groups = r.number("num_query_groups", heads) if r.on("group_query_attention") else heads
+    tied = not r.on("untie_embeddings_and_output_weights")
+    bias = r.on("add_bias_linear") and not r.on("disable_bias_linear")
+    vocab = _padded_vocab(r, flags, r.number("tensor_model_parallel_size"))
+    experts = r.number("num_experts")
+    if not swiglu:
+        if experts or groups != heads or r.get("position_embedding_type") != "learned_absolute":
+            raise r.error("swiglu", "a GELU MLP with rotary positions, GQA or experts is not mapped yet; give the "
+                          "model as a config.json in a run plan")
+        return {"model_type": "gpt2", "n_embd": hidden, "n_layer": layers, "n_head": heads, "n_inner": ffn,
+                "vocab_size": vocab, "n_positions": r.count("max_position_embeddings"), "tie_word_embeddings": tied}
+    llama = {"hidden_size": hidden, "num_hidden_layers": layers, "num_attention_heads": heads,
+             "num_key_value_heads": groups, "head_dim": kv_channels, "vocab_size": vocab,
+             "tie_word_embeddings": tied}
+    if not experts:
+        return {"model_type": "llama", **llama, "intermediate_size": ffn, "attention_bias": bias, "mlp_bias": bias}
+    freq = r.get("moe_layer_freq")
+    if (freq not in (None, 1, "1") or r.number("moe_shared_expert_intermediate_size") or bias):
+        raise r.error("moe_layer_freq" if freq not in (None, 1, "1") else "num_experts",
+                      "MoE with dense layers, shared experts or biases is not mapped yet; give the model as a "
+                      "config.json in a run plan")
+    return {"model_type": "mixtral", **llama, "num_local_experts": experts,
+            "num_experts_per_tok": r.number("moe_router_topk"),
+            "intermediate_size": r.number("moe_ffn_hidden_size", ffn)}
+
+
+def _world(r: _Args, flags: Flags) -> int | None:
+    """Devices: --gpus, else world_size (logged), else torchrun's nproc_per_node × nnodes."""
+    gpus = flags.count("gpus")
+    if gpus is not None:
+        return gpus
+    found = [r.get(k) for k in ("world_size",)] if r.has("world_size") else \
+        [r.raw(k, None) for k in ("nproc_per_node", "nnodes")]
+    if any(v is None or (isinstance(v, str) and "$" in v) for v in found):
+        return None  # not stated, or a shell expansion only the cluster knows
+    world = 1
+    for key, value in zip(("world_size",) if r.has("world_size") else ("nproc_per_node", "nnodes"), found):
+        world *= r.count(key)
+    return world
+
+
+def import_(path: Path, flags: Flags = Flags()) -> Imported:
+    text = _text(path) or ""
+    data = parse_log(text) if ARGS_BLOCK.search(text) else parse_script(text, str(path))
+    r = _Args(data, str(path), FRAMEWORK)
+    for key in ("num_layers", "hidden_size", "num_attention_heads"):
+        if not r.has(key):
+            raise r.missing(f"--{key.replace('_', '-')}", f"--{key.replace('_', '-')} N")
+    if not r.has("seq_length"):
+        raise r.missing("sequence length", "--seq-length")
+    model = _model(r, flags)
+    seq = r.count("seq_length")
+    if r.get("step_batch_size_schedule") not in (None, False) and r.has("global_batch_size"):
+        raise r.error("step_batch_size_schedule", "given with --global-batch-size; Megatron refuses the two together "
+                      "(megatron/training/arguments.py: 'Cannot specify both'), so this recipe does not run as written")
+    for ramp in ("step_batch_size_schedule", "rampup_batch_size"):
+        if r.get(ramp) not in (None, False):
+            raise r.error(ramp, "batch-size ramp-up is not modelled: pass the run's --tokens to `flopcount estimate` "
+                          "with the model instead")
+    tp, pp, cp = (r.number(k) for k in ("tensor_model_parallel_size", "pipeline_model_parallel_size",
+                                        "context_parallel_size"))
+    world = _world(r, flags)
+    micro = r.number("micro_batch_size")
+    if r.has("global_batch_size"):
+        batch = r.count("global_batch_size")
+        r.to("phases[0].batch_size", "global_batch_size")
+        if world is not None:
+            if world % (tp * pp * cp):
+                raise InputError(f"{world} devices is not a multiple of tensor × pipeline × context parallel "
+                                 f"= {tp * pp * cp}", source=str(path), field="--gpus")
+            if micro is not None and batch % (micro * (world // (tp * pp * cp))):
+                raise r.error("global_batch_size", f"{batch} is not a multiple of micro-batch-size {micro} × "
+                              f"data-parallel size {world // (tp * pp * cp)} (Megatron refuses this too)")
+    elif world is not None and micro is not None:
+        batch = micro * (world // (tp * pp * cp))
+        r.to("phases[0].batch_size", "micro_batch_size", "data-parallel size (devices / (tp × pp × cp))")
+    else:
+        raise r.missing("global batch size", "--global-batch-size", "--gpus N (the batch is micro × data-parallel)")
+    phase: dict[str, Any] = {"name": "training", "kind": flags.kind or "pre-training"}
+    if r.has("train_iters"):
+        phase.update(steps=r.count("train_iters"), batch_size=batch)
+        r.to("phases[0].steps", "train_iters")
+    elif r.has("train_samples"):
+        phase["tokens"] = r.count("train_samples") * seq
+        r.trace.pop("phases[0].batch_size", None)
+        r.to("phases[0].tokens", "train_samples", "seq_length")
+    else:
+        raise r.missing("run length", "--train-iters or --train-samples")
+    r.to("seq_length", "seq_length")
+    r.to("model.spec", f"num_layers, hidden_size, ffn_hidden_size, heads, groups, kv_channels, swiglu, experts "
+         f"and tying, with Megatron's defaults ({MEGATRON_SOURCE})")
+    notes = []
+    recompute = r.get("recompute_granularity")
+    if recompute not in (None, False):
+        notes.append(f"activation recomputation ({recompute}) re-runs forward work on the hardware; flopcount counts "
+                     "each forward once (model FLOP, as Megatron's num_floating_point_operations does)")
+    if world is not None:
+        notes.append(f"{world} devices (tensor {tp} × pipeline {pp} × context {cp} × data "
+                     f"{world // (tp * pp * cp)})")
+    ignored = r.ignored_note()
+    if ignored:
+        notes.append(ignored)
+    name = path.stem
+    return Imported(plan=run_plan(name, {"name": name, "spec": model}, seq, phase), trace=r.trace, notes=notes)

@@ -1,0 +1,96 @@
+"""What every recipe importer shares: flat keys read once each, traced, and a plan built.
+
+A training recipe (torchtitan TOML, Megatron arguments, MaxText/Axolotl/LLaMA-Factory/TRL
+YAML, TrainingArguments JSON) is flattened to dotted keys (`training.steps`). Importers read
+the keys that decide the FLOP count through `Recipe`; each read is recorded as the origin of
+the plan field it fills, and every key nobody read is listed in one note, so a user sees
+what was ignored instead of guessing. Numbers go through the same strict parser as configs.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Iterable, Mapping
+
+from ..errors import InputError
+from ..fields import _MISSING, Fields
+from ..numbers import parse_count
+
+
+IGNORED_SHOWN = 12  # ignored keys named in the note; the rest counted (a note, not a listing)
+
+
+@dataclass(frozen=True)
+class Flags:
+    """Numbers a recipe may not hold, given on the command line (each names its flag in
+    the message that asks for it)."""
+
+    seq_len: str | None = None
+    tokens: str | None = None
+    kind: str | None = None
+    gpus: str | None = None          # devices in the run (torchtitan's -1 degrees, MaxText, fine-tuning)
+    samples: str | None = None       # dataset size in samples, for epoch-based recipes
+    base_config: str | None = None   # the base model's config.json, for fine-tuning recipes
+    vocab_size: str | None = None    # Megatron: the tokenizer's vocabulary (not in the arguments)
+
+    def count(self, name: str) -> int | None:
+        value = getattr(self, name)
+        return None if value is None else parse_count(value, "--" + name.replace("_", "-"))
+
+
+def flatten(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """{"a": {"b": 1}} -> {"a.b": 1}; lists stay values."""
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        name = f"{prefix}.{key}" if prefix else str(key)
+        if isinstance(value, Mapping) and value:
+            out.update(flatten(value, name))
+        else:
+            out[name] = value
+    return out
+
+
+class Recipe(Fields):
+    """A recipe's settings as flat dotted keys; reads are remembered for the trace."""
+
+    def __init__(self, data: Mapping[str, Any], source: str, framework: str):
+        super().__init__(flatten(data), source)
+        self.framework = framework
+        self.read: set[str] = set()
+        self.trace: dict[str, str] = {}
+
+    def raw(self, name: str, default: Any = _MISSING) -> Any:
+        self.read.add(name)
+        return super().raw(name, default)
+
+    def first(self, *names: str) -> str | None:
+        """The first of `names` the recipe sets (None: none)."""
+        return next((n for n in names if self.has(n)), None)
+
+    def to(self, plan_field: str, *origins: str) -> None:
+        """Record that `plan_field` came from `origins` (keys of this recipe or flags)."""
+        self.trace[plan_field] = " × ".join(origins)
+
+    def missing(self, what: str, keys: str, flag: str | None = None) -> InputError:
+        """The one line for an essential the recipe lacks: the key to add, or the flag."""
+        fix = f"add {keys}" + (f" or pass {flag}" if flag else "")
+        return InputError(f"no {what} in this {self.framework} recipe: {fix}", source=self.source)
+
+    def ignored_note(self, relevant: Iterable[str] = ()) -> str | None:
+        """One note naming the keys not read, grouped by their top-level section."""
+        unread = [k for k in self.data if k not in self.read and not any(k.startswith(r) for r in relevant)]
+        if not unread:
+            return None
+        groups: dict[str, int] = {}
+        for key in unread:
+            head = key.split(".")[0]
+            groups[head] = groups.get(head, 0) + 1
+        names = [f"{h}.* ({n})" if n > 1 or h not in unread else h for h, n in groups.items()]
+        shown = ", ".join(names[:IGNORED_SHOWN]) + (f" and {len(names) - IGNORED_SHOWN} more"
+                                                    if len(names) > IGNORED_SHOWN else "")
+        return (f"{len(unread)} {self.framework} keys ignored (they do not change the FLOP count flopcount "
+                f"derives, or are not modelled): {shown}")
+
+
+def run_plan(name: str, model: dict, seq_len: int, phase: dict) -> dict:
+    """A run plan mapping (what `flopcount import` prints and `estimate` reads)."""
+    return {"flopcount_plan": 1, "name": name, "model": model, "seq_len": seq_len, "phases": [phase]}
