@@ -54,3 +54,13 @@ MEGATRON_SOURCE = "github.com/NVIDIA/Megatron-LM @ d98e8a6"
 MEGATRON_DEFAULTS = {"make_vocab_size_divisible_by": 128, "position_embedding_type": "learned_absolute",
                      "tensor_model_parallel_size": 1, "pipeline_model_parallel_size": 1, "context_parallel_size": 1,
                      "add_bias_linear": True, "moe_router_topk": 2}
+
+MAXTEXT_SOURCE = "github.com/AI-Hypercomputer/maxtext @ e591f30"
+
+#: MaxText base.yml values for keys a model file and run config leave out
+#: (src/maxtext/configs/base.yml at MAXTEXT_SOURCE).
+MAXTEXT_DEFAULTS = {"head_dim": 128, "vocab_size": 32000, "logits_via_embedding": False, "num_experts": 1,
+                    "num_experts_per_tok": 1, "mlp_activations": ["silu", "linear"], "decoder_block": "llama2",
+                    "max_target_length": 2048, "gradient_accumulation_steps": 1}
+#: MaxText decoder blocks flopcount maps, to the config.json model_type of the same structure.
+MAXTEXT_BLOCKS = {"llama2": "llama", "mistral": "llama", "mixtral": "mixtral"}

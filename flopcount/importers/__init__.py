@@ -10,9 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from ..errors import InputError
+
+if TYPE_CHECKING:
+    from .recipe import Flags
 
 
 @dataclass
@@ -31,10 +34,11 @@ class Importer:
 
 def _registry() -> list[Importer]:
     """Importers in sniffing order: the most specific shapes first."""
-    from . import hf_run, megatron, torchtitan
+    from . import hf_run, maxtext, megatron, torchtitan
     return [Importer("hf-trainer-run", hf_run.sniff, hf_run.import_),
             Importer("torchtitan", torchtitan.sniff, torchtitan.import_),
-            Importer("megatron", megatron.sniff, megatron.import_)]
+            Importer("megatron", megatron.sniff, megatron.import_),
+            Importer("maxtext", maxtext.sniff, maxtext.import_)]
 
 
 def find(path: str | Path) -> Importer | None:

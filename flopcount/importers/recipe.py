@@ -9,10 +9,11 @@ what was ignored instead of guessing. Numbers go through the same strict parser 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 from ..errors import InputError
-from ..fields import _MISSING, Fields
+from ..fields import _MISSING, Fields, load_mapping
 from ..numbers import parse_count
 
 
@@ -94,3 +95,14 @@ class Recipe(Fields):
 def run_plan(name: str, model: dict, seq_len: int, phase: dict) -> dict:
     """A run plan mapping (what `flopcount import` prints and `estimate` reads)."""
     return {"flopcount_plan": 1, "name": name, "model": model, "seq_len": seq_len, "phases": [phase]}
+
+
+def yaml_mapping(path: Path) -> dict | None:
+    """The mapping a .yaml/.yml file holds, for sniffing (None: not YAML or unreadable;
+    the importer that claims the file re-reads it and names any problem)."""
+    if not path.is_file() or path.suffix.lower() not in (".yaml", ".yml"):
+        return None
+    try:
+        return load_mapping(path)
+    except InputError:
+        return None
