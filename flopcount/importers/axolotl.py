@@ -1,0 +1,58 @@
+"""Axolotl fine-tuning YAML (`base_model`, `sequence_len`, `micro_batch_size`,
+`gradient_accumulation_steps`, `num_epochs` / `max_steps`, `adapter: lora|qlora`) → a run plan.
+
+LoRA targets: `lora_target_modules`, or every linear layer with `lora_target_linear: true`.
+QLoRA's 4-bit base is dequantized for each matmul, so it counts as LoRA (same FLOP).
+`lora_modules_to_save` naming `lm_head` trains the head fully: stated, with its size.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..fields import load_mapping
+from . import Imported
+from .finetune import Keys, head_gradient_note, import_finetune, lora
+from .recipe import Flags, Recipe, yaml_mapping
+
+FRAMEWORK = "Axolotl"
+KEYS = Keys(base="base_model", seq="sequence_len", micro="micro_batch_size",
+            accumulation="gradient_accumulation_steps", epochs="num_epochs", max_steps="max_steps",
+            packing="sample_packing")
+
+
+def sniff(path: Path) -> bool:
+    data = yaml_mapping(path)
+    return data is not None and "base_model" in data and ("sequence_len" in data or "micro_batch_size" in data)
+
+
+def import_(path: Path, flags: Flags = Flags()) -> Imported:
+    r = Recipe(load_mapping(path), str(path), FRAMEWORK)
+    kind = r.raw("adapter", None)
+    notes: list[str] = []
+    adapter = None
+    if kind in ("lora", "qlora"):
+        if r.raw("lora_target_linear", False) is True:
+            targets, where = "all-linear", "lora_target_linear"
+        else:
+            targets, where = r.raw("lora_target_modules", None), "lora_target_modules"
+            if targets is None:
+                raise r.missing("LoRA targets", "lora_target_modules or lora_target_linear: true")
+        adapter = lora(r, "lora_r", targets, where, r.text("base_model"))
+        if kind == "qlora":
+            notes.append("QLoRA: the 4-bit base is dequantized for every matmul, so the FLOP are LoRA's")
+    elif kind is not None:
+        raise r.error("adapter", f"{kind!r} adapters are not modelled (lora, qlora or none)")
+    rl = r.raw("rl", None)
+    if rl is not None:
+        raise r.error("rl", f"preference training ({rl}) runs extra forward passes (reference model, paired "
+                      "responses) that this importer does not count yet; estimate it as a run plan")
+    imported = import_finetune(r, path, flags, KEYS, adapter, notes)
+    saved = r.raw("lora_modules_to_save", None) or []
+    if adapter is not None and "lm_head" in saved:
+        imported.notes.insert(0, head_gradient_note(Path(imported.plan["model"]["config"]), "lora_modules_to_save"))
+    if r.raw("gradient_checkpointing", False):
+        imported.notes.insert(0, "gradient checkpointing re-runs forward work on the hardware; flopcount counts "
+                              "each forward once (model FLOP)")
+    return imported
+
+

@@ -1,0 +1,104 @@
+"""What fine-tuning recipes share (Axolotl, LLaMA-Factory): a base model named by hub id or
+path, full or LoRA training, and a length given as max steps or epochs.
+
+Tokens: max_steps × micro batch × gradient accumulation × devices × sequence length, or
+epochs × `--samples` (training samples per epoch, after any validation split; packed
+sequences when the recipe packs) × sequence length. Without packing a sample is padded to
+the longest in its batch, at most the sequence length, so the figure is an upper bound and
+says so. The base model's config comes from `--base-config`, a local path, or the local
+Hugging Face cache (never downloaded).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..errors import InputError
+from ..fields import load_mapping
+from ..numbers import sig2
+from ..peft import Adapter, base_config, read_adapter
+from . import Imported
+from .recipe import Flags, Recipe, run_plan
+
+
+@dataclass(frozen=True)
+class Keys:
+    """Where a framework keeps each setting (its own key names)."""
+
+    base: str
+    seq: str
+    micro: str
+    accumulation: str
+    epochs: str
+    max_steps: str
+    packing: str
+
+
+def lora(r: Recipe, rank_key: str, targets: Any, targets_key: str, base: str) -> Adapter:
+    """A LoRA setting read through PEFT's own rules (target names, "all-linear")."""
+    mapping = {"peft_type": "LORA", "r": r.raw(rank_key), "target_modules": targets,
+               "base_model_name_or_path": base}
+    try:
+        return read_adapter(mapping, r.source)
+    except InputError as exc:
+        field = rank_key if exc.field == "r" else targets_key
+        raise InputError(exc.message, source=r.source, field=field) from None
+
+
+def import_finetune(r: Recipe, path: Path, flags: Flags, keys: Keys, adapter: Adapter | None,
+                    notes: list[str], *, kind: str = "fine-tuning") -> Imported:
+    base = r.text(keys.base)
+    config, _ = base_config(Adapter(0, None, (), base, r.source), flags.base_config)
+    config_file = config / "config.json" if config.is_dir() else config
+    r.to("model.config", f"--base-config ({config_file})" if flags.base_config else f"{keys.base} ({config_file})")
+    seq = flags.count("seq_len") or r.count(keys.seq)
+    r.to("seq_len", "--seq-len" if flags.seq_len else keys.seq)
+    packing = bool(r.raw(keys.packing, False))
+    phase: dict[str, Any] = {"name": "fine-tuning", "kind": flags.kind or kind}
+    if flags.tokens is not None:
+        phase["tokens"] = flags.count("tokens")
+        r.to("phases[0].tokens", "--tokens")
+    elif r.has(keys.max_steps) and r.raw(keys.max_steps) not in (-1, 0):
+        gpus = flags.count("gpus")
+        if gpus is None:
+            raise InputError(f"{keys.max_steps} counts optimizer steps of micro batch × accumulation × devices: "
+                             "pass --gpus N (devices in the run)", source=r.source, field="--gpus")
+        batch = r.count(keys.micro, 1) * r.count(keys.accumulation, 1) * gpus
+        phase.update(steps=r.count(keys.max_steps), batch_size=batch)
+        r.to("phases[0].steps", keys.max_steps)
+        r.to("phases[0].batch_size", keys.micro, keys.accumulation, "--gpus")
+    else:
+        samples = flags.count("samples")
+        if samples is None:
+            raise InputError(f"the run is {keys.epochs} × the dataset, whose size the recipe does not hold: pass "
+                             f"--samples N (training samples per epoch{', packed sequences' if packing else ''}), "
+                             f"or set {keys.max_steps}", source=r.source, field="--samples")
+        epochs = r.raw(keys.epochs, 1)
+        if isinstance(epochs, bool) or not isinstance(epochs, (int, float)) or epochs <= 0 or epochs != int(epochs):
+            raise r.error(keys.epochs, f"must be a whole number of epochs here, got {epochs!r} (pass --tokens for "
+                          "a fractional run)")
+        phase["tokens"] = int(epochs) * samples * seq
+        r.to("phases[0].tokens", keys.epochs, "--samples", keys.seq)
+        if not packing:
+            notes.append(f"without {keys.packing}, each sample is padded to its batch's longest, at most {seq:,} "
+                         "tokens: the token count is an upper bound (pass --tokens for the real count)")
+    model: dict[str, Any] = {"config": str(config_file.resolve())}
+    if adapter is not None:
+        phase["trainable"] = {"lora": {"rank": adapter.rank, "targets": list(adapter.targets)}}
+        r.to("phases[0].trainable", "LoRA rank and targets")
+    ignored = r.ignored_note()
+    if ignored:
+        notes.append(ignored)
+    return Imported(plan=run_plan(path.stem, model, seq, phase), trace=r.trace, notes=notes)
+
+
+def head_gradient_note(config: Path, what: str) -> str:
+    """Fully trained output-layer weights beside LoRA: their weight gradient (2 × width ×
+    vocabulary per token) is not in the LoRA count; its size is stated."""
+    data = load_mapping(config)
+    width, vocab = data.get("hidden_size"), data.get("vocab_size")
+    size = (f", 2 × {width} × {vocab} = {sig2(2 * width * vocab)} FLOP per token,"
+            if isinstance(width, int) and isinstance(vocab, int) else "")
+    return (f"{what} trains the output layer fully beside LoRA: its weight gradient{size} is not in "
+            "flopcount's LoRA count (an undercount of that size)")
