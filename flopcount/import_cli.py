@@ -38,7 +38,7 @@ def flags_from(args: argparse.Namespace, kind: str | None = None):
     from .importers.recipe import Flags
     return Flags(**{name: getattr(args, name, None) for name in
                     ("seq_len", "tokens", "gpus", "samples", "base_config", "vocab_size")},
-                 kind=kind or getattr(args, "kind", None))
+                 kind=kind or (args.kind if getattr(args, "kind", None) in PHASE_KINDS else None))
 
 
 def import_plan(path: str, args: argparse.Namespace):

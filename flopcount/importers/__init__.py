@@ -59,6 +59,9 @@ def import_path(path: str | Path, flags: "Flags | None" = None) -> Imported:
         raise InputError("a pickle: loading it can run any code, so flopcount never does; give the run "
                          "folder (its trainer_state.json and config.json are read instead)", source=str(path))
     importer = find(path)
+    if importer is None and Path(path).is_file() and Path(path).suffix.lower() in (".yaml", ".yml", ".json"):
+        from ..fields import load_mapping
+        load_mapping(path)  # a malformed file is named as such, not as an unknown recipe
     if importer is None:
         raise InputError("not a recipe or finished run flopcount can import (known: "
                          + ", ".join(i.name for i in _registry()) + ")", source=str(path))
