@@ -321,3 +321,18 @@ def test_bad_recipes_are_one_line(tmp_path):
         out = cli("import", str(path), "--gpus", "64", "--samples", "10", "--base-config", str(QWEN3_4B))
         lines = out.stderr.strip().splitlines()
         assert out.returncode == 2 and len(lines) == 1 and expected[name] in lines[0], (name, out.stderr)
+
+
+def test_readme_recipe_examples_and_help_example_run(tmp_path, monkeypatch):
+    """Every command of the README's "From your training config" block, and the recipe
+    example under `import --help`, runs as written from the repository root."""
+    from flopcount.cli import EXAMPLES, main
+    readme = (ROOT / "README.md").read_text()
+    block = readme.split("## From your training config", 1)[1].split("```bash\n", 1)[1].split("```", 1)[0]
+    commands = [c for c in block.replace("\\\n", " ").splitlines() if c.startswith("flopcount ")]
+    assert len(commands) == 5
+    monkeypatch.chdir(ROOT)
+    for line in commands + [EXAMPLES["import"][1]]:
+        args = line.split("#")[0].split(">")[0].split()[1:]
+        args = [str(tmp_path / "rec") if a == "out/qwen3-sft" else a for a in args]
+        assert main(args) == 0, line
