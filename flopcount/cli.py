@@ -120,15 +120,14 @@ def _plan(args: argparse.Namespace) -> Plan:
         return _single_phase_plan(args, ModelRef("model", params=params), "")
     path, label = args.path, None
     from .import_cli import import_plan
-    if Path(path).exists():  # a training recipe or finished run: its plan, flags filling what it lacks
+    imported = import_plan(path, args)  # a training recipe or finished run: flags fill what it lacks
+    if imported is not None:
         extra = [o for o in ("params", "accelerator", "gpu_hours", "days", "base_compute", "images_per_sample")
                  if getattr(args, o) is not None]
-        imported = import_plan(path, args)
-        if imported is not None:
-            if extra:
-                raise InputError(f"--{extra[0].replace('_', '-')} does not apply to an imported recipe or run "
-                                 "(import it to a plan and edit that)", source=path)
-            return replace(imported, **verdict_inputs(args))
+        if extra:
+            raise InputError(f"--{extra[0].replace('_', '-')} does not apply to an imported recipe or run "
+                             "(import it to a plan and edit that)", source=path)
+        return replace(imported, **verdict_inputs(args))
     if not Path(path).exists():  # a model id in the local Hugging Face cache (never downloaded)
         cached = cached_config(path)
         path, label = (str(cached), path) if cached else (path, None)
@@ -250,7 +249,8 @@ def build_parser() -> argparse.ArgumentParser:
                                                  "(its vision tower runs per image; T includes their tokens)")
     est.add_argument("--accelerator", help="accelerator id or alias (see `flopcount accelerators`)")
     est.add_argument("--gpu-hours", help="accelerator-hours (devices × wall-clock hours)")
-    est.add_argument("--gpus", help="number of accelerators (with --days, instead of --gpu-hours)")
+    est.add_argument("--gpus", help="number of accelerators (with --days, instead of --gpu-hours; for a recipe: "
+                                    "the devices it ran on)")
     est.add_argument("--days", help="wall-clock days of training (with --gpus)")
     est.add_argument("--precision", help=f"precision of the peak used (default {assumptions.DEFAULT_PRECISION})")
     est.add_argument("--utilization", help="utilisation U or LOW:HIGH (default "

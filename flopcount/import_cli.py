@@ -45,7 +45,7 @@ def import_plan(path: str, args: argparse.Namespace):
     """The Plan of an importable recipe or run at `path`, or None when no importer knows it."""
     from .importers import find, import_path
     from .plan import plan_from_mapping
-    if not Path(path).exists() or find(path) is None:
+    if find(path) is None:
         return None
     imported = import_path(path, flags_from(args))
     return plan_from_mapping(imported.plan, path, Path(path).resolve().parent)

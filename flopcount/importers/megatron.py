@@ -172,16 +172,17 @@ def _model(r: _Args, flags: Flags) -> dict:
 
 
 def _world(r: _Args, flags: Flags) -> int | None:
-    """Devices: --gpus, else world_size (logged), else torchrun's nproc_per_node × nnodes."""
+    """Devices: --gpus, else world_size (logged), else torchrun's nproc_per_node × nnodes;
+    None when not stated or left to a shell expansion only the cluster knows."""
     gpus = flags.count("gpus")
     if gpus is not None:
         return gpus
-    found = [r.get(k) for k in ("world_size",)] if r.has("world_size") else \
-        [r.raw(k, None) for k in ("nproc_per_node", "nnodes")]
-    if any(v is None or (isinstance(v, str) and "$" in v) for v in found):
-        return None  # not stated, or a shell expansion only the cluster knows
+    keys = ("world_size",) if r.has("world_size") else ("nproc_per_node", "nnodes")
+    values = [r.raw(k, None) for k in keys]
+    if any(v is None or (isinstance(v, str) and "$" in v) for v in values):
+        return None
     world = 1
-    for key, value in zip(("world_size",) if r.has("world_size") else ("nproc_per_node", "nnodes"), found):
+    for key in keys:
         world *= r.count(key)
     return world
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Mapping
 
 from ..errors import InputError
 from ..fields import _MISSING, Fields, load_mapping
@@ -63,10 +63,6 @@ class Recipe(Fields):
         self.read.add(name)
         return super().raw(name, default)
 
-    def first(self, *names: str) -> str | None:
-        """The first of `names` the recipe sets (None: none)."""
-        return next((n for n in names if self.has(n)), None)
-
     def to(self, plan_field: str, *origins: str) -> None:
         """Record that `plan_field` came from `origins` (keys of this recipe or flags)."""
         self.trace[plan_field] = " × ".join(origins)
@@ -76,9 +72,9 @@ class Recipe(Fields):
         fix = f"add {keys}" + (f" or pass {flag}" if flag else "")
         return InputError(f"no {what} in this {self.framework} recipe: {fix}", source=self.source)
 
-    def ignored_note(self, relevant: Iterable[str] = ()) -> str | None:
+    def ignored_note(self) -> str | None:
         """One note naming the keys not read, grouped by their top-level section."""
-        unread = [k for k in self.data if k not in self.read and not any(k.startswith(r) for r in relevant)]
+        unread = [k for k in self.data if k not in self.read]
         if not unread:
             return None
         groups: dict[str, int] = {}

@@ -36,10 +36,8 @@ def sniff(path: Path) -> bool:
 
 
 def _default(r: Recipe, key: str):
-    if r.has(key):
-        return r.raw(key)
-    r.read.add(key)
-    return TORCHTITAN_DEFAULTS[key]
+    """The recipe's value, else torchtitan's JobConfig default."""
+    return r.raw(key, TORCHTITAN_DEFAULTS[key])
 
 
 def _degree(r: Recipe, key: str) -> int:
