@@ -181,6 +181,39 @@ def test_maxtext_llama3_8b():
     assert "llama3-8b.yml" in result.trace["model.spec"]
 
 
+def maxtext_tflops_training_per_device(B: int, T: int, emb: int, mlp: int, activations: int, layers: int, q: int,
+                                       kv: int, head_dim: int, vocab: int, experts: int = 1, top_k: int = 1) -> int:
+    """MaxText's own step figure (the TFLOP/s/device it logs), transcribed from
+    src/maxtext/utils/maxtext_utils.py `calculate_tflops_training_per_device` (commit e591f30),
+    default and mixtral decoder path, in FLOP rather than TFLOP: 3 × (FFN + QKV + output
+    projection per layer + unembedding) + 3 × causal attention (the 4·B·T²·q·hd square halved);
+    MoE adds the router gate 2·B·T·emb·E and runs top_k experts."""
+    ffn = 2 * B * T * mlp * emb * activations + 2 * B * T * mlp * emb
+    if experts > 1:
+        ffn = 2 * B * T * emb * experts + ffn * top_k
+    qkv = 2 * B * T * emb * (q + 2 * kv) * head_dim
+    projection = 2 * B * T * emb * q * head_dim
+    causal_attention = 4 * B * T ** 2 * q * head_dim // 2
+    return 3 * (ffn * layers + (qkv + projection) * layers + 2 * B * T * emb * vocab) + 3 * causal_attention * layers
+
+
+def test_maxtext_figure_against_flopcount():
+    """MaxText's per-device step FLOP (per_device_batch_size 12) for both recipes, per token:
+    Llama 3 8B at 8192: 5,059,746,352,594,944 / (12 × 8192) = 51,470,401,536 (Megatron's figure
+    too); Mixtral 8x7B at 4096: 79,712,747,520. flopcount is exactly 6·T·q·L more in both
+    (6,442,450,944 and 3,221,225,472): MaxText halves the attention square for the causal
+    mask, flopcount's default counts it whole; every weight matmul, the router and the head
+    agree to the FLOP."""
+    _, plan, est = imported(RECIPES / "maxtext" / "configs" / "gpu" / "models" / "llama3_8b.yml", gpus="8")
+    theirs = maxtext_tflops_training_per_device(12, 8192, 4096, 14336, 2, 32, 32, 8, 128, 128256)
+    assert theirs == 5_059_746_352_594_944 and theirs // (12 * 8192) == 51_470_401_536
+    assert per_token(plan, est) == theirs // (12 * 8192) + 6 * 8192 * 4096 * 32
+    _, plan, est = imported(RECIPES / "maxtext" / "configs" / "gpu" / "models" / "mixtral_8x7b.yml", gpus="8")
+    theirs = maxtext_tflops_training_per_device(12, 4096, 4096, 14336, 2, 32, 32, 8, 128, 32000, 8, 2)
+    assert theirs // (12 * 4096) == 79_712_747_520
+    assert per_token(plan, est) == theirs // (12 * 4096) + 6 * 4096 * 4096 * 32 == 82_933_972_992
+
+
 def test_maxtext_mixtral_8x7b():
     """mixtral_8x7b.yml: 30 × 96 × 4096 = 11,796,480 tokens; 46.7B / 12.9B parameters."""
     _, plan, _ = imported(RECIPES / "maxtext" / "configs" / "gpu" / "models" / "mixtral_8x7b.yml", gpus="8")
