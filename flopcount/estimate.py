@@ -15,7 +15,7 @@ from fractions import Fraction
 
 from .data import assumptions
 from .data.phases import PhaseKind
-from .formulas import generation_flops, kaplan_6nd, training_flops
+from .formulas import forward_flops, generation_flops, kaplan_6nd, training_flops
 from .hardware import hardware_flops
 from .numbers import to_int
 from .plan import Phase, Plan
@@ -88,8 +88,11 @@ def phase_estimates(phase: Phase) -> dict[str, MethodEstimate]:
     train = phase.trainable
     if D is not None:
         if model.spec is not None:
-            if phase.kind.generates:
+            if phase.work == "generate":
                 per_seq, formula = generation_flops(model.spec, T), f"forward only, KV-cached, T={T}"
+            elif phase.work == "forward":
+                per_seq = forward_flops(model.spec, T, phase.attention, images=phase.images).total
+                formula = f"one forward pass, no backward, T={T}, attention {phase.attention}"
             else:
                 frozen = not train.is_full
                 lora = (train.lora_rank, train.lora_targets) if train.mode == "lora" else None
@@ -106,7 +109,7 @@ def phase_estimates(phase: Phase) -> dict[str, MethodEstimate]:
         N = model.active_params
         if N is None:  # hardware only: no parameter count, so no 6·N·D
             pass
-        elif phase.kind.generates:
+        elif phase.work != "train":
             out["6ND"] = _exact("6ND", 2 * N * D, Fraction(2 * N), "2·N·D (forward only)")
         elif train.is_full:
             out["6ND"] = _exact("6ND", kaplan_6nd(N, D), Fraction(6 * N), "6·N·D")
@@ -205,7 +208,7 @@ def estimate(plan: Plan, prefer: str | None = None) -> Result:
             notes.append(f"Attention convention {plan.attention}: windowed = T² on global layers and the window on "
                          "sliding/chunked ones; full = T² everywhere; causal = unmasked pairs only.")
     text_only = [p.name for p in plan.phases if p.tokens is not None and p.model.spec is not None
-                 and p.model.spec.has_vision and not p.images and not p.kind.generates]
+                 and p.model.spec.has_vision and not p.images and p.work != "generate"]
     if text_only:
         notes.append(f"Vision tower not run in {', '.join(text_only)}: counted as text only. Give the images per "
                      "sample (--images-per-sample; plan: images_per_sample) to count the vision tower per image.")

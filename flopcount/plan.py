@@ -71,6 +71,7 @@ class Phase:
     note: str = ""
     seq_len_assumed: bool = False
     images: int = 0                  # images per sample (a VLM's vision tower runs once per image)
+    work: str = "train"              # one of WORK: what each token goes through
 
 
 @dataclass(frozen=True)
@@ -98,8 +99,12 @@ class Plan:
     released: dt.date | None = None             # first released through any channel (documentation)
 
 
-PHASE_FIELDS = ("name", "kind", "public", "tokens", "steps", "batch_size", "seq_len", "attention", "model",
+PHASE_FIELDS = ("name", "kind", "public", "work", "tokens", "steps", "batch_size", "seq_len", "attention", "model",
                 "trainable", "hardware", "flops", "start", "end", "note", "images_per_sample")
+#: What the phase's tokens go through: forward and backward (`train`), one forward pass over
+#: whole sequences (`forward`: log-probabilities of a reference or old policy), or KV-cached
+#: generation (`generate`: synthetic data, RL rollouts). Generating kinds only generate.
+WORK = ("train", "forward", "generate")
 HARDWARE_FIELDS = ("accelerator", "gpu_hours", "gpus", "hours", "days", "precision", "utilization")
 
 
@@ -193,6 +198,10 @@ def read_phase(f: Fields, plan: dict, plan_dir: Path, index: int) -> Phase:
             kind_id = "synthetic-data-public"
     elif f.has("public"):
         raise f.error("public", "only applies to kind synthetic-data")
+    kind = PHASE_KINDS[kind_id]
+    work = f.choice("work", WORK, "generate" if kind.generates else "train")
+    if kind.generates and work != "generate":
+        raise f.error("work", f"{kind_id} phases generate (work: generate)")
     model = read_model(f.sub("model"), plan_dir) if f.has("model") else plan["model"]
     seq_len = f.count("seq_len", plan["seq_len"])
     attention = f.choice("attention", ATTENTION_CONVENTIONS, plan["attention"])
@@ -208,20 +217,22 @@ def read_phase(f: Fields, plan: dict, plan_dir: Path, index: int) -> Phase:
     if tokens is None and hardware is None and reported is None:
         raise f.error(None, "give at least one of tokens (or steps + batch_size), hardware, or flops")
     trainable = read_trainable(f, "trainable", model.spec) if f.has("trainable") else Trainable()
+    if work != "train" and f.has("trainable"):
+        raise f.error("trainable", f"work: {work} updates no weights; trainable applies to work: train")
     images = f.count("images_per_sample", 0, allow_zero=True)
     if images:
-        check_images(model.spec, images, seq_len, PHASE_KINDS[kind_id], f.path("images_per_sample"), f.source)
+        check_images(model.spec, images, seq_len, work, f.path("images_per_sample"), f.source)
     start, end = _date(f, "start"), _date(f, "end")
     if start and end and end < start:
         raise f.error("end", f"{end} is before start {start}")
     return Phase(
-        name=f.text("name", f"phase {index + 1}"), kind=PHASE_KINDS[kind_id], model=model, seq_len=seq_len,
+        name=f.text("name", f"phase {index + 1}"), kind=kind, work=work, model=model, seq_len=seq_len,
         attention=attention, tokens=tokens, hardware=hardware, reported=reported, trainable=trainable,
         start=start, end=end, note=f.text("note", ""),
         seq_len_assumed=plan["seq_len_assumed"] and not f.has("seq_len"), images=images)
 
 
-def check_images(spec: ModelSpec | None, images: int, seq_len: int, kind: PhaseKind, field: str, source: str) -> None:
+def check_images(spec: ModelSpec | None, images: int, seq_len: int, work: str, field: str, source: str) -> None:
     """Images per sample need a vision tower flopcount counts, room for their tokens in the
     sequence (which includes them), and a training phase (generation counts text only)."""
     def error(message: str) -> InputError:
@@ -230,8 +241,8 @@ def check_images(spec: ModelSpec | None, images: int, seq_len: int, kind: PhaseK
         raise error("the model has no vision tower")
     if spec.origin == "transformers-meta":
         raise error("the transformers fallback does not run vision towers (no reader for this model_type)")
-    if kind.generates:
-        raise error(f"applies to training phases; {kind.id} is counted as text generation")
+    if work == "generate":
+        raise error("applies to training and forward phases; generation is counted as text only")
     if images * spec.image_tokens > seq_len:
         raise error(f"{images} images × {spec.image_tokens} tokens do not fit in seq_len {seq_len} "
                     "(the sequence length includes the image tokens)")

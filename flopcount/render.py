@@ -47,7 +47,7 @@ def to_json(result: Result, methods: tuple[str, ...] = METHODS) -> dict[str, Any
     for pr in result.phases:
         p = pr.phase
         phases.append({
-            "name": p.name, "kind": p.kind.id,
+            "name": p.name, "kind": p.kind.id, "work": p.work,
             "counts_in": {"training": p.kind.training, "cumulative": p.kind.cumulative},
             "model": p.model.name, "tokens": p.tokens, "seq_len": p.seq_len, "attention": p.attention,
             "images_per_sample": p.images, "trainable": p.trainable.mode, "primary": pr.primary,

@@ -81,7 +81,36 @@ phases:
     assert estimate(p, prefer="hardware").training.total == pytest.approx(hw.total)
 
 
+def test_work_forward_and_generate_in_a_training_kind():
+    """An RL run's three kinds of work on one model (the bundled Llama 3.1 8B config):
+    rollouts generate (forward_flops at causal pairs, what a KV cache computes), log-probability
+    passes run one forward at the phase's convention, the update runs forward and backward;
+    all three count as training (kind rl). 6ND: 2·N·D for both forward-only kinds."""
+    from flopcount.formulas import forward_flops, training_flops
+    p = plan("""
+flopcount_plan: 1
+model: {config: ../configs/llama-3.1-8b.json}
+seq_len: 1024
+phases:
+  - {name: rollouts, kind: rl, work: generate, tokens: 1024000}
+  - {name: logprobs, kind: rl, work: forward, tokens: 1024000}
+  - {name: update, kind: rl, tokens: 1024000}
+""")
+    spec = p.model.spec
+    r = estimate(p)
+    full = {pr.phase.name: pr.estimates["full"].total for pr in r.phases}
+    assert full["rollouts"] == 1000 * forward_flops(spec, 1024, "causal").total
+    assert full["logprobs"] == 1000 * forward_flops(spec, 1024, "full").total > full["rollouts"]
+    assert full["update"] == 1000 * training_flops(spec, 1024, "full").total
+    assert r.training.total == sum(full.values())
+    N = r.parameters.active
+    assert [pr.estimates["6ND"].total for pr in r.phases] == [2 * N * 1024000, 2 * N * 1024000, 6 * N * 1024000]
+
+
 @pytest.mark.parametrize("snippet,needle", [
+    ("phases: [{kind: evaluation, work: train, tokens: 1B}]", "phases[0].work: evaluation phases generate"),
+    ("phases: [{kind: rl, work: sample, tokens: 1B}]", "phases[0].work: "),
+    ("phases: [{kind: rl, work: forward, tokens: 1B, trainable: all}]", "updates no weights"),
     ("phases: []", "phases: must be a non-empty list"),
     ("phases: [{kind: synthetic-data, tokens: 1B}]", "phases[0].public: required"),
     ("phases: [{kind: pre-training}]", "give at least one of tokens"),
