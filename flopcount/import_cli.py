@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,8 @@ IMPORT_FLAGS = {
     "--base-config": "the base model's config.json (or snapshot folder), for fine-tuning recipes naming a hub id "
                      "that is not in the local Hugging Face cache",
     "--vocab-size": "vocabulary size (Megatron: the tokenizer's, padded as Megatron pads it)",
+    "--trainer": "the TRL trainer a config is for (sft, dpo, grpo; trainer: plain TrainingArguments), where "
+                 "its keys and folder do not say",
 }
 RECIPES = ("torchtitan TOML, Megatron arguments, MaxText / Axolotl / LLaMA-Factory / TRL YAML, "
            "TrainingArguments JSON, or a Hugging Face Trainer output folder")
@@ -37,7 +40,7 @@ def add_import_flags(parser: argparse.ArgumentParser, skip: tuple[str, ...] = ()
 def flags_from(args: argparse.Namespace, kind: str | None = None):
     from .importers.recipe import Flags
     return Flags(**{name: getattr(args, name, None) for name in
-                    ("seq_len", "tokens", "gpus", "samples", "base_config", "vocab_size")},
+                    ("seq_len", "tokens", "gpus", "samples", "base_config", "vocab_size", "trainer")},
                  kind=kind or (args.kind if getattr(args, "kind", None) in PHASE_KINDS else None))
 
 
@@ -48,7 +51,9 @@ def import_plan(path: str, args: argparse.Namespace):
     if find(path) is None:
         return None
     imported = import_path(path, flags_from(args))
-    return plan_from_mapping(imported.plan, path, Path(path).resolve().parent)
+    plan = plan_from_mapping(imported.plan, path, Path(path).resolve().parent)
+    # the importer's caveats (upper bounds, passes not counted) travel into estimates and records
+    return dataclasses.replace(plan, notes=plan.notes + tuple(f"{Path(path).name}: {n}" for n in imported.notes))
 
 
 def load_any_plan(path: str, args: argparse.Namespace):

@@ -64,3 +64,31 @@ MAXTEXT_DEFAULTS = {"head_dim": 128, "vocab_size": 32000, "logits_via_embedding"
                     "max_target_length": 2048, "gradient_accumulation_steps": 1}
 #: MaxText decoder blocks flopcount maps, to the config.json model_type of the same structure.
 MAXTEXT_BLOCKS = {"llama2": "llama", "mistral": "llama", "mixtral": "mixtral"}
+
+#: transformers `TrainingArguments` defaults (transformers/training_args.py, transformers 5.x):
+#: what a Trainer-based recipe (TRL, LLaMA-Factory) runs with when it leaves the key out.
+HF_TRAINING_ARGS_DEFAULTS = {"per_device_train_batch_size": 8, "gradient_accumulation_steps": 1,
+                             "num_train_epochs": 3.0, "max_steps": -1}
+
+AXOLOTL_SOURCE = "github.com/axolotl-ai-cloud/axolotl @ 067b021"
+#: Axolotl schema defaults (src/axolotl/utils/schemas/config.py, training.py at AXOLOTL_SOURCE).
+AXOLOTL_DEFAULTS = {"sequence_len": 512, "micro_batch_size": 1, "gradient_accumulation_steps": 1, "num_epochs": 1.0}
+
+LLAMAFACTORY_SOURCE = "github.com/hiyouga/LLaMA-Factory @ ff6d4d1"
+#: LLaMA-Factory: TrainingArguments' defaults plus its own (src/llamafactory/hparams/data_args.py
+#: cutoff_len; finetuning_args.py finetuning_type, lora_target) at LLAMAFACTORY_SOURCE.
+LLAMAFACTORY_DEFAULTS = {**HF_TRAINING_ARGS_DEFAULTS, "cutoff_len": 2048}
+
+TRL_SOURCE = "github.com/huggingface/trl @ f2cd577 (July 2026)"
+#: TRL config defaults per trainer (trl/trainer/{sft,dpo,grpo}_config.py and model_config.py at
+#: TRL_SOURCE), over TrainingArguments'. GRPO's beta has been 0.0 (no reference model) since
+#: TRL 0.19; older recipes that rely on 0.04 must state it.
+TRL_DEFAULTS = {
+    "sft": {**HF_TRAINING_ARGS_DEFAULTS, "max_length": 1024, "packing": False},
+    "dpo": {**HF_TRAINING_ARGS_DEFAULTS, "max_length": 1024, "beta": 0.1, "precompute_ref_log_probs": False},
+    "grpo": {**HF_TRAINING_ARGS_DEFAULTS, "num_generations": 8, "max_completion_length": 512, "beta": 0.0,
+             "num_iterations": 1, "use_vllm": False, "vllm_importance_sampling_correction": True},
+    "trainer": dict(HF_TRAINING_ARGS_DEFAULTS),
+}
+#: TRL ModelConfig (trl/trainer/model_config.py): LoRA rank when use_peft is set without lora_r.
+TRL_LORA_RANK = 16

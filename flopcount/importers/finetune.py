@@ -35,6 +35,16 @@ class Keys:
     packing: str
 
 
+@dataclass(frozen=True)
+class Examples:
+    """How many examples (sequences, preference pairs, prompts' completions) a run processes,
+    and, for a max_steps run, its steps and examples per step."""
+
+    count: int
+    steps: int | None = None
+    per_step: int | None = None
+
+
 def lora(r: Recipe, rank_key: str, targets: Any, targets_key: str, base: str) -> Adapter:
     """A LoRA setting read through PEFT's own rules (target names, "all-linear")."""
     mapping = {"peft_type": "LORA", "r": r.raw(rank_key), "target_modules": targets,
@@ -46,41 +56,67 @@ def lora(r: Recipe, rank_key: str, targets: Any, targets_key: str, base: str) ->
         raise InputError(exc.message, source=r.source, field=field) from None
 
 
-def import_finetune(r: Recipe, path: Path, flags: Flags, keys: Keys, adapter: Adapter | None,
-                    notes: list[str], *, kind: str = "fine-tuning") -> Imported:
-    base = r.text(keys.base)
-    config, _ = base_config(Adapter(0, None, (), base, r.source), flags.base_config)
+def base_model(r: Recipe, flags: Flags, key: str) -> Path:
+    """The base model's config.json: `--base-config`, else the recipe's model as a local
+    path or in the Hugging Face cache (never downloaded)."""
+    if flags.base_config:
+        config, _ = base_config(Adapter(0, None, (), "", r.source), flags.base_config)
+    elif r.has(key):
+        config, _ = base_config(Adapter(0, None, (), r.text(key), r.source), None)
+    else:
+        raise r.missing("base model", key, "--base-config")
     config_file = config / "config.json" if config.is_dir() else config
-    r.to("model.config", f"--base-config ({config_file})" if flags.base_config else f"{keys.base} ({config_file})")
-    seq = flags.count("seq_len") or r.count(keys.seq)
-    r.to("seq_len", "--seq-len" if flags.seq_len else keys.seq)
-    packing = bool(r.raw(keys.packing, False))
-    phase: dict[str, Any] = {"name": "fine-tuning", "kind": flags.kind or kind}
-    if flags.tokens is not None:
-        phase["tokens"] = flags.count("tokens")
-        r.to("phases[0].tokens", "--tokens")
-    elif r.has(keys.max_steps) and r.raw(keys.max_steps) not in (-1, 0):
+    r.to("model.config", f"--base-config ({config_file})" if flags.base_config else f"{key} ({config_file})")
+    return config_file
+
+
+def examples(r: Recipe, flags: Flags, keys: Keys, what: str = "training samples") -> Examples:
+    """max_steps × micro batch × accumulation × --gpus, or whole epochs × --samples."""
+    max_steps = r.raw(keys.max_steps, -1)
+    if max_steps not in (-1, 0, None):
         gpus = flags.count("gpus")
         if gpus is None:
             raise InputError(f"{keys.max_steps} counts optimizer steps of micro batch × accumulation × devices: "
                              "pass --gpus N (devices in the run)", source=r.source, field="--gpus")
-        batch = r.count(keys.micro, 1) * r.count(keys.accumulation, 1) * gpus
-        phase.update(steps=r.count(keys.max_steps), batch_size=batch)
-        r.to("phases[0].steps", keys.max_steps)
-        r.to("phases[0].batch_size", keys.micro, keys.accumulation, "--gpus")
+        per_step = r.count(keys.micro, 1) * r.count(keys.accumulation, 1) * gpus
+        steps = r.count(keys.max_steps)
+        return Examples(steps * per_step, steps, per_step)
+    samples = flags.count("samples")
+    if samples is None:
+        packed = ", packed sequences" if r.raw(keys.packing, False) else ""
+        raise InputError(f"the run is {keys.epochs} × the dataset, whose size the recipe does not hold: pass "
+                         f"--samples N ({what} per epoch{packed}), or set {keys.max_steps}",
+                         source=r.source, field="--samples")
+    epochs = r.raw(keys.epochs, 1)
+    if isinstance(epochs, bool) or not isinstance(epochs, (int, float)) or epochs <= 0 or epochs != int(epochs):
+        raise r.error(keys.epochs, f"must be a whole number of epochs here, got {epochs!r} (pass --tokens for "
+                      "a fractional run)")
+    return Examples(int(epochs) * samples)
+
+
+def length_origins(keys: Keys, n: Examples) -> tuple[str, ...]:
+    return (keys.max_steps, keys.micro, keys.accumulation, "--gpus") if n.steps else (keys.epochs, "--samples")
+
+
+def import_finetune(r: Recipe, path: Path, flags: Flags, keys: Keys, adapter: Adapter | None,
+                    notes: list[str], *, kind: str = "fine-tuning") -> Imported:
+    config_file = base_model(r, flags, keys.base)
+    seq = flags.count("seq_len") or r.count(keys.seq)
+    r.to("seq_len", "--seq-len" if flags.seq_len else keys.seq)
+    phase: dict[str, Any] = {"name": "fine-tuning", "kind": flags.kind or kind}
+    if flags.tokens is not None:
+        phase["tokens"] = flags.count("tokens")
+        r.to("phases[0].tokens", "--tokens")
     else:
-        samples = flags.count("samples")
-        if samples is None:
-            raise InputError(f"the run is {keys.epochs} × the dataset, whose size the recipe does not hold: pass "
-                             f"--samples N (training samples per epoch{', packed sequences' if packing else ''}), "
-                             f"or set {keys.max_steps}", source=r.source, field="--samples")
-        epochs = r.raw(keys.epochs, 1)
-        if isinstance(epochs, bool) or not isinstance(epochs, (int, float)) or epochs <= 0 or epochs != int(epochs):
-            raise r.error(keys.epochs, f"must be a whole number of epochs here, got {epochs!r} (pass --tokens for "
-                          "a fractional run)")
-        phase["tokens"] = int(epochs) * samples * seq
-        r.to("phases[0].tokens", keys.epochs, "--samples", keys.seq)
-        if not packing:
+        n = examples(r, flags, keys)
+        if n.steps:
+            phase.update(steps=n.steps, batch_size=n.per_step)
+            r.to("phases[0].steps", keys.max_steps)
+            r.to("phases[0].batch_size", keys.micro, keys.accumulation, "--gpus")
+        else:
+            phase["tokens"] = n.count * seq
+            r.to("phases[0].tokens", keys.epochs, "--samples", keys.seq)
+        if not r.raw(keys.packing, False):
             notes.append(f"without {keys.packing}, each sample is padded to its batch's longest, at most {seq:,} "
                          "tokens: the token count is an upper bound (pass --tokens for the real count)")
     model: dict[str, Any] = {"config": str(config_file.resolve())}

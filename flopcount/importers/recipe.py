@@ -32,6 +32,7 @@ class Flags:
     samples: str | None = None       # dataset size in samples, for epoch-based recipes
     base_config: str | None = None   # the base model's config.json, for fine-tuning recipes
     vocab_size: str | None = None    # Megatron: the tokenizer's vocabulary (not in the arguments)
+    trainer: str | None = None       # TRL: which trainer a config is for, where its keys do not say
 
     def count(self, name: str) -> int | None:
         value = getattr(self, name)
@@ -53,19 +54,26 @@ def flatten(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
 class Recipe(Fields):
     """A recipe's settings as flat dotted keys; reads are remembered for the trace."""
 
-    def __init__(self, data: Mapping[str, Any], source: str, framework: str):
+    def __init__(self, data: Mapping[str, Any], source: str, framework: str,
+                 defaults: Mapping[str, Any] | None = None):
         super().__init__(flatten(data), source)
         self.framework = framework
+        self.defaults = dict(defaults or {})   # the framework's own values for keys left out
         self.read: set[str] = set()
         self.trace: dict[str, str] = {}
 
     def raw(self, name: str, default: Any = _MISSING) -> Any:
         self.read.add(name)
+        if name not in self.data and name in self.defaults:
+            return self.defaults[name]
         return super().raw(name, default)
 
-    def to(self, plan_field: str, *origins: str) -> None:
-        """Record that `plan_field` came from `origins` (keys of this recipe or flags)."""
-        self.trace[plan_field] = " × ".join(origins)
+    def to(self, plan_field: str, *origins: str, sep: str = " × ") -> None:
+        """Record that `plan_field` came from `origins` (keys of this recipe or flags); a key
+        the recipe leaves out is named with the framework default it took."""
+        self.trace[plan_field] = sep.join(
+            f"{o} ({self.framework} default {self.defaults[o]})" if o not in self.data and o in self.defaults else o
+            for o in origins)
 
     def missing(self, what: str, keys: str, flag: str | None = None) -> InputError:
         """The one line for an essential the recipe lacks: the key to add, or the flag."""
@@ -88,15 +96,16 @@ class Recipe(Fields):
                 f"derives, or are not modelled): {shown}")
 
 
-def run_plan(name: str, model: dict, seq_len: int, phase: dict) -> dict:
+def run_plan(name: str, model: dict, seq_len: int, *phases: dict) -> dict:
     """A run plan mapping (what `flopcount import` prints and `estimate` reads)."""
-    return {"flopcount_plan": 1, "name": name, "model": model, "seq_len": seq_len, "phases": [phase]}
+    return {"flopcount_plan": 1, "name": name, "model": model, "seq_len": seq_len, "phases": list(phases)}
 
 
-def yaml_mapping(path: Path) -> dict | None:
-    """The mapping a .yaml/.yml file holds, for sniffing (None: not YAML or unreadable;
-    the importer that claims the file re-reads it and names any problem)."""
-    if not path.is_file() or path.suffix.lower() not in (".yaml", ".yml"):
+def yaml_mapping(path: Path, suffixes: tuple[str, ...] = (".yaml", ".yml")) -> dict | None:
+    """The mapping a .yaml/.yml (or other `suffixes`) file holds, for sniffing (None: another
+    kind of file or unreadable; the importer that claims the file re-reads it and names any
+    problem)."""
+    if not path.is_file() or path.suffix.lower() not in suffixes:
         return None
     try:
         return load_mapping(path)
