@@ -369,3 +369,19 @@ def test_readme_recipe_examples_and_help_example_run(tmp_path, monkeypatch):
         args = line.split("#")[0].split(">")[0].split()[1:]
         args = [str(tmp_path / "rec") if a == "out/qwen3-sft" else a for a in args]
         assert main(args) == 0, line
+
+
+def test_keys_left_out_take_the_frameworks_defaults(tmp_path):
+    """A LLaMA-Factory recipe naming only the model, stage and max_steps runs with
+    TrainingArguments' per-device batch 8 and LLaMA-Factory's cutoff_len 2048: 10 steps ×
+    8 × 1 × 2 GPUs × 2048 = 327,680 tokens; Axolotl's own defaults are micro batch 1 and
+    sequence_len 512: 10 × 1 × 1 × 2 × 512. Each default is named in the trace."""
+    lf = tmp_path / "lf.yaml"
+    lf.write_text("model_name_or_path: Qwen/Qwen3-4B\nstage: sft\nfinetuning_type: full\nmax_steps: 10\n")
+    result, plan, _ = imported(lf, base_config=str(QWEN3_4B), gpus="2")
+    assert plan.phases[0].tokens == 10 * 8 * 2 * 2048
+    assert "per_device_train_batch_size (LLaMA-Factory default 8)" in result.trace["phases[0].batch_size"]
+    ax = tmp_path / "ax.yml"
+    ax.write_text("base_model: meta-llama/Llama-3.1-8B\nmax_steps: 10\nmicro_batch_size: 1\n")
+    result, plan, _ = imported(ax, base_config=str(LLAMA31_8B), gpus="2")
+    assert plan.phases[0].tokens == 10 * 2 * 512 and "sequence_len (Axolotl default 512)" == result.trace["seq_len"]

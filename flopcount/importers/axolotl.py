@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..data.recipes import AXOLOTL_DEFAULTS
 from ..fields import load_mapping
 from . import Imported
 from .finetune import Keys, head_gradient_note, import_finetune, lora
@@ -26,7 +27,7 @@ def sniff(path: Path) -> bool:
 
 
 def import_(path: Path, flags: Flags = Flags()) -> Imported:
-    r = Recipe(load_mapping(path), str(path), FRAMEWORK)
+    r = Recipe(load_mapping(path), str(path), FRAMEWORK, AXOLOTL_DEFAULTS)
     kind = r.raw("adapter", None)
     notes: list[str] = []
     adapter = None

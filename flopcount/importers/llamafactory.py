@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..data.recipes import LLAMAFACTORY_DEFAULTS
 from ..fields import load_mapping
 from . import Imported
 from .finetune import Keys, import_finetune, lora
@@ -29,7 +30,7 @@ def sniff(path: Path) -> bool:
 
 
 def import_(path: Path, flags: Flags = Flags()) -> Imported:
-    r = Recipe(load_mapping(path), str(path), FRAMEWORK)
+    r = Recipe(load_mapping(path), str(path), FRAMEWORK, LLAMAFACTORY_DEFAULTS)
     stage = r.text("stage", "sft")
     if stage not in STAGES:
         raise r.error("stage", f"{stage!r} runs extra forward passes (reference model, paired responses or "
