@@ -34,11 +34,12 @@ class Importer:
 
 def _registry() -> list[Importer]:
     """Importers in sniffing order: the most specific shapes first."""
-    from . import axolotl, hf_run, llamafactory, maxtext, megatron, torchtitan, trl
+    from . import axolotl, hf_run, llamafactory, maxtext, megatron, nemo_rl, torchtitan, trl
     return [Importer("hf-trainer-run", hf_run.sniff, hf_run.import_),
             Importer("torchtitan", torchtitan.sniff, torchtitan.import_),
             Importer("megatron", megatron.sniff, megatron.import_),
             Importer("maxtext", maxtext.sniff, maxtext.import_),
+            Importer("nemo-rl", nemo_rl.sniff, nemo_rl.import_),
             Importer("axolotl", axolotl.sniff, axolotl.import_),
             Importer("llama-factory", llamafactory.sniff, llamafactory.import_),
             Importer("trl", trl.sniff, trl.import_)]

@@ -27,13 +27,13 @@ auxiliary); rule-based reward functions compute no FLOP.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from ..data.recipes import TRL_DEFAULTS, TRL_LORA_RANK
 from ..errors import InputError
 from ..fields import load_mapping
-from . import Imported
+from . import Imported, passes
 from .finetune import Examples, Keys, base_model, examples, head_gradient_note, import_finetune, length_origins, lora
+from .passes import trainable
 from .recipe import Flags, Recipe, run_plan, yaml_mapping
 
 FRAMEWORK = "TRL"
@@ -120,10 +120,6 @@ def _adapter(r: Recipe, notes: list[str]):
     return lora(r, "lora_r", targets, "lora_target_modules", r.raw("model_name_or_path", ""))
 
 
-def _trainable(adapter) -> dict[str, Any]:
-    return {"trainable": {"lora": {"rank": adapter.rank, "targets": list(adapter.targets)}}} if adapter else {}
-
-
 def _count(r: Recipe, flags: Flags, keys: Keys, what: str) -> tuple[Examples | None, int | None]:
     """(examples, tokens): --tokens (tokens of every sequence the policy trains on once), or examples."""
     if flags.tokens is not None:
@@ -144,7 +140,7 @@ def _dpo(r: Recipe, path: Path, flags: Flags, keys: Keys, adapter, notes: list[s
                      "(pass --tokens, the chosen + rejected tokens of the run, for the real count)")
     else:
         r.to("phases[0].tokens", "--tokens")
-    update = {"name": "DPO update", "kind": kind, "tokens": tokens, **_trainable(adapter)}
+    update = {"name": "DPO update", "kind": kind, "tokens": tokens, **trainable(adapter)}
     phases = [update]
     if r.raw("reference_free", False):
         notes.append("reference_free: no reference model runs")
@@ -156,9 +152,9 @@ def _dpo(r: Recipe, path: Path, flags: Flags, keys: Keys, adapter, notes: list[s
                 reference = tokens // int(epochs)
             notes.append("precompute_ref_log_probs: the reference runs once over the training set before training"
                          + ("" if epochs is not None else " (counted here over the pairs trained on)"))
-        phases.append({"name": "reference model", "kind": "auxiliary-model", "work": "forward", "tokens": reference})
+        phases.append(passes.reference(reference))
         r.to("phases[1].tokens", "phases[0].tokens" + (" / epochs" if reference != tokens else ""))
-        notes.append(_reference_note(r))
+        notes.append(passes.REFERENCE_NOTE)
     return _done(r, path, config, seq, phases, notes)
 
 
@@ -193,40 +189,33 @@ def _grpo(r: Recipe, path: Path, flags: Flags, keys: Keys, adapter, notes: list[
                      "real count)")
     else:
         r.to("phases[0].tokens", "--tokens")
-    kind = flags.kind or "rl"
-    phases: list[dict[str, Any]] = [
-        {"name": "rollouts", "kind": kind, "work": "generate", "tokens": tokens},
-        {"name": "policy update", "kind": kind, "tokens": tokens * iterations, **_trainable(adapter)}]
     r.to("phases[1].tokens", "phases[0].tokens", "num_iterations")
     accumulation = r.count(keys.accumulation)
     per_generation = r.count("steps_per_generation", accumulation)
-    if accumulation % (per_generation * iterations) or (r.raw("use_vllm") and
-                                                        r.raw("vllm_importance_sampling_correction")):
-        phases.append({"name": "old-policy log-probabilities", "kind": kind, "work": "forward", "tokens": tokens})
-        if r.raw("use_vllm") and not r.has("vllm_importance_sampling_correction"):
+    vllm_correction = bool(r.raw("use_vllm") and r.raw("vllm_importance_sampling_correction"))
+    old_policy = bool(accumulation % (per_generation * iterations)) or vllm_correction
+    if old_policy:
+        r.to("phases[2].tokens", "phases[0].tokens (num_iterations > 1, or use_vllm with "
+             "vllm_importance_sampling_correction)")
+        if vllm_correction and not r.has("vllm_importance_sampling_correction"):
             notes.append("vllm_importance_sampling_correction not set: current TRL's default true adds the "
                          "old-policy forward; a TRL without it did not run one (set it false to drop the phase)")
-        r.to(f"phases[{len(phases) - 1}].tokens", "phases[0].tokens (num_iterations > 1, or use_vllm with "
-             "vllm_importance_sampling_correction)")
     if not r.has("beta"):
         notes.append("beta not set: current TRL's default 0.0, so no reference model; earlier TRL releases "
                      "defaulted to 0.04 (a reference forward per sequence): set beta if the run used one")
-    if r.raw("beta") != 0:
-        phases.append({"name": "reference model", "kind": "auxiliary-model", "work": "forward", "tokens": tokens})
-        r.to(f"phases[{len(phases) - 1}].tokens", "phases[0].tokens (beta > 0)")
-        notes.append(_reference_note(r))
+    with_reference = r.raw("beta") != 0
+    if with_reference:
+        r.to(f"phases[{3 if old_policy else 2}].tokens", "phases[0].tokens (beta > 0)")
+        notes.append(passes.REFERENCE_NOTE)
     else:
         notes.append("beta 0: no reference model runs (TRL loads none)")
+    phases = passes.rl_phases(tokens, flags.kind or "rl", adapter, iterations=iterations, old_policy=old_policy,
+                              with_reference=with_reference)
     rewards = [f for f in r.raw("reward_funcs", []) or [] if isinstance(f, str) and "/" in f]
     if rewards or r.has("reward_model_name_or_path"):
         notes.append("reward models' forward passes are an auxiliary model's (Annex A.1: need not be included): "
                      "not counted")
     return _done(r, path, config, seq, phases, notes)
-
-
-def _reference_note(r: Recipe) -> str:
-    return ("reference-model forward passes: recorded as kind auxiliary-model (flopcount reads the frozen reference "
-            "as an auxiliary model, Guidelines Annex A.1), shown but in no total; set the phase's kind to count them")
 
 
 def _done(r: Recipe, path: Path, config: Path, seq: int, phases: list[dict], notes: list[str]) -> Imported:
