@@ -65,3 +65,29 @@ def test_missing_facts_are_asked_for_by_flag(run, tmp_path, capsys):
     assert main(["import", str(tmp_path / "training_args.bin")]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "a pickle" in err and "never does" in err
+
+
+def test_peft_run_folder_reads_its_adapter(run, tmp_path, capsys):
+    """The same 3-step run's state with an adapter_config.json (the JSON PEFT writes; a PEFT
+    folder has no config.json): rank 4 on q_proj and v_proj of the tiny Llama. The import
+    is a fine-tuning phase with that LoRA, and its total equals the same run estimated from
+    the adapter file directly (96 tokens at 16)."""
+    import shutil
+    folder = tmp_path / "peft-out"
+    shutil.copytree(run / "out", folder)
+    base = tmp_path / "base-config.json"
+    shutil.copy(folder / "checkpoint-3" / "config.json", base)
+    for config in folder.rglob("config.json"):
+        config.unlink()
+    adapter = {"peft_type": "LORA", "task_type": "CAUSAL_LM", "r": 4, "lora_alpha": 8, "lora_dropout": 0.0,
+               "target_modules": ["q_proj", "v_proj"], "base_model_name_or_path": str(base), "bias": "none"}
+    (folder / "checkpoint-3" / "adapter_config.json").write_text(json.dumps(adapter))
+    assert main(["import", str(folder), "--seq-len", str(SEQ)]) == 0
+    text = capsys.readouterr().out
+    assert "kind: fine-tuning" in text and "rank: 4" in text and "adapter_config.json: r, target_modules" in text
+    assert "frozen base's weight gradients" in text
+    assert main(["estimate", str(folder), "--seq-len", str(SEQ), "--json"]) == 0
+    ours = json.loads(capsys.readouterr().out)["compute"]["training"]["total"]
+    assert main(["estimate", str(folder / "checkpoint-3" / "adapter_config.json"), "--tokens", "96", "--seq-len",
+                 str(SEQ), "--kind", "fine-tuning", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["compute"]["training"]["total"] == ours

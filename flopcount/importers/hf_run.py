@@ -3,7 +3,9 @@
 Read: `trainer_state.json` (the latest `checkpoint-N/` one, or the folder's own) for the
 steps, `num_input_tokens_seen` (logged when `include_num_input_tokens_seen` was set) and
 `total_flos`; `config.json` for the architecture (the folder's, else the checkpoint's);
-`adapter_config.json` marks a PEFT run (not modelled here yet: refused with a message).
+`adapter_config.json` marks a PEFT run: its LoRA rank and targets become the phase's
+`trainable`, its base model's config.json comes from `--base-config` or the local cache (a
+PEFT folder holds no config.json), and the kind defaults to fine-tuning.
 `training_args.bin` is a pickle: it is never read (loading it could run code), so the
 sequence length, batch layout and device count it holds must come from flags.
 Dates: the run's end is `trainer_state.json`'s modification time and its start that minus
@@ -19,10 +21,12 @@ from typing import Any
 from ..errors import InputError
 from ..fields import load_mapping
 from ..numbers import parse_count
+from ..peft import base_config, read_adapter
 from . import Imported
 from .recipe import Flags
 
 STATE = "trainer_state.json"
+ADAPTER = "adapter_config.json"
 
 
 def _checkpoints(folder: Path) -> list[Path]:
@@ -51,16 +55,23 @@ def _state(folder: Path) -> tuple[Path, dict]:
 
 
 def import_(folder: Path, flags: Flags = Flags()) -> Imported:
-    seq_len, tokens, kind = flags.seq_len, flags.tokens, flags.kind or "pre-training"
+    seq_len, tokens = flags.seq_len, flags.tokens
     state_path, state = _state(folder)
-    config = next((p for p in (folder / "config.json", state_path.parent / "config.json") if p.is_file()), None)
-    if config is None:
-        raise InputError("no config.json in the run folder or its checkpoint: pass the model's config "
-                         "(the run's plan needs the architecture)", source=str(folder))
-    if (folder / "adapter_config.json").is_file() or (state_path.parent / "adapter_config.json").is_file():
-        raise InputError("a PEFT (adapter) run: importing it is not supported yet; estimate it from its "
-                         "adapter_config.json with --tokens", source=str(folder))
     imported = Imported(plan={}, trace={})
+    adapter_file = next((p for p in (folder / ADAPTER, state_path.parent / ADAPTER) if p.is_file()), None)
+    adapter = read_adapter(load_mapping(adapter_file), str(adapter_file)) if adapter_file else None
+    if adapter is not None:
+        found, _ = base_config(adapter, flags.base_config)
+        config: Path | None = found / "config.json" if found.is_dir() else found
+        imported.trace["phases[0].trainable"] = f"{adapter_file.name}: r, target_modules"
+    else:
+        config = next((p for p in (folder / "config.json", state_path.parent / "config.json") if p.is_file()), None)
+        if flags.base_config:
+            config = Path(flags.base_config)
+    if config is None:
+        raise InputError("no config.json in the run folder or its checkpoint: pass --base-config (the model's "
+                         "config.json; the run's plan needs the architecture)", source=str(folder))
+    kind = flags.kind or ("fine-tuning" if adapter else "pre-training")
     seen = state.get("num_input_tokens_seen")
     if tokens is not None:
         count, imported.trace["tokens"] = parse_count(tokens, "--tokens"), "--tokens"
@@ -75,6 +86,8 @@ def import_(folder: Path, flags: Flags = Flags()) -> Imported:
                          "pass --seq-len", source=str(folder), field="--seq-len")
     length, steps = parse_count(seq_len, "--seq-len"), state["global_step"]
     phase: dict[str, Any] = {"name": "training", "kind": kind}
+    if adapter is not None:
+        phase["trainable"] = {"lora": {"rank": adapter.rank, "targets": list(adapter.targets)}}
     if steps and count % (steps * length) == 0:  # whole sequences per step: keep the step count
         phase.update(steps=steps, batch_size=count // (steps * length))
         imported.trace["phases[0].steps"] = f"{state_path.name}: global_step"
@@ -96,7 +109,9 @@ def import_(folder: Path, flags: Flags = Flags()) -> Imported:
         imported.notes.append(
             f"the Trainer's total_flos is {flos:.4g}: its estimate 6 × non-embedding parameters × tokens "
             "(transformers' floating_point_ops); flopcount's count adds attention, embeddings and the output "
-            "layer by the full formula, so the two differ")
+            "layer by the full formula, so the two differ"
+            + ("; for this PEFT run the Trainer also counts the frozen base's weight gradients, which LoRA does "
+               "not compute" if adapter else ""))
     imported.plan = {"flopcount_plan": 1, "name": folder.resolve().name,
                      "model": {"config": str(config.resolve())}, "seq_len": length,
                      "phases": [phase]}
