@@ -21,14 +21,15 @@ IMPORT_FLAGS = {
     "--tokens": "training tokens, for runs that did not log num_input_tokens_seen",
     "--gpus": "devices in the run, where the recipe sizes its batch per device",
     "--samples": "training samples in the dataset, for recipes that train for epochs",
-    "--base-config": "the base model's config.json (or snapshot folder), for fine-tuning recipes naming a hub id "
-                     "that is not in the local Hugging Face cache",
+    "--base-config": "the (base) model's config.json or snapshot folder: for recipes naming a hub id not in the "
+                     "local Hugging Face cache, TrainingArguments JSON, ledgers and Lightning logs",
     "--vocab-size": "vocabulary size (Megatron: the tokenizer's, padded as Megatron pads it)",
     "--trainer": "the TRL trainer a config is for (sft, dpo, grpo; trainer: plain TrainingArguments), where "
                  "its keys and folder do not say",
 }
-RECIPES = ("torchtitan TOML, Megatron arguments, MaxText / Axolotl / LLaMA-Factory / TRL YAML, "
-           "TrainingArguments JSON, or a Hugging Face Trainer output folder")
+RECIPES = ("torchtitan TOML, Megatron arguments, MaxText / NeMo-RL / Axolotl / LLaMA-Factory / TRL YAML, "
+           "TrainingArguments JSON, a Hugging Face Trainer output folder (PEFT too), a Lightning log folder, "
+           "or a flopcount ledger")
 
 
 def add_import_flags(parser: argparse.ArgumentParser, skip: tuple[str, ...] = ()) -> None:

@@ -91,3 +91,64 @@ def test_peft_run_folder_reads_its_adapter(run, tmp_path, capsys):
     assert main(["estimate", str(folder / "checkpoint-3" / "adapter_config.json"), "--tokens", "96", "--seq-len",
                  str(SEQ), "--kind", "fine-tuning", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["compute"]["training"]["total"] == ours
+
+
+def test_ledger_imports_as_a_plan_with_the_measured_count(run, tmp_path, capsys):
+    """The live ledger of the same run: one phase, 96 tokens, flops = the measured total
+    (3 × the micro-batch's count), dated by its rows; with the model's config and --seq-len
+    the full formula beside it agrees exactly. A ledger whose row was edited is refused in
+    one line, never read around."""
+    import shutil
+
+    from _tamper import raw
+    config = run / "out" / "checkpoint-3" / "config.json"
+    assert main(["import", str(run / "live.db"), "--seq-len", str(SEQ), "--base-config", str(config)]) == 0
+    text = capsys.readouterr().out
+    live = 3 * micro_batch_flops()
+    assert f"flops: {live}" in text and "tokens: 96" in text and "verified" in text
+    (tmp_path / "plan.yaml").write_text(text)
+    assert main(["estimate", str(tmp_path / "plan.yaml"), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    phase = out["phases"][0]
+    assert int(phase["estimates"]["reported"]["total"]) == live == int(phase["estimates"]["full"]["total"])
+    copy = tmp_path / "edited.db"
+    for suffix in ("", "-wal", "-shm"):  # SQLite's write-ahead log holds rows not yet checkpointed
+        if (run / f"live.db{suffix}").exists():
+            shutil.copy(run / f"live.db{suffix}", tmp_path / f"edited.db{suffix}")
+    raw(str(copy), "UPDATE {rows} SET tokens = tokens + 1")
+    assert main(["import", str(copy), "--seq-len", str(SEQ), "--base-config", str(config)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "failed verification" in err
+
+
+def test_lightning_log_folder_becomes_a_plan_and_record(tmp_path, capsys):
+    """A real Lightning fit (4 steps, CSVLogger, flopcount's callback writing a ledger too):
+    the log folder imports as one training phase whose flops is the last logged
+    flopcount/training_flop — the ledger's exact total to float32's precision (said) — and a
+    record is written from it directly."""
+    lightning = pytest.importorskip("lightning.pytorch")
+    from test_adapters import lightning_module
+
+    from flopcount.callbacks.lightning import FlopcountLightningCallback
+    monitor = ComputeMonitor("pl", ledger=tmp_path / "pl.db", flush_seconds=None, handle_signals=False)
+    logger = lightning.loggers.CSVLogger(tmp_path, name="run")
+    module = lightning_module(lightning)
+    trainer = lightning.Trainer(max_steps=4, callbacks=[FlopcountLightningCallback(monitor)], logger=logger,
+                                log_every_n_steps=1, enable_checkpointing=False, enable_progress_bar=False,
+                                enable_model_summary=False, accelerator="cpu", devices=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        trainer.fit(module, torch.utils.data.DataLoader(Tokens(16), batch_size=MICRO))
+    module.model.config.to_json_file(tmp_path / "config.json")
+    with Ledger(tmp_path / "pl.db", create=False) as led:
+        live = sum(r.flops for r in led.rows() if r.row_kind == "train")
+    assert main(["import", str(tmp_path / "run"), "--base-config", str(tmp_path / "config.json")]) == 0
+    text = capsys.readouterr().out
+    flops = int(text.split("flops: ")[1].split()[0])
+    assert flops == pytest.approx(live, rel=1e-6) and "float32" in text
+    assert main(["record", "--plan", str(tmp_path / "run"), "--base-config", str(tmp_path / "config.json"),
+                 "-o", str(tmp_path / "rec")]) == 0
+    record = json.loads((tmp_path / "rec.json").read_text())
+    assert int(record["totals"]["training"]["total"]) == flops
+    assert main(["import", str(tmp_path / "run")]) == 2
+    assert "--base-config" in capsys.readouterr().err

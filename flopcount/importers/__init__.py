@@ -34,8 +34,10 @@ class Importer:
 
 def _registry() -> list[Importer]:
     """Importers in sniffing order: the most specific shapes first."""
-    from . import axolotl, hf_run, llamafactory, maxtext, megatron, nemo_rl, torchtitan, trl
+    from . import axolotl, hf_run, ledger, lightning_log, llamafactory, maxtext, megatron, nemo_rl, torchtitan, trl
     return [Importer("hf-trainer-run", hf_run.sniff, hf_run.import_),
+            Importer("flopcount-ledger", ledger.sniff, ledger.import_),
+            Importer("lightning-log", lightning_log.sniff, lightning_log.import_),
             Importer("torchtitan", torchtitan.sniff, torchtitan.import_),
             Importer("megatron", megatron.sniff, megatron.import_),
             Importer("maxtext", maxtext.sniff, maxtext.import_),
