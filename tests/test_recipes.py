@@ -169,6 +169,40 @@ def test_megatron_logged_arguments_block(tmp_path):
     assert per_token(plan, est) == 57_912_852_480
 
 
+# --- Megatron-Bridge ------------------------------------------------------------------
+
+BRIDGE = RECIPES / "megatron-bridge"
+
+
+def test_megatron_bridge_override_files():
+    """llama32_1b_pretrain.yaml overrides llama32_1b_pretrain_config (built from
+    meta-llama/Llama-3.2-1B: 1,235,814,400 parameters, the published 1.24B): 100 iterations ×
+    global batch 8 × 4096 = 3,276,800 tokens; per token 6·(16·(2·2048² + 2·2048·512 +
+    3·2048·8192) + 2048·128,256) + 12·4096·2048·16 (the tied head counted as the output
+    layer). The quantized Llama 3 8B example sets finetune with a pretrained checkpoint and no
+    sequence length: 20 × 8 × --seq-len 8192, fine-tuning."""
+    _, plan, est = imported(BRIDGE / "llama32_1b_pretrain.yaml", base_config=str(BRIDGE / "llama-3.2-1b-config.json"))
+    assert plan.phases[0].tokens == 100 * 8 * 4096 == 3_276_800 and plan.phases[0].kind.id == "pre-training"
+    assert count_parameters(plan.model.spec).total == 1_235_814_400
+    hand = 6 * (16 * (2 * 2048**2 + 2 * 2048 * 512 + 3 * 2048 * 8192) + 2048 * 128256) + 12 * 4096 * 2048 * 16
+    assert per_token(plan, est) == hand
+    _, plan, est = imported(BRIDGE / "quantized_llama3_8b_pretrain_override_example.yaml",
+                            base_config=str(LLAMA31_8B), seq_len="8192")
+    assert plan.phases[0].tokens == 20 * 8 * 8192 and plan.phases[0].kind.id == "fine-tuning"
+    assert per_token(plan, est) == 57_912_852_480
+
+
+@pytest.mark.parametrize("name, args, needle", [
+    ("llama32_1b_finetune.yaml", ["--base-config", "examples/configs/llama-3.1-8b.json"], "fused linear_qkv"),
+    ("llama32_1b_pretrain.yaml", [], "--base-config"),
+    ("quantized_llama3_8b_pretrain_override_example.yaml", ["--base-config", "examples/configs/llama-3.1-8b.json"],
+     "--seq-len"),
+])
+def test_megatron_bridge_refusals_are_one_line(name, args, needle):
+    out = cli("import", str(BRIDGE / name), *args)
+    assert out.returncode == 2 and needle in out.stderr and len(out.stderr.strip().splitlines()) == 1, out.stderr
+
+
 # --- MaxText ---------------------------------------------------------------------------
 
 def test_maxtext_llama3_8b():
@@ -291,7 +325,8 @@ def test_llamafactory_lora_sft():
 @pytest.mark.parametrize("path, name", [
     ("torchtitan/llama3_8b.toml", "torchtitan"), ("megatron/train_mixtral_8x7b_distributed.sh", "megatron"),
     ("maxtext/configs/gpu/models/llama3_8b.yml", "maxtext"), ("axolotl/lora-8b.yml", "axolotl"),
-    ("llamafactory/qwen3_lora_sft.yaml", "llama-factory")])
+    ("llamafactory/qwen3_lora_sft.yaml", "llama-factory"),
+    ("megatron-bridge/llama32_1b_pretrain.yaml", "megatron-bridge")])
 def test_each_recipe_is_sniffed_by_its_framework(path, name):
     assert find(RECIPES / path).name == name
 
@@ -363,7 +398,7 @@ def test_readme_recipe_examples_and_help_example_run(tmp_path, monkeypatch):
     readme = (ROOT / "README.md").read_text()
     block = readme.split("## From your training config", 1)[1].split("```bash\n", 1)[1].split("```", 1)[0]
     commands = [c for c in block.replace("\\\n", " ").splitlines() if c.startswith("flopcount ")]
-    assert len(commands) == 7
+    assert len(commands) == 8
     monkeypatch.chdir(ROOT)
     for line in commands + [EXAMPLES["import"][1]]:
         args = line.split("#")[0].split(">")[0].split()[1:]
