@@ -152,3 +152,21 @@ def test_lightning_log_folder_becomes_a_plan_and_record(tmp_path, capsys):
     assert int(record["totals"]["training"]["total"]) == flops
     assert main(["import", str(tmp_path / "run")]) == 2
     assert "--base-config" in capsys.readouterr().err
+
+
+def test_bad_finished_runs_are_one_line(tmp_path, capsys):
+    """Another program's SQLite file, a truncated one, and a Lightning metrics file whose
+    flopcount column holds NaN: one line each, exit 2, nothing written."""
+    import sqlite3
+    db = sqlite3.connect(tmp_path / "other.db")
+    db.execute("CREATE TABLE t (x)")
+    db.commit()
+    db.close()
+    (tmp_path / "trunc.db").write_bytes(b"SQLite format 3\x00garbage")
+    (tmp_path / "pl" / "version_0").mkdir(parents=True)
+    (tmp_path / "pl" / "version_0" / "metrics.csv").write_text("step,flopcount/training_flop\n0,nan\n")
+    for target, needle in (("other.db", "not a flopcount ledger"), ("trunc.db", "not a readable flopcount ledger"),
+                           ("pl", "'nan' is not a FLOP count")):
+        assert main(["import", str(tmp_path / target), "--base-config", str(tmp_path / "x.json")]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and needle in err, err

@@ -28,8 +28,11 @@ SQLITE_MAGIC = b"SQLite format 3\x00"
 def sniff(path: Path) -> bool:
     if not path.is_file():
         return False
-    with open(path, "rb") as f:
-        return f.read(len(SQLITE_MAGIC)) == SQLITE_MAGIC
+    try:
+        with open(path, "rb") as f:
+            return f.read(len(SQLITE_MAGIC)) == SQLITE_MAGIC
+    except OSError:
+        return False
 
 
 def import_(path: Path, flags: Flags = Flags()) -> Imported:

@@ -36,10 +36,12 @@ def _metrics(folder: Path) -> Path | None:
         (p / METRICS for p in folder.glob("version_*") if re.fullmatch(r"version_\d+", p.name)),
         key=lambda p: -int(p.parent.name.split("_")[1]))
     for path in candidates:
-        if path.is_file():
+        try:
             with open(path, newline="", encoding="utf-8") as f:
                 if TRAINING in next(csv.reader(f), []):
                     return path
+        except (OSError, UnicodeDecodeError, csv.Error):
+            continue
     return None
 
 
@@ -63,8 +65,11 @@ def _last(rows: list[dict], column: str, source: str) -> float | None:
 def import_(folder: Path, flags: Flags = Flags()) -> Imported:
     path = _metrics(folder)
     assert path is not None
-    with open(path, newline="", encoding="utf-8") as f:
-        rows = list(csv.DictReader(f))
+    try:
+        with open(path, newline="", encoding="utf-8") as f:
+            rows = list(csv.DictReader(f))
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise InputError(f"cannot read the metrics ({exc.__class__.__name__}: {exc})", source=str(path)) from None
     training = _last(rows, TRAINING, str(path))
     if training is None:
         raise InputError("no flopcount/training_flop value logged yet", source=str(path), field=TRAINING)
