@@ -140,6 +140,36 @@ def test_megatron_mixtral_8x7b():
     assert est.training.total > 6 * params.active * plan.phases[0].tokens
 
 
+def test_megatron_deepseek_v3_multi_latent_attention():
+    """sbatch_mfsdp_deepseek_v3.sh: --multi-latent-attention with q/kv LoRA ranks 1536/512,
+    --moe-layer-freq "[0]*3+[1]*58" (parsed, not evaluated: 3 dense layers first), 256
+    experts top-8 with one shared expert of 2048, MTP 1; the global batch is the script's
+    default GBS=${GBS:-2048} (said in a note). --train-samples 585,937,500 × 4096 = 2.4T
+    tokens. The model is DeepSeek V3's own config.json to the parameter and the FLOP:
+    671,026,404,352 total, 37,552,282,624 active (published 671B / 37B); its MTP module is
+    stated as not counted. The script's heredoc quoting is split line by line."""
+    result, plan, est = imported(RECIPES / "megatron" / "sbatch_mfsdp_deepseek_v3.sh", vocab_size="129280")
+    reference = load_spec(ROOT / "examples" / "configs" / "deepseek-v3.json")
+    params = count_parameters(plan.model.spec)
+    assert params == count_parameters(reference) and (params.total, params.active) == (671_026_404_352,
+                                                                                         37_552_282_624)
+    assert plan.phases[0].tokens == 585_937_500 * 4096 == 2_400_000_000_000
+    from flopcount.formulas import training_flops
+    assert est.training.total == 585_937_500 * training_flops(reference, 4096, "full").total
+    assert any("GBS=2048" in n for n in result.notes)
+    assert any("multi-token-prediction" in n for n in plan.model.spec.notes)
+
+
+def test_megatron_moe_layer_freq_is_parsed_never_evaluated(tmp_path):
+    text = (RECIPES / "megatron" / "sbatch_mfsdp_deepseek_v3.sh").read_text()
+    for freq, needle in (("__import__('os')", "is not N or a list"), ("[0]*3+[1]*57", "gives 60 layers"),
+                         ("[0,1]*30+[1]", "dense layers between MoE layers")):
+        path = tmp_path / "ds.sh"
+        path.write_text(text.replace("[0]*3+[1]*58", freq))
+        out = cli("import", str(path), "--vocab-size", "129280")
+        assert out.returncode == 2 and needle in out.stderr and len(out.stderr.strip().splitlines()) == 1, out.stderr
+
+
 def test_megatron_pads_the_vocabulary_as_megatron_does():
     """Vocabulary 50,257 (GPT-2) with tensor parallel 1 → next multiple of 128 = 50,304."""
     text = "--num-layers 2 --hidden-size 64 --num-attention-heads 4 --seq-length 128 --max-position-embeddings 128 " \

@@ -49,11 +49,13 @@ MEGATRON_SOURCE = "github.com/NVIDIA/Megatron-LM @ d98e8a6"
 #: Megatron's defaults for arguments a launch script leaves out: megatron/training/arguments.py
 #: (make-vocab-size-divisible-by, position-embedding-type), megatron/core/model_parallel_config.py
 #: (parallel sizes), megatron/core/transformer/transformer_config.py (add_bias_linear: on unless
-#: --disable-bias-linear; moe_router_topk) at MEGATRON_SOURCE. ffn_hidden_size and kv_channels
+#: --disable-bias-linear; moe_router_topk; MLA's --kv-lora-rank, --qk-head-dim, --qk-pos-emb-head-dim,
+#: --v-head-dim; --mtp-num-layers) at MEGATRON_SOURCE. ffn_hidden_size and kv_channels
 #: default to formulas of the width, written in the importer beside Megatron's own lines.
 MEGATRON_DEFAULTS = {"make_vocab_size_divisible_by": 128, "position_embedding_type": "learned_absolute",
                      "tensor_model_parallel_size": 1, "pipeline_model_parallel_size": 1, "context_parallel_size": 1,
-                     "add_bias_linear": True, "moe_router_topk": 2}
+                     "add_bias_linear": True, "moe_router_topk": 2, "kv_lora_rank": 32, "qk_head_dim": 128,
+                     "qk_pos_emb_head_dim": 64, "v_head_dim": 128, "mtp_num_layers": 0}
 
 MAXTEXT_SOURCE = "github.com/AI-Hypercomputer/maxtext @ e591f30"
 

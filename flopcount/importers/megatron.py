@@ -3,12 +3,16 @@
 Two saved forms are read, never executed:
 - a launch script or argument list (`--num-layers 32 --hidden-size 4096 ...`, as in
   Megatron's `examples/*.sh`): split like a shell would (shlex), with `$NAME` / `${NAME}`
-  replaced only from literal `NAME=value` lines of the same file;
+  replaced only from literal `NAME=value` lines of the same file, or from `NAME=${NAME:-value}`
+  defaults (named in a note: the environment may have overridden them); a script whose
+  quoting spans lines (heredocs) is split line by line;
 - the `arguments` block Megatron prints at start-up (`  num_layers ........ 32`), which is
   in every training log and holds every value after Megatron filled its defaults.
 
 The model becomes a config.json mapping of the family it matches (GPT-2 style for plain
-GELU MLPs with learned positions, Llama for SwiGLU, Mixtral for SwiGLU MoE on every layer),
+GELU MLPs with learned positions, Llama for SwiGLU, Mixtral for SwiGLU MoE on every layer,
+DeepSeek V3 for multi-latent attention with MoE after leading dense layers and shared
+experts; `--moe-layer-freq` list expressions are parsed, never evaluated),
 with Megatron's own defaults where a flag is absent (ffn width, kv_channels, tied output
 layer, biases on). Tokens = train-iters × global-batch-size × seq-length, or train-samples ×
 seq-length. The vocabulary comes from the tokenizer, not the arguments, so it is
@@ -31,6 +35,10 @@ ARGS_BLOCK = re.compile(r"^-+ arguments -+$(.*?)^-+ end of arguments -+$", re.M 
 ARGS_LINE = re.compile(r"^\s*(\w+) \.+ (.*?)\s*$")
 ASSIGNMENT = re.compile(r"^\s*(?:export\s+)?([A-Za-z_]\w*)=([^\s$`()]+)\s*(?:#.*)?$", re.M)
 VARIABLE = re.compile(r"\$\{?([A-Za-z_]\w*)\}?")
+#: `GBS=${GBS:-2048}`: the script's own default, used unless the environment sets the variable
+DEFAULTED = re.compile(r'^\s*(?:export\s+)?([A-Za-z_]\w*)=\$\{(\1):-"?([^\s$`()"}]+)"?\}\s*(?:#.*)?$', re.M)
+#: Megatron's --moe-layer-freq as a list expression, e.g. "([0]*3+[1]*58)": parsed, never evaluated
+FREQ_TERM = re.compile(r"\[([01](?:,[01])*)\](?:\*(\d+))?")
 MAX_BYTES = 4 << 20
 
 
@@ -67,16 +75,31 @@ def parse_log(text: str) -> dict[str, Any]:
     return out
 
 
-def parse_script(text: str, source: str) -> dict[str, Any]:
+def parse_script(text: str, source: str) -> tuple[dict[str, Any], dict[str, str]]:
     """`--flag value` / `--switch` pairs of a launch script, later occurrences winning
-    (as argparse does). Values that still hold a shell expansion are kept as text and
-    refused only if a key flopcount needs is one of them."""
-    variables = dict(ASSIGNMENT.findall(text))
-    text = VARIABLE.sub(lambda m: variables.get(m.group(1), m.group(0)), text.replace("\\\n", " "))
+    (as argparse does), and the `${VAR:-default}` defaults they used. Values that still hold
+    a shell expansion are kept as text and refused only if a key flopcount needs is one."""
+    defaults = {name: value for name, _, value in DEFAULTED.findall(text)}
+    variables = {**defaults, **dict(ASSIGNMENT.findall(text))}
+    used: dict[str, str] = {}
+
+    def substitute(m: re.Match) -> str:
+        if m.group(1) in defaults and defaults[m.group(1)] == variables[m.group(1)]:
+            used[m.group(1)] = variables[m.group(1)]
+        return variables.get(m.group(1), m.group(0))
+    text = VARIABLE.sub(substitute, "\n".join(line for line in text.replace("\\\n", " ").splitlines()
+                                         if not DEFAULTED.match(line)))
     try:
         tokens = shlex.split(text, comments=True)
-    except ValueError as exc:
-        raise InputError(f"cannot split the arguments as a shell would: {exc}", source=source) from None
+    except ValueError:  # quoting spans lines (a heredoc, a multi-line string): split line by line
+        tokens = []
+        for line in text.splitlines():
+            try:
+                tokens += shlex.split(line, comments=True)
+            except ValueError:
+                continue  # a line inside a quoted block; Megatron flags are whole lines
+        if not tokens:
+            raise InputError("cannot split the arguments as a shell would", source=source) from None
     out: dict[str, Any] = {}
     expanded: list[str] = []
     for token in tokens:  # a quoted "--fp8-format hybrid" array element is a flag and its value
@@ -94,7 +117,7 @@ def parse_script(text: str, source: str) -> dict[str, Any]:
         else:
             value = following
         out[name.replace("-", "_")] = value
-    return out
+    return out, used
 
 
 class _Args(Recipe):
@@ -137,7 +160,7 @@ def _padded_vocab(r: _Args, flags: Flags, tp: int) -> int:
 
 
 def _model(r: _Args, flags: Flags) -> dict:
-    for flag in ("multi_latent_attention", "hybrid_override_pattern", "experimental_attention_variant"):
+    for flag in ("hybrid_override_pattern", "experimental_attention_variant"):
         if r.get(flag) not in (None, False):
             raise r.error(flag, "this architecture is not mapped from Megatron arguments yet; give the model as "
                           "a config.json in a run plan")
@@ -150,6 +173,8 @@ def _model(r: _Args, flags: Flags) -> dict:
     bias = r.on("add_bias_linear") and not r.on("disable_bias_linear")
     vocab = _padded_vocab(r, flags, r.number("tensor_model_parallel_size"))
     experts = r.number("num_experts")
+    if r.on("multi_latent_attention"):
+        return _deepseek(r, hidden, layers, heads, ffn, vocab, tied, experts, bias)
     if not swiglu:
         if experts or groups != heads or r.get("position_embedding_type") != "learned_absolute":
             raise r.error("swiglu", "a GELU MLP with rotary positions, GQA or experts is not mapped yet; give the "
@@ -171,6 +196,51 @@ def _model(r: _Args, flags: Flags) -> dict:
             "intermediate_size": r.number("moe_ffn_hidden_size", ffn)}
 
 
+def _layer_pattern(r: _Args, layers: int) -> list[int]:
+    """--moe-layer-freq: N (every N-th layer is MoE) or a list expression such as
+    "([0]*3+[1]*58)" (Megatron evaluates it; here it is parsed, and nothing else is accepted)."""
+    value = r.get("moe_layer_freq")
+    text = str(value).replace(" ", "").strip("()")
+    if text.isdigit():
+        return [1 if i % int(text) == 0 else 0 for i in range(layers)]
+    pattern: list[int] = []
+    for term in text.split("+"):
+        m = FREQ_TERM.fullmatch(term)
+        if m is None:
+            raise r.error("moe_layer_freq", f"{value!r} is not N or a list like [0]*3+[1]*58")
+        pattern += [int(x) for x in m.group(1).split(",")] * int(m.group(2) or 1)
+    if len(pattern) != layers:
+        raise r.error("moe_layer_freq", f"gives {len(pattern)} layers for num_layers {layers}")
+    return pattern
+
+
+def _deepseek(r: _Args, hidden: int, layers: int, heads: int, ffn: int, vocab: int, tied: bool,
+              experts: int | None, bias: bool) -> dict:
+    """Multi-latent attention with MoE after leading dense layers (DeepSeek V2/V3, Kimi K2)
+    as a deepseek_v3 config.json mapping."""
+    if not experts or bias:
+        raise r.error("multi_latent_attention", "MLA is mapped with MoE layers and no linear biases (DeepSeek's "
+                      "layout); give other MLA models as a config.json in a run plan")
+    pattern = _layer_pattern(r, layers)
+    dense = pattern.index(1) if 1 in pattern else layers
+    if any(p != 1 for p in pattern[dense:]):
+        raise r.error("moe_layer_freq", "dense layers between MoE layers are not mapped (DeepSeek has them first "
+                      "only)")
+    moe_ffn = r.number("moe_ffn_hidden_size", ffn)
+    shared = r.number("moe_shared_expert_intermediate_size") or 0
+    if shared % moe_ffn:
+        raise r.error("moe_shared_expert_intermediate_size", f"{shared} is not a whole number of experts of "
+                      f"{moe_ffn}")
+    return {"model_type": "deepseek_v3", "hidden_size": hidden, "num_hidden_layers": layers,
+            "num_attention_heads": heads, "num_key_value_heads": heads, "intermediate_size": ffn,
+            "moe_intermediate_size": moe_ffn, "n_routed_experts": experts, "n_shared_experts": shared // moe_ffn,
+            "num_experts_per_tok": r.number("moe_router_topk"), "first_k_dense_replace": dense, "moe_layer_freq": 1,
+            "q_lora_rank": r.number("q_lora_rank"), "kv_lora_rank": r.number("kv_lora_rank"),
+            "qk_nope_head_dim": r.number("qk_head_dim"), "qk_rope_head_dim": r.number("qk_pos_emb_head_dim"),
+            "v_head_dim": r.number("v_head_dim"), "vocab_size": vocab, "tie_word_embeddings": tied,
+            "num_nextn_predict_layers": r.number("mtp_num_layers")}
+
+
 def _world(r: _Args, flags: Flags) -> int | None:
     """Devices: --gpus, else world_size (logged), else torchrun's nproc_per_node × nnodes;
     None when not stated or left to a shell expansion only the cluster knows."""
@@ -189,7 +259,7 @@ def _world(r: _Args, flags: Flags) -> int | None:
 
 def import_(path: Path, flags: Flags = Flags()) -> Imported:
     text = _text(path) or ""
-    data = parse_log(text) if ARGS_BLOCK.search(text) else parse_script(text, str(path))
+    data, defaults = (parse_log(text), {}) if ARGS_BLOCK.search(text) else parse_script(text, str(path))
     r = _Args(data, str(path), FRAMEWORK)
     for key in ("num_layers", "hidden_size", "num_attention_heads"):
         if not r.has(key):
@@ -235,9 +305,14 @@ def import_(path: Path, flags: Flags = Flags()) -> Imported:
     else:
         raise r.missing("run length", "--train-iters or --train-samples")
     r.to("seq_length", "seq_length")
-    r.to("model.spec", f"num_layers, hidden_size, ffn_hidden_size, heads, groups, kv_channels, swiglu, experts "
-         f"and tying, with Megatron's defaults ({MEGATRON_SOURCE})")
+    r.to("model.spec", f"num_layers, hidden_size, ffn_hidden_size, heads, groups, kv_channels, swiglu, experts, "
+         f"MLA ranks and tying, with Megatron's defaults ({MEGATRON_SOURCE})")
     notes = []
+    read_values = {str(r.data[k]) for k in r.read if k in r.data}
+    defaults = {k: v for k, v in defaults.items() if v in read_values}  # those that fed a setting flopcount read
+    if defaults:
+        notes.append("the script's own defaults were used (the environment may have overridden them): "
+                     + ", ".join(f"{k}={v}" for k, v in defaults.items()))
     recompute = r.get("recompute_granularity")
     if recompute not in (None, False):
         notes.append(f"activation recomputation ({recompute}) re-runs forward work on the hardware; flopcount counts "
