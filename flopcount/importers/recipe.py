@@ -8,6 +8,7 @@ what was ignored instead of guessing. Numbers go through the same strict parser 
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
@@ -104,9 +105,15 @@ def run_plan(name: str, model: dict, seq_len: int, *phases: dict) -> dict:
 def yaml_mapping(path: Path, suffixes: tuple[str, ...] = (".yaml", ".yml")) -> dict | None:
     """The mapping a .yaml/.yml (or other `suffixes`) file holds, for sniffing (None: another
     kind of file or unreadable; the importer that claims the file re-reads it and names any
-    problem)."""
+    problem). Parsed once per file version however many sniffers ask; read-only to them."""
     if not path.is_file() or path.suffix.lower() not in suffixes:
         return None
+    stat = path.stat()
+    return _sniffed(str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=32)
+def _sniffed(path: str, mtime_ns: int, size: int) -> dict | None:
     try:
         return load_mapping(path)
     except InputError:
