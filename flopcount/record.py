@@ -109,8 +109,10 @@ def _from_plan(plan: Plan) -> tuple[list[_Phase], Any]:
     return phases, result
 
 
-def _from_ledger(rows: list[Row], source: str, model: str | None, preferred: str | None = None
-                 ) -> tuple[list[_Phase], dict[str, Any]]:
+def phases_from_ledger(rows: list[Row], source: str, model: str | None, preferred: str | None = None
+                       ) -> tuple[list[_Phase], dict[str, Any]]:
+    """One model's counted rows summed per phase (resumed steps once), and what its rows
+    say of it (parameters, base model); shared by records and the ledger importer."""
     models = sorted({r.model for r in rows if r.row_kind != "resume"})
     if model is None and preferred in models:
         model = preferred
@@ -222,7 +224,7 @@ def build(*, plan: Plan | None = None, ledger_path: str | Path | None = None, mo
             check = ledger.verify(ledger.key)
             if not check.ok:
                 raise InputError("ledger failed verification: " + "; ".join(check.problems), source=ledger.display)
-            measured, info = _from_ledger(list(ledger.rows()), ledger.display, model, plan.model.name if plan else None)
+            measured, info = phases_from_ledger(list(ledger.rows()), ledger.display, model, plan.model.name if plan else None)
             point = cp.make(check.rows, check.head, ledger.key)
         ledger_info = {"path": str(ledger_path), "rows": check.rows, "head": check.head, "verified": check.ok,
                        "model": info["model"], "checkpoint": point.to_json()}
@@ -513,7 +515,7 @@ def _check_ledger(record: dict, ledger_path: str | Path | None, key_file: str | 
     if problems:
         return problems
     try:
-        phases, _ = _from_ledger(rows, display, led.get("model") or record["model"]["name"])
+        phases, _ = phases_from_ledger(rows, display, led.get("model") or record["model"]["name"])
     except InputError as exc:
         return [f"ledger: {exc}"]
     derived = {p.name: p for p in phases}

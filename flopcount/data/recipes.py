@@ -85,12 +85,12 @@ TRL_SOURCE = "github.com/huggingface/trl @ f2cd577 (July 2026)"
 #: TRL config defaults per trainer (trl/trainer/{sft,dpo,grpo}_config.py and model_config.py at
 #: TRL_SOURCE), over TrainingArguments'. GRPO's beta has been 0.0 (no reference model) since
 #: TRL 0.19; older recipes that rely on 0.04 must state it.
+#: TRL ModelConfig (trl/trainer/model_config.py): the LoRA rank when use_peft is set without lora_r.
+_TRL_COMMON = {**HF_TRAINING_ARGS_DEFAULTS, "lora_r": 16}
 TRL_DEFAULTS = {
-    "sft": {**HF_TRAINING_ARGS_DEFAULTS, "max_length": 1024, "packing": False},
-    "dpo": {**HF_TRAINING_ARGS_DEFAULTS, "max_length": 1024, "beta": 0.1, "precompute_ref_log_probs": False},
-    "grpo": {**HF_TRAINING_ARGS_DEFAULTS, "num_generations": 8, "max_completion_length": 512, "beta": 0.0,
+    "sft": {**_TRL_COMMON, "max_length": 1024, "packing": False},
+    "dpo": {**_TRL_COMMON, "max_length": 1024, "beta": 0.1, "precompute_ref_log_probs": False},
+    "grpo": {**_TRL_COMMON, "num_generations": 8, "max_completion_length": 512, "beta": 0.0,
              "num_iterations": 1, "use_vllm": False, "vllm_importance_sampling_correction": True},
-    "trainer": dict(HF_TRAINING_ARGS_DEFAULTS),
+    "trainer": dict(_TRL_COMMON),
 }
-#: TRL ModelConfig (trl/trainer/model_config.py): LoRA rank when use_peft is set without lora_r.
-TRL_LORA_RANK = 16

@@ -19,7 +19,7 @@ from ..fields import load_mapping
 from ..numbers import sig2
 from ..peft import Adapter, base_config, read_adapter
 from . import Imported
-from .recipe import Flags, Recipe, run_plan
+from .recipe import Flags, Recipe
 
 
 @dataclass(frozen=True)
@@ -123,10 +123,7 @@ def import_finetune(r: Recipe, path: Path, flags: Flags, keys: Keys, adapter: Ad
     if adapter is not None:
         phase["trainable"] = {"lora": {"rank": adapter.rank, "targets": list(adapter.targets)}}
         r.to("phases[0].trainable", "LoRA rank and targets")
-    ignored = r.ignored_note()
-    if ignored:
-        notes.append(ignored)
-    return Imported(plan=run_plan(path.stem, model, seq, phase), trace=r.trace, notes=notes)
+    return r.imported(path.stem, model, seq, [phase], notes)
 
 
 def head_gradient_note(config: Path, what: str) -> str:

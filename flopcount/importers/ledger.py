@@ -18,7 +18,7 @@ from typing import Any
 
 from ..errors import InputError
 from ..ledger import Ledger
-from ..record import _from_ledger
+from ..record import phases_from_ledger
 from . import Imported
 from .recipe import Flags, run_plan
 
@@ -40,7 +40,7 @@ def import_(path: Path, flags: Flags = Flags()) -> Imported:
         check = ledger.verify()
         if not check.ok:
             raise InputError("ledger failed verification: " + "; ".join(check.problems), source=str(path))
-        phases, info = _from_ledger(list(ledger.rows()), str(path), None)
+        phases, info = phases_from_ledger(list(ledger.rows()), str(path), None)
     imported = Imported(plan={}, trace={})
     if flags.base_config:
         model: dict[str, Any] = {"name": info["model"], "config": str(Path(flags.base_config).resolve())}
@@ -71,9 +71,5 @@ def import_(path: Path, flags: Flags = Flags()) -> Imported:
                               "the measured one")
     imported.notes.append(f"verified {check.rows} rows (head {check.head[:16]}…); the measured count is each "
                           "phase's flops (method reported)")
-    seq = int(flags.count("seq_len")) if flags.seq_len else None
-    plan = run_plan(path.stem, model, seq or 0, *out)
-    if seq is None:
-        del plan["seq_len"]
-    imported.plan = plan
+    imported.plan = run_plan(path.stem, model, flags.count("seq_len"), *out)
     return imported

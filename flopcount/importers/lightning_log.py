@@ -91,7 +91,5 @@ def import_(folder: Path, flags: Flags = Flags()) -> Imported:
     imported.notes.append("Lightning logs through float32: these figures are exact to about 7 significant digits "
                           "(the run's ledger holds the exact counts)")
     model = {"config": str(Path(flags.base_config).resolve())}
-    plan = run_plan(folder.resolve().name, model, 0, *phases)
-    del plan["seq_len"]
-    imported.plan = plan
+    imported.plan = run_plan(folder.resolve().name, model, None, *phases)
     return imported

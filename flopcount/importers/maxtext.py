@@ -18,7 +18,7 @@ from ..errors import InputError
 from ..fields import load_mapping
 from ..numbers import parse_positive
 from . import Imported
-from .recipe import Flags, Recipe, run_plan, yaml_mapping
+from .recipe import Flags, Recipe, yaml_mapping
 
 FRAMEWORK = "MaxText"
 MODEL_KEYS = ("base_emb_dim", "base_num_query_heads", "base_num_kv_heads", "base_mlp_dim", "base_moe_mlp_dim",
@@ -102,9 +102,6 @@ def import_(path: Path, flags: Flags = Flags()) -> Imported:
     if str(r.raw("remat_policy", "full")) != "none":
         notes.append(f"rematerialisation (remat_policy {r.raw('remat_policy', 'full')}) re-runs forward work on the "
                      "hardware; flopcount counts each forward once (model FLOP)")
-    ignored = r.ignored_note()
-    if ignored:
-        notes.append(ignored)
     name = str(run.get("model_name") or path.stem)
     phase = {"name": "training", "kind": flags.kind or "pre-training", "steps": steps, "batch_size": batch}
-    return Imported(plan=run_plan(path.stem, {"name": name, "spec": spec}, seq, phase), trace=r.trace, notes=notes)
+    return r.imported(path.stem, {"name": name, "spec": spec}, seq, [phase], notes)

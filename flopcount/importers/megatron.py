@@ -28,7 +28,7 @@ from typing import Any
 from ..data.recipes import MEGATRON_DEFAULTS, MEGATRON_SOURCE
 from ..errors import InputError
 from . import Imported
-from .recipe import Flags, Recipe, run_plan
+from .recipe import Flags, Recipe
 
 FRAMEWORK = "Megatron-LM"
 ARGS_BLOCK = re.compile(r"^-+ arguments -+$(.*?)^-+ end of arguments -+$", re.M | re.S)
@@ -75,49 +75,49 @@ def parse_log(text: str) -> dict[str, Any]:
     return out
 
 
-def parse_script(text: str, source: str) -> tuple[dict[str, Any], dict[str, str]]:
-    """`--flag value` / `--switch` pairs of a launch script, later occurrences winning
-    (as argparse does), and the `${VAR:-default}` defaults they used. Values that still hold
-    a shell expansion are kept as text and refused only if a key flopcount needs is one."""
+def parse_script(text: str, source: str) -> tuple[dict[str, Any], dict[str, dict[str, str]]]:
+    """`--flag value` / `--switch` pairs of a launch script, later occurrences winning (as
+    argparse does), and for each flag the `${VAR:-default}` defaults its tokens took. Values
+    that still hold a shell expansion are kept as text and refused only if a key flopcount
+    needs is one of them."""
     defaults = {name: value for name, _, value in DEFAULTED.findall(text)}
-    variables = {**defaults, **dict(ASSIGNMENT.findall(text))}
-    used: dict[str, str] = {}
-
-    def substitute(m: re.Match) -> str:
-        if m.group(1) in defaults and defaults[m.group(1)] == variables[m.group(1)]:
-            used[m.group(1)] = variables[m.group(1)]
-        return variables.get(m.group(1), m.group(0))
-    text = VARIABLE.sub(substitute, "\n".join(line for line in text.replace("\\\n", " ").splitlines()
-                                         if not DEFAULTED.match(line)))
+    literal = {name: value.strip("'\"") for name, value in ASSIGNMENT.findall(text)}  # quotes as the shell drops them
+    variables = {**defaults, **literal}
+    text = "\n".join(line for line in text.replace("\\\n", " ").splitlines() if not DEFAULTED.match(line))
     try:
-        tokens = shlex.split(text, comments=True)
+        words = shlex.split(text, comments=True)
     except ValueError:  # quoting spans lines (a heredoc, a multi-line string): split line by line
-        tokens = []
+        words = []
         for line in text.splitlines():
             try:
-                tokens += shlex.split(line, comments=True)
+                words += shlex.split(line, comments=True)
             except ValueError:
                 continue  # a line inside a quoted block; Megatron flags are whole lines
-        if not tokens:
+        if not words:
             raise InputError("cannot split the arguments as a shell would", source=source) from None
+    tokens: list[tuple[str, dict[str, str]]] = []   # (word after substitution, the script defaults it took)
+    for word in words:
+        took = {m.group(1): defaults[m.group(1)] for m in VARIABLE.finditer(word)
+                if m.group(1) in defaults and m.group(1) not in literal}
+        word = VARIABLE.sub(lambda m: variables.get(m.group(1), m.group(0)), word)
+        # a quoted "--fp8-format hybrid" array element is a flag and its value
+        tokens += [(part, took) for part in (word.split(None, 1) if word.startswith("--") and " " in word else [word])]
     out: dict[str, Any] = {}
-    expanded: list[str] = []
-    for token in tokens:  # a quoted "--fp8-format hybrid" array element is a flag and its value
-        expanded.extend(token.split(None, 1) if token.startswith("--") and " " in token else [token])
-    tokens = expanded
-    for i, token in enumerate(tokens):
+    fed: dict[str, dict[str, str]] = {}
+    for i, (token, took) in enumerate(tokens):
         if not token.startswith("--") or len(token) < 3:
             continue
         name, _, inline = token[2:].partition("=")
-        following = tokens[i + 1] if i + 1 < len(tokens) else None
+        following, its = tokens[i + 1] if i + 1 < len(tokens) else (None, {})
         if inline:
             value: Any = inline
         elif following is None or following.startswith("--") or following in (")", "\\"):
-            value = True
+            value, its = True, {}
         else:
             value = following
         out[name.replace("-", "_")] = value
-    return out, used
+        fed[name.replace("-", "_")] = {**took, **its}
+    return out, fed
 
 
 class _Args(Recipe):
@@ -259,7 +259,7 @@ def _world(r: _Args, flags: Flags) -> int | None:
 
 def import_(path: Path, flags: Flags = Flags()) -> Imported:
     text = _text(path) or ""
-    data, defaults = (parse_log(text), {}) if ARGS_BLOCK.search(text) else parse_script(text, str(path))
+    data, fed = (parse_log(text), {}) if ARGS_BLOCK.search(text) else parse_script(text, str(path))
     r = _Args(data, str(path), FRAMEWORK)
     for key in ("num_layers", "hidden_size", "num_attention_heads"):
         if not r.has(key):
@@ -308,9 +308,8 @@ def import_(path: Path, flags: Flags = Flags()) -> Imported:
     r.to("model.spec", f"num_layers, hidden_size, ffn_hidden_size, heads, groups, kv_channels, swiglu, experts, "
          f"MLA ranks and tying, with Megatron's defaults ({MEGATRON_SOURCE})")
     notes = []
-    read_values = {str(r.data[k]) for k in r.read if k in r.data}
-    defaults = {k: v for k, v in defaults.items() if v in read_values}  # those that fed a setting flopcount read
-    if defaults:
+    defaults = {var: value for key in sorted(r.read) for var, value in fed.get(key, {}).items()}
+    if defaults:  # only those that fed a setting flopcount read
         notes.append("the script's own defaults were used (the environment may have overridden them): "
                      + ", ".join(f"{k}={v}" for k, v in defaults.items()))
     recompute = r.get("recompute_granularity")
@@ -320,8 +319,4 @@ def import_(path: Path, flags: Flags = Flags()) -> Imported:
     if world is not None:
         notes.append(f"{world} devices (tensor {tp} × pipeline {pp} × context {cp} × data "
                      f"{world // (tp * pp * cp)})")
-    ignored = r.ignored_note()
-    if ignored:
-        notes.append(ignored)
-    name = path.stem
-    return Imported(plan=run_plan(name, {"name": name, "spec": model}, seq, phase), trace=r.trace, notes=notes)
+    return r.imported(path.stem, {"name": path.stem, "spec": model}, seq, [phase], notes)

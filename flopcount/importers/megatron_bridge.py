@@ -19,7 +19,7 @@ from pathlib import Path
 from ..errors import InputError
 from ..fields import load_mapping
 from . import Imported
-from .recipe import Flags, Recipe, run_plan, yaml_mapping
+from .recipe import Flags, Recipe, yaml_mapping
 
 FRAMEWORK = "Megatron-Bridge"
 
@@ -71,8 +71,4 @@ def import_(path: Path, flags: Flags = Flags()) -> Imported:
     notes = []
     if finetune:
         notes.append("checkpoint.pretrained_checkpoint / finetune: read as fine-tuning of that checkpoint")
-    ignored = r.ignored_note()
-    if ignored:
-        notes.append(ignored)
-    plan = run_plan(path.stem, {"config": str(Path(flags.base_config).resolve())}, seq, phase)
-    return Imported(plan=plan, trace=r.trace, notes=notes)
+    return r.imported(path.stem, {"config": str(Path(flags.base_config).resolve())}, seq, [phase], notes)

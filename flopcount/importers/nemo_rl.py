@@ -27,7 +27,7 @@ from ..errors import InputError
 from ..fields import load_mapping
 from . import Imported, passes
 from .finetune import base_model, lora
-from .recipe import Flags, Recipe, run_plan, yaml_mapping
+from .recipe import Flags, Recipe, yaml_mapping
 
 FRAMEWORK = "NeMo-RL"
 KINDS = {"sft": "fine-tuning", "dpo": "fine-tuning", "grpo": "rl"}
@@ -152,11 +152,7 @@ def import_(path: Path, flags: Flags = Flags()) -> Imported:
             "policy.megatron_cfg.activation_checkpointing", False):
         notes.append("activation checkpointing re-runs forward work on the hardware; flopcount counts each forward "
                      "once (model FLOP)")
-    ignored = r.ignored_note()
-    if ignored:
-        notes.append(ignored)
-    plan = run_plan(path.stem, {"config": str(config.resolve())}, seq, *phases)
-    return Imported(plan=plan, trace=r.trace, notes=notes)
+    return r.imported(path.stem, {"config": str(config.resolve())}, seq, phases, notes)
 
 
 def _adapter(r: Recipe) -> Any:

@@ -16,6 +16,7 @@ from typing import Any, Mapping
 from ..errors import InputError
 from ..fields import _MISSING, Fields, load_mapping
 from ..numbers import parse_count
+from . import Imported
 
 
 IGNORED_SHOWN = 12  # ignored keys named in the note; the rest counted (a note, not a listing)
@@ -81,6 +82,13 @@ class Recipe(Fields):
         fix = f"add {keys}" + (f" or pass {flag}" if flag else "")
         return InputError(f"no {what} in this {self.framework} recipe: {fix}", source=self.source)
 
+    def imported(self, name: str, model: dict, seq_len: int | None, phases: list[dict], notes: list[str]) -> Imported:
+        """The finished import: the plan, this recipe's trace, and the notes with the note of
+        ignored keys last (computed now, after every read)."""
+        ignored = self.ignored_note()
+        return Imported(plan=run_plan(name, model, seq_len, *phases), trace=self.trace,
+                        notes=notes + ([ignored] if ignored else []))
+
     def ignored_note(self) -> str | None:
         """One note naming the keys not read, grouped by their top-level section."""
         unread = [k for k in self.data if k not in self.read]
@@ -97,9 +105,11 @@ class Recipe(Fields):
                 f"derives, or are not modelled): {shown}")
 
 
-def run_plan(name: str, model: dict, seq_len: int, *phases: dict) -> dict:
-    """A run plan mapping (what `flopcount import` prints and `estimate` reads)."""
-    return {"flopcount_plan": 1, "name": name, "model": model, "seq_len": seq_len, "phases": list(phases)}
+def run_plan(name: str, model: dict, seq_len: int | None, *phases: dict) -> dict:
+    """A run plan mapping (what `flopcount import` prints and `estimate` reads); no seq_len
+    when the source holds none (the plan then states the length it assumes)."""
+    length = {} if seq_len is None else {"seq_len": seq_len}
+    return {"flopcount_plan": 1, "name": name, "model": model, **length, "phases": list(phases)}
 
 
 def yaml_mapping(path: Path, suffixes: tuple[str, ...] = (".yaml", ".yml")) -> dict | None:

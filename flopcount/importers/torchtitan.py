@@ -16,7 +16,7 @@ from pathlib import Path
 from ..data.recipes import TORCHTITAN_DEFAULTS, TORCHTITAN_FLAVORS, TORCHTITAN_SOURCE
 from ..errors import InputError
 from . import Imported
-from .recipe import Flags, Recipe, run_plan
+from .recipe import Flags, Recipe
 
 FRAMEWORK = "torchtitan"
 
@@ -103,9 +103,5 @@ def import_(path: Path, flags: Flags = Flags()) -> Imported:
     if mode not in ("none", None):
         notes.append(f"activation checkpointing ({mode}) re-runs forward work on the hardware; flopcount counts "
                      "each forward once (model FLOP, as torchtitan's MFU does), so hardware-measured FLOP are higher")
-    ignored = r.ignored_note()
-    if ignored:
-        notes.append(ignored)
     phase = {"name": "training", "kind": flags.kind or "pre-training", "steps": steps, "batch_size": global_batch}
-    return Imported(plan=run_plan(path.stem, {"name": f"{name}-{flavor}", "spec": dict(spec)}, seq_len, phase),
-                    trace=r.trace, notes=notes)
+    return r.imported(path.stem, {"name": f"{name}-{flavor}", "spec": dict(spec)}, seq_len, [phase], notes)

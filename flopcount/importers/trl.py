@@ -26,15 +26,16 @@ auxiliary); rule-based reward functions compute no FLOP.
 """
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
-from ..data.recipes import TRL_DEFAULTS, TRL_LORA_RANK
+from ..data.recipes import TRL_DEFAULTS
 from ..errors import InputError
 from ..fields import load_mapping
 from . import Imported, passes
 from .finetune import Examples, Keys, base_model, examples, head_gradient_note, import_finetune, length_origins, lora
 from .passes import trainable
-from .recipe import Flags, Recipe, run_plan, yaml_mapping
+from .recipe import Flags, Recipe, yaml_mapping
 
 FRAMEWORK = "TRL"
 KEYS = Keys(base="model_name_or_path", seq="max_length", micro="per_device_train_batch_size",
@@ -86,11 +87,9 @@ def import_(path: Path, flags: Flags = Flags()) -> Imported:
     if trainer == "trainer" and not flags.seq_len:
         raise InputError("TrainingArguments hold no sequence length (the tokenizer or data collator sets it): "
                          "pass --seq-len", source=str(path), field="--seq-len")
+    keys = KEYS  # TRL < 0.20 named max_length max_seq_length
     if not r.has("max_length") and r.has("max_seq_length"):
-        r.defaults.pop("max_length", None)
-        keys = Keys(**{**KEYS.__dict__, "seq": "max_seq_length"})   # TRL < 0.20 named it max_seq_length
-    else:
-        keys = KEYS
+        keys = dataclasses.replace(KEYS, seq="max_seq_length")
     adapter = _adapter(r, notes)
     head_trained = adapter is not None and "lm_head" in (r.raw("lora_modules_to_save", None) or [])
     if r.raw("gradient_checkpointing", False):
@@ -111,7 +110,6 @@ def _adapter(r: Recipe, notes: list[str]):
         return None
     if r.raw("use_dora", False):
         raise r.error("use_dora", "DoRA's magnitude vectors and extra norm are not modelled")
-    r.defaults.setdefault("lora_r", TRL_LORA_RANK)
     targets = r.raw("lora_target_modules", None)
     if targets is None:
         raise r.missing("LoRA targets", "lora_target_modules (PEFT's per-architecture default is not guessed)")
@@ -155,7 +153,7 @@ def _dpo(r: Recipe, path: Path, flags: Flags, keys: Keys, adapter, notes: list[s
         phases.append(passes.reference(reference))
         r.to("phases[1].tokens", "phases[0].tokens" + (" / epochs" if reference != tokens else ""))
         notes.append(passes.REFERENCE_NOTE)
-    return _done(r, path, config, seq, phases, notes)
+    return r.imported(path.stem, {"config": str(config.resolve())}, seq, phases, notes)
 
 
 def _grpo(r: Recipe, path: Path, flags: Flags, keys: Keys, adapter, notes: list[str]) -> Imported:
@@ -189,38 +187,31 @@ def _grpo(r: Recipe, path: Path, flags: Flags, keys: Keys, adapter, notes: list[
                      "real count)")
     else:
         r.to("phases[0].tokens", "--tokens")
-    r.to("phases[1].tokens", "phases[0].tokens", "num_iterations")
     accumulation = r.count(keys.accumulation)
     per_generation = r.count("steps_per_generation", accumulation)
     vllm_correction = bool(r.raw("use_vllm") and r.raw("vllm_importance_sampling_correction"))
     old_policy = bool(accumulation % (per_generation * iterations)) or vllm_correction
-    if old_policy:
-        r.to("phases[2].tokens", "phases[0].tokens (num_iterations > 1, or use_vllm with "
-             "vllm_importance_sampling_correction)")
-        if vllm_correction and not r.has("vllm_importance_sampling_correction"):
-            notes.append("vllm_importance_sampling_correction not set: current TRL's default true adds the "
-                         "old-policy forward; a TRL without it did not run one (set it false to drop the phase)")
+    if vllm_correction and not r.has("vllm_importance_sampling_correction"):
+        notes.append("vllm_importance_sampling_correction not set: current TRL's default true adds the "
+                     "old-policy forward; a TRL without it did not run one (set it false to drop the phase)")
     if not r.has("beta"):
         notes.append("beta not set: current TRL's default 0.0, so no reference model; earlier TRL releases "
                      "defaulted to 0.04 (a reference forward per sequence): set beta if the run used one")
     with_reference = r.raw("beta") != 0
     if with_reference:
-        r.to(f"phases[{3 if old_policy else 2}].tokens", "phases[0].tokens (beta > 0)")
         notes.append(passes.REFERENCE_NOTE)
     else:
         notes.append("beta 0: no reference model runs (TRL loads none)")
     phases = passes.rl_phases(tokens, flags.kind or "rl", adapter, iterations=iterations, old_policy=old_policy,
                               with_reference=with_reference)
+    why = {"policy update": ("phases[0].tokens", "num_iterations"),
+           "old-policy log-probabilities": ("phases[0].tokens (num_iterations > 1, or use_vllm with "
+                                            "vllm_importance_sampling_correction)",),
+           "reference model": ("phases[0].tokens (beta > 0)",)}
+    for i, phase in enumerate(phases[1:], 1):
+        r.to(f"phases[{i}].tokens", *why[phase["name"]])
     rewards = [f for f in r.raw("reward_funcs", []) or [] if isinstance(f, str) and "/" in f]
     if rewards or r.has("reward_model_name_or_path"):
         notes.append("reward models' forward passes are an auxiliary model's (Annex A.1: need not be included): "
                      "not counted")
-    return _done(r, path, config, seq, phases, notes)
-
-
-def _done(r: Recipe, path: Path, config: Path, seq: int, phases: list[dict], notes: list[str]) -> Imported:
-    ignored = r.ignored_note()
-    if ignored:
-        notes.append(ignored)
-    plan = run_plan(path.stem, {"config": str(config.resolve())}, seq, *phases)
-    return Imported(plan=plan, trace=r.trace, notes=notes)
+    return r.imported(path.stem, {"config": str(config.resolve())}, seq, phases, notes)
