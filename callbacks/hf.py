@@ -35,6 +35,9 @@ from flopcount.callbacks.events import event_metrics
 from flopcount.monitor import ComputeMonitor, ThresholdEvent
 
 STATE_FILE = "flopcount_monitor.json"
+#: Keys only the Trainer's end-of-training summary holds. Not `train_runtime`: with
+#: `include_num_input_tokens_seen` every step's log carries it (speed metrics per log).
+SUMMARY_KEYS = ("train_loss", "total_flos")
 
 
 class FlopcountCallback(TrainerCallback, ExportableState):
@@ -171,7 +174,7 @@ class FlopcountCallback(TrainerCallback, ExportableState):
             control.should_training_stop = True
 
     def on_log(self, args, state, control, logs=None, **kwargs):
-        if logs is None or "train_runtime" in logs or any(k.startswith(("eval_", "test_")) for k in logs):
+        if logs is None or any(k in logs for k in SUMMARY_KEYS) or any(k.startswith(("eval_", "test_")) for k in logs):
             return  # evaluation and end-of-training summaries: the totals went with the step's log
         q = self.monitor.quantities()
         ours: dict[str, Any] = {"flopcount/training_flop": float(q["training"]),
