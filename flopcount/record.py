@@ -28,6 +28,7 @@ from .ledger import Ledger, Row, counted_rows, load_key
 from .ledger import checkpoint as cp
 from .numbers import flop_text, sig2
 from .plan import Plan
+from .status import run_steps
 from .thresholds import Context, Run, evaluate, line_int, runs_in_order
 
 CONVENTION = "1 multiply-add = 2 FLOP"
@@ -134,7 +135,6 @@ def phases_from_ledger(rows: list[Row], source: str, model: str | None, preferre
         total = p.estimates.get("measured", (0, 0, 0, ""))[0] + r.flops
         p.estimates["measured"] = (total, total, total, METHOD_TEXT["measured"])
         p.tokens += r.tokens
-        p.steps = max(p.steps, r.step_end)
         p.wall_hours += r.wall_seconds / 3600
         p.accelerator_hours += r.accelerator_seconds / 3600
         p.recomputed += r.flops_recomputed
@@ -156,6 +156,8 @@ def phases_from_ledger(rows: list[Row], source: str, model: str | None, preferre
             p.energy_joules = (p.energy_joules or 0.0) + r.extra["energy_joules"]
         info["base"] = r.extra.get("base_training_compute", info["base"])
         info["base_systemic_risk"] = r.extra.get("base_systemic_risk", info["base_systemic_risk"])
+    for p in phases.values():
+        p.steps = sum(run_steps(p.rows).values())
     return list(phases.values()), info
 
 
@@ -170,6 +172,26 @@ def _parameters(params: Any, counted: dict | None) -> dict | None:
         return {"total": counted["total"], "active": None, "embedding": None,
                 "notified_form": sig2(counted["total"]), "source": "counted from the model's tensors (ledger)"}
     return None
+
+
+def no_peak(hardware: dict) -> str:
+    """Why the hardware method has no figure for a record's hardware row (a CPU, a GPU
+    missing from the accelerator table, or a precision the table has no peak for)."""
+    name = hardware.get("name")
+    named = f" ({name})" if name and name not in ("unknown", hardware["accelerator"]) else ""
+    return (f"not available: no peak for {hardware['accelerator']}{named} at {hardware['precision']} "
+            "in the accelerator table")
+
+
+def _methods(phases: list[_Phase], hardware: list[dict]) -> list[dict[str, str]]:
+    """The methods the phases were counted by; the hardware method also where a device ran
+    without a peak in the table, saying that it has no figure and why."""
+    used = [{"id": m, "description": METHOD_TEXT[m]} for m in PRIMARY if any(m in p.estimates for p in phases)]
+    missing = [no_peak(h) for h in hardware if "peak_flops" not in h]
+    if missing and not any(m["id"] == "hardware" for m in used):
+        used.append({"id": "hardware", "description": "; ".join(dict.fromkeys(missing)) + ". "
+                     + METHOD_TEXT["hardware"]})
+    return used
 
 
 def _clean(value: float | None) -> float | None:
@@ -297,9 +319,10 @@ def build(*, plan: Plan | None = None, ledger_path: str | Path | None = None, mo
                              "accelerator_hours": _clean(p.accelerator_hours)})
         if p.accelerator:
             acc = find_accelerator(p.accelerator)
+            precision = p.precision or assumptions.DEFAULT_PRECISION
+            peak_flops = p.peak or acc.peak.get(precision)
             hardware.append({"phase": p.name, "accelerator": acc.id, "name": acc.name, "devices": p.devices,
-                             "precision": p.precision or assumptions.DEFAULT_PRECISION,
-                             "peak_flops": p.peak or acc.peak.get(p.precision or assumptions.DEFAULT_PRECISION, 0.0),
+                             "precision": precision, **({"peak_flops": peak_flops} if peak_flops else {}),
                              "utilization": list(p.utilization) if p.utilization else [],
                              "accelerator_hours": _clean(p.accelerator_hours)})
         if p.energy_joules is not None:
@@ -369,8 +392,7 @@ def build(*, plan: Plan | None = None, ledger_path: str | Path | None = None, mo
         "energy": {"kwh": kwh, "method": method, "assumptions": energy_notes},
         "thresholds": thresholds,
         "open_source": {"claims_exemption": open_source, "note": note},
-        "methods": [{"id": m, "description": METHOD_TEXT[m]} for m in PRIMARY
-                    if any(m in p.estimates for p in phases)],
+        "methods": _methods(phases, hardware),
         "ledger": ledger_info, "notes": notes,
     }
     dependencies = [] if not is_mod else [

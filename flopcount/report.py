@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 
 from .numbers import sig2, sig2_plain
+from .record import no_peak
 
 ANNEX_MAP = (
     ("Annex XI 1(1)(c) — date of release; MDF: release and Union market dates, dependencies",
@@ -95,8 +96,9 @@ def _tables(record: dict) -> list[tuple[str, list[str], list[list[str]]]]:
     time_rows = [["wall-clock hours", "—" if tt["wall_clock_hours"] is None else f"{tt['wall_clock_hours']:,.1f}"],
                  ["accelerator-hours", "—" if tt["accelerator_hours"] is None else f"{tt['accelerator_hours']:,.0f}"],
                  ["start", tt.get("start") or "—"], ["end", tt.get("end") or "—"]]
-    hardware = [[h["phase"], h["name"], str(h["devices"] or "—"), h["precision"], _rate(h["peak_flops"]),
-                 "–".join(f"{u:.0%}" for u in h["utilization"]) or "—",
+    hardware = [[h["phase"], h["name"], str(h["devices"] or "—"), h["precision"],
+                 _rate(h["peak_flops"]) if "peak_flops" in h else no_peak(h),
+                 "–".join(f"{u:.0%}" for u in h.get("utilization", [])) or "—",
                  "—" if h["accelerator_hours"] is None else f"{h['accelerator_hours']:,.0f}"] for h in record["hardware"]]
     e = record["energy"]
     energy = [["method", e["method"]],

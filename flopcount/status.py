@@ -6,16 +6,33 @@ import argparse
 import json
 import sys
 from collections import defaultdict
-from typing import Any
+from typing import Any, Iterable
 
 from .data.phases import BY_ID as PHASE_KINDS
 from .errors import InputError
-from .ledger import Ledger, counted_rows, load_key
+from .ledger import Ledger, Row, counted_rows, load_key
 from .ledger import checkpoint as cp
 from .ledger import keys
 from .numbers import flop_text, sig2
 from .render import table, wrap
 from .thresholds import Context, evaluate, line_int
+
+
+def run_steps(rows: Iterable[Row]) -> dict[str, int]:
+    """The step each run reached (its highest `step_end`). Steps a resumed run re-runs keep
+    its run id, so they count once; separate runs of a model add up."""
+    reached: dict[str, int] = {}
+    for row in rows:
+        reached[row.run] = max(reached.get(row.run, 0), row.step_end)
+    return reached
+
+
+def _steps_text(phase: dict) -> str:
+    """`16 (2 runs: 8 + 8)`, or `8` for a single run."""
+    by_run = list(phase.get("steps_by_run", {}).values())
+    if len(by_run) < 2:
+        return str(phase.get("steps", 0))
+    return f"{phase['steps']} ({len(by_run)} runs: {' + '.join(map(str, by_run))})"
 
 
 def summarise(ledger: Ledger) -> dict[str, Any]:
@@ -28,7 +45,8 @@ def summarise(ledger: Ledger) -> dict[str, Any]:
         if row.row_kind == "resume":
             continue
         m = models.setdefault(row.model, {"phases": defaultdict(lambda: defaultdict(int)), "base": None,
-                                          "base_systemic_risk": False, "runs": set()})
+                                          "base_systemic_risk": False, "runs": set(), "rows": defaultdict(list)})
+        m["rows"][row.phase].append(row)
         m["runs"].add(row.run)
         m["base"] = row.extra.get("base_training_compute", m["base"])
         m["base_systemic_risk"] = row.extra.get("base_systemic_risk", m["base_systemic_risk"])
@@ -45,9 +63,12 @@ def summarise(ledger: Ledger) -> dict[str, Any]:
         p["recomputed"] += row.flops_recomputed
         p["tokens"] += row.tokens if row.row_kind != "eval" else 0
         p["accelerator_hours"] += row.accelerator_seconds / 3600
-        p["steps"] = max(p["steps"], row.step_end)
     out = {}
     for name, m in models.items():
+        for phase, phase_rows in m["rows"].items():
+            by_run = run_steps(phase_rows)
+            m["phases"][phase]["steps"] = sum(by_run.values())
+            m["phases"][phase]["steps_by_run"] = by_run
         training = sum(p["training"] for p in m["phases"].values())
         cumulative = sum(p["cumulative"] for p in m["phases"].values()) + (m["base"] or 0)
         lineage = training + (m["base"] or 0)
@@ -94,7 +115,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         rows = [["phase", "training", "cumulative", "eval", "steps", "lost"]]
         for phase, p in m["phases"].items():
             rows.append([f"{phase} ({p['kind']})" if p["kind"] != phase else phase, sig2(p.get("training", 0)),
-                         sig2(p.get("cumulative", 0)), sig2(p.get("eval", 0)), str(p.get("steps", 0)),
+                         sig2(p.get("cumulative", 0)), sig2(p.get("eval", 0)), _steps_text(p),
                          sig2(p["lost"]) if p.get("lost") else ""])
         lines += table(rows)
         lines += table([["threshold", "line", "status", "margin"]]
