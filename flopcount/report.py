@@ -230,9 +230,11 @@ def to_html(record: dict) -> str:
     parts.append("</table>")
     try:
         figures = charts(record)
-    except ImportError:  # the light install: the record is complete without its pictures
+    except ImportError as exc:  # the light install: the record is complete without its pictures
         figures = []
-        parts.append("<p><i>Charts left out: they need matplotlib (pip install 'flopcount[plot]').</i></p>")
+        missing = (exc.name or "matplotlib").split(".")[0]
+        parts.append("<p id='charts-not-drawn'><i>" + e(f"Charts not drawn: {missing} is not installed "
+                                                      "(pip install 'flopcount[plot]').") + "</i></p>")
     for caption, data in figures:
         parts.append(f"<figure><img alt='{e(caption)}' src='data:image/png;base64,{data}'>"
                      f"<figcaption>{e(caption)}</figcaption></figure>")

@@ -152,3 +152,20 @@ def test_point2_record_from_ledger_without_peak_at_its_precision(tmp_path, capsy
     text = "not available: no peak for v100 (NVIDIA V100 SXM2) at bf16"
     md = (tmp_path / "rec.md").read_text()
     assert text in md and "| 0 T |" not in md
+
+
+def test_point7_html_without_matplotlib_says_why(tmp_path, monkeypatch, capsys):
+    """matplotlib not installed (unimportable, as in the light install): `record --ledger`
+    writes the HTML without charts and says why, where the charts would be."""
+    from flopcount.ledger import Ledger, Row
+    with Ledger(tmp_path / "L.db") as led:
+        led.append(Row(run="r", model="m", phase="pre-training", phase_kind="pre-training", row_kind="train",
+                       step_start=0, step_end=1, flops_measured=10**15, tokens=32))
+    for name in [m for m in sys.modules if m == "matplotlib" or m.startswith("matplotlib.")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # import matplotlib → ModuleNotFoundError
+    monkeypatch.delitem(sys.modules, "flopcount.plot", raising=False)
+    assert main(["record", "--ledger", str(tmp_path / "L.db"), "-o", str(tmp_path / "rec")]) == 0
+    html = (tmp_path / "rec.html").read_text()
+    assert "<img" not in html
+    assert "Charts not drawn: matplotlib is not installed (pip install &#x27;flopcount[plot]&#x27;)" in html
