@@ -38,9 +38,8 @@ def test_finished_run_becomes_a_record_equal_to_the_live_ledger(run, capsys):
     """`flopcount import out/ --seq-len 16`: 96 tokens (num_input_tokens_seen), 3 steps;
     the record built from the imported plan has the total the ledger counted live
     (3 × the micro-batch's measured count): the full formula and the op-level count agree."""
-    assert main(["import", str(run / "out"), "--seq-len", str(SEQ)]) == 0
-    text = capsys.readouterr().out
-    (run / "plan.yaml").write_text(text)
+    assert main(["import", str(run / "out"), "--seq-len", str(SEQ), "-o", str(run / "plan.yaml")]) == 0
+    text = (run / "plan.yaml").read_text()  # its config path relative to plan.yaml
     assert "num_input_tokens_seen" in text and "total_flos" in text and "training_args.bin" not in text
     assert main(["record", "--plan", str(run / "plan.yaml"), "-o", str(run / "rec")]) == 0
     record = json.loads((run / "rec.json").read_text())
@@ -102,11 +101,12 @@ def test_ledger_imports_as_a_plan_with_the_measured_count(run, tmp_path, capsys)
 
     from _tamper import raw
     config = run / "out" / "checkpoint-3" / "config.json"
-    assert main(["import", str(run / "live.db"), "--seq-len", str(SEQ), "--base-config", str(config)]) == 0
-    text = capsys.readouterr().out
+    assert main(["import", str(run / "live.db"), "--seq-len", str(SEQ), "--base-config", str(config),
+                 "-o", str(tmp_path / "plan.yaml")]) == 0
+    text = (tmp_path / "plan.yaml").read_text()
+    capsys.readouterr()
     live = 3 * micro_batch_flops()
     assert f"flops: {live}" in text and "tokens: 96" in text and "verified" in text
-    (tmp_path / "plan.yaml").write_text(text)
     assert main(["estimate", str(tmp_path / "plan.yaml"), "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     phase = out["phases"][0]

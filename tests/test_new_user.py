@@ -33,7 +33,8 @@ def _flop_logs(history: list[dict]) -> list[tuple[int, float]]:
 def two_runs(tmp_path_factory):
     """Two 8-step CPU runs of one model into one ledger, both with
     `include_num_input_tokens_seen=True`: the first wired with `callbacks=[...]`, the
-    second with `report_to=["flopcount"]`. Returns the folder and both log histories."""
+    second with `report_to=["flopcount"]`; the first saves its checkpoint (a/checkpoint-8).
+    Returns the folder and both log histories."""
     from transformers import Trainer, TrainingArguments
 
     from flopcount.callbacks.hf import FlopcountCallback
@@ -44,7 +45,8 @@ def two_runs(tmp_path_factory):
     histories = []
     with warnings.catch_warnings(), pytest.MonkeyPatch.context() as mp:
         warnings.simplefilter("ignore")
-        args = TrainingArguments(output_dir=str(folder / "a"), report_to=[], include_num_input_tokens_seen=True, **SMALL)
+        args = TrainingArguments(output_dir=str(folder / "a"), report_to=[], include_num_input_tokens_seen=True,
+                                 **{**SMALL, "save_strategy": "steps", "save_steps": STEPS})
         trainer = Trainer(model=tiny_llama(), args=args, train_dataset=Tokens(32), callbacks=[FlopcountCallback(monitor)])
         trainer.train()
         histories.append(trainer.state.log_history)
@@ -169,3 +171,25 @@ def test_point7_html_without_matplotlib_says_why(tmp_path, monkeypatch, capsys):
     html = (tmp_path / "rec.html").read_text()
     assert "<img" not in html
     assert "Charts not drawn: matplotlib is not installed (pip install &#x27;flopcount[plot]&#x27;)" in html
+
+
+def test_point7_import_relative_checkpoint_path(two_runs, tmp_path, monkeypatch, capsys):
+    """`flopcount import a/` names the checkpoint's config.json relative to where the plan is
+    read from: with `-o plans/plan.yaml` relative to that file (`../a/checkpoint-8/...`),
+    printed relative to the current directory; no absolute path of this machine in either.
+    Both plans are recorded from another directory: same total as the ledger's first run."""
+    folder, _ = two_runs
+    monkeypatch.chdir(folder)
+    assert main(["import", "a", "--seq-len", str(SEQ), "-o", "plans/plan.yaml"]) == 0
+    written = (folder / "plans" / "plan.yaml").read_text()
+    assert "config: ../a/checkpoint-8/config.json" in written and str(folder) not in written
+    capsys.readouterr()
+    assert main(["import", "a", "--seq-len", str(SEQ)]) == 0
+    printed = capsys.readouterr().out
+    assert "config: a/checkpoint-8/config.json" in printed and str(folder) not in printed
+    (folder / "printed.yaml").write_text(printed)
+    monkeypatch.chdir(tmp_path)
+    for plan in (folder / "plans" / "plan.yaml", folder / "printed.yaml"):
+        assert main(["record", "--plan", str(plan), "-o", str(tmp_path / plan.stem)]) == 0
+        record = json.loads((tmp_path / f"{plan.stem}.json").read_text())
+        assert int(record["totals"]["training"]["total"]) == STEPS * micro_batch_flops()
