@@ -14,12 +14,12 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from . import __version__
-from .configs import spec_from_mapping
+from .configs import config_file, spec_from_mapping
 from .data import assumptions
 from .data.assumptions import HOURS_PER_DAY
 from .data.accelerators import ACCELERATORS
-from .data.phases import BY_ID as PHASE_KINDS
-from .data.thresholds import MODALITIES, THRESHOLDS
+from .data.phases import BY_ID as PHASE_KINDS, PhaseKind
+from .data.thresholds import MODALITIES, MODIFICATION_KINDS, THRESHOLDS
 from .errors import InputError
 from .estimate import METHODS, estimate
 from .fields import load_mapping
@@ -29,7 +29,7 @@ from .numbers import parse_count, parse_fraction_range, parse_positive, sig2
 from .peft import base_config, cached_config, is_adapter, read_adapter
 from .plan import (BaseModel, ModelRef, Phase, Plan, Trainable, check_images, is_plan, plan_from_mapping,
                    read_modalities)
-from .render import to_json, to_text, wrap
+from .render import table, to_json, to_text, wrap
 
 EXIT_INPUT = 2
 METHOD_NAMES = {m.lower(): m for m in METHODS if m != "reported"}
@@ -68,21 +68,18 @@ def _accelerator_hours(args: argparse.Namespace) -> float:
 
 
 def _single_phase_plan(args: argparse.Namespace, model: ModelRef, source: str,
-                       trainable: Trainable = Trainable()) -> Plan:
+                       trainable: Trainable = Trainable(), base_name: str | None = None) -> Plan:
     fixed = model.spec.fixed_seq_len if model.spec is not None else 0
     seq_len = parse_count(args.seq_len, "--seq-len") if args.seq_len is not None else \
         (fixed or assumptions.DEFAULT_SEQ_LEN)
     attention = args.attention or ATTENTION_CONVENTIONS[0]
     tokens = parse_count(args.tokens, "--tokens", allow_zero=True) if args.tokens is not None else None
     hardware = _hardware(args)
-    base = None
-    if args.base_compute is not None:
-        unknown = args.base_compute.strip().lower() == "unknown"
-        base = BaseModel("base model", None if unknown else parse_count(args.base_compute, "--base-compute"),
-                         args.base_systemic_risk)
     if tokens is None and hardware is None:
         raise InputError("give --tokens D (training tokens) and/or --accelerator with --gpu-hours", field="--tokens")
-    kind = PHASE_KINDS[args.kind or ("fine-tuning" if base or not trainable.is_full else "pre-training")]
+    modifies = args.base_compute is not None or base_name is not None or not trainable.is_full
+    kind = PHASE_KINDS[args.kind or ("fine-tuning" if modifies else "pre-training")]
+    base = _base_model(args, kind, base_name)
     images = parse_count(args.images_per_sample, "--images-per-sample", allow_zero=True) \
         if args.images_per_sample is not None else 0
     if images:
@@ -91,7 +88,19 @@ def _single_phase_plan(args: argparse.Namespace, model: ModelRef, source: str,
                   hardware=hardware, trainable=trainable, seq_len_assumed=args.seq_len is None and not fixed,
                   images=images)
     return Plan(name=model.name, model=model, phases=(phase,), seq_len=seq_len, attention=attention, base=base,
-                source=source, **verdict_inputs(args))
+                source=source, attention_assumed=args.attention is None, **verdict_inputs(args))
+
+
+def _base_model(args: argparse.Namespace, kind: PhaseKind, base_name: str | None) -> BaseModel | None:
+    """The model this work modifies: given by --base-compute (FLOP or 'unknown'), named by a
+    PEFT adapter, or implied by a kind of work that starts from trained weights. Its compute
+    is unknown unless given, and then the one-third rule takes the Guidelines' fallback line."""
+    given = args.base_compute
+    if given is None and base_name is None and kind.id not in MODIFICATION_KINDS:
+        return None
+    unknown = given is None or given.strip().lower() == "unknown"
+    return BaseModel(base_name or "base model", None if unknown else parse_count(given, "--base-compute"),
+                     bool(getattr(args, "base_systemic_risk", False)))
 
 
 def verdict_inputs(args: argparse.Namespace) -> dict:
@@ -131,8 +140,8 @@ def _plan(args: argparse.Namespace) -> Plan:
     if not Path(path).exists():  # a model id in the local Hugging Face cache (never downloaded)
         cached = cached_config(path)
         path, label = (str(cached), path) if cached else (path, None)
-    elif Path(path).is_dir():
-        path = str(Path(path) / "config.json")
+    else:
+        path = str(config_file(path))  # a folder: its config.json, or an adapter's adapter_config.json
     data = load_mapping(path)
     if args.base_config is not None and not is_adapter(data):
         raise InputError("applies to a PEFT adapter_config.json only", field="--base-config")
@@ -158,7 +167,7 @@ def _adapter_plan(args: argparse.Namespace, data: dict, path: str) -> Plan:
     """A LoRA fine-tune from a PEFT adapter_config.json and its base model's config."""
     adapter = read_adapter(data, path)
     base_path, label = base_config(adapter, args.base_config)
-    base_file = base_path / "config.json" if base_path.is_dir() else base_path
+    base_file = config_file(base_path, ("config.json",))
     spec = spec_from_mapping(load_mapping(base_file), str(base_file), label)
     if len(spec.towers) > 1:
         raise InputError(f"LoRA counts are modelled for single-tower language models; {spec.name} has towers "
@@ -168,11 +177,20 @@ def _adapter_plan(args: argparse.Namespace, data: dict, path: str) -> Plan:
     except InputError as exc:
         raise InputError(exc.message, source=path, field="target_modules") from None
     trainable = Trainable(mode="lora", lora_rank=adapter.rank, lora_targets=adapter.targets, adapter_weights=weights)
-    plan = _single_phase_plan(args, ModelRef(spec.name, spec=spec), path, trainable)
+    plan = _single_phase_plan(args, ModelRef(spec.name, spec=spec), path, trainable,
+                              base_name=adapter.base or label or spec.name)
     note = (f"PEFT adapter: LoRA rank {adapter.rank} on {', '.join(adapter.targets)} of {spec.name} "
             f"({base_file}): {weights:,} adapter weights train, the base is frozen; lora_alpha scales the "
             "adapter's output and changes no FLOP")
     return replace(plan, notes=plan.notes + (note,))
+
+
+def resolve_plan(path: str, args: argparse.Namespace) -> Plan:
+    """What `estimate PATH` makes of a path — run plan, recipe or run, model config or
+    folder, PEFT adapter — for any command that takes one (record --plan); flags the
+    command lacks take estimate's defaults."""
+    defaults = vars(build_parser().parse_args(["estimate"]))
+    return _plan(argparse.Namespace(**{**defaults, **vars(args), "path": path}))
 
 
 def _method_name(text: str) -> str:
@@ -213,14 +231,21 @@ def cmd_thresholds(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps([t.__dict__ for t in THRESHOLDS], indent=2))
         return 0
+    rows = [[t.id, f"> {sig2(t.flop)}" if t.flop else "> 1/3 of base", t.quantity.replace("_", " "),
+             t.status + ("" if t.verified else " [unverified]")] for t in THRESHOLDS]
     lines = []
-    for t in THRESHOLDS:
-        line = sig2(t.flop) if t.flop else "1/3 of base"
-        flag = "" if t.verified else " [unverified]"
-        lines += [f"{t.id:<17} > {line:<12} {t.quantity:<12} {t.status}{flag}",
-                  f"                  {t.instrument}, {t.provision}", f"                  {t.source}"]
-    print("\n".join(wrap(lines)))
+    for t, row in zip(THRESHOLDS, table(rows)):
+        lines += [row, *wrap([f"    {t.instrument}, {t.provision}"]), f"    {t.source}"]  # a URL stays whole
+    print("\n".join(lines))
     return 0
+
+
+def add_base_arguments(parser: argparse.ArgumentParser) -> None:
+    """The base model a modification starts from (estimate, record)."""
+    parser.add_argument("--base-compute", help="base model's training compute in FLOP, or 'unknown' (a modification; "
+                        "a PEFT adapter or --kind fine-tuning, continued-pre-training or rl without it: unknown, "
+                        "judged by the Guidelines' fallback line)")
+    parser.add_argument("--base-systemic-risk", action="store_true", help="the base model has systemic risk")
 
 
 def add_verdict_arguments(parser: argparse.ArgumentParser) -> None:
@@ -243,8 +268,8 @@ def build_parser() -> argparse.ArgumentParser:
     est.add_argument("--tokens", help="training tokens D (e.g. 2T, 300B, 1.5e12)")
     est.add_argument("--seq-len", help=f"sequence length T (default {assumptions.DEFAULT_SEQ_LEN}, stated in output)")
     est.add_argument("--attention", choices=ATTENTION_CONVENTIONS,
-                     help="windowed (default): T·W pairs on sliding-window layers, T² elsewhere; full: T² "
-                          "everywhere, as FlopCounterMode counts; causal: T(T+1)/2")
+                     help=f"windowed (default: {assumptions.DEFAULT_ATTENTION_REASON}); full: T² on every layer, "
+                          "windows ignored; causal: T(T+1)/2 on global layers")
     est.add_argument("--images-per-sample", help="images in each training sample of a vision-language model "
                                                  "(its vision tower runs per image; T includes their tokens)")
     est.add_argument("--accelerator", help="accelerator id or alias (see `flopcount accelerators`)")
@@ -258,9 +283,9 @@ def build_parser() -> argparse.ArgumentParser:
     est.add_argument("--method", choices=sorted(set(METHOD_NAMES.values())), type=_method_name,
                      help="use and show only this method (any case)")
     est.add_argument("--kind", choices=sorted(PHASE_KINDS), metavar="KIND",
-                     help="kind of work (default pre-training): " + ", ".join(sorted(PHASE_KINDS)))
-    est.add_argument("--base-compute", help="base model's training compute in FLOP, or 'unknown' (modification)")
-    est.add_argument("--base-systemic-risk", action="store_true", help="the base model has systemic risk")
+                     help="kind of work (default pre-training; fine-tuning for an adapter or with --base-compute): "
+                          + ", ".join(sorted(PHASE_KINDS)))
+    add_base_arguments(est)
     est.add_argument("--base-config", help="base model config.json (or snapshot folder) for a PEFT adapter_config.json; "
                                            "default: the adapter's base model in the local Hugging Face cache")
     from .import_cli import add_import_flags

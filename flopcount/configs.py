@@ -180,13 +180,27 @@ def _alternatives() -> str:
             f"({NATIVE_KEY}: 1 or 2), or give the parameter count directly with --params N --tokens D.")
 
 
+#: What a folder stands for, in order: a model snapshot's config.json, else a PEFT
+#: adapter's adapter_config.json (an adapter as saved or downloaded holds no config.json).
+FOLDER_FILES = ("config.json", "adapter_config.json")
+
+
+def config_file(path: str | Path, names: tuple[str, ...] = FOLDER_FILES) -> Path:
+    """The file a path means: itself, or for a folder the first of `names` it holds."""
+    path = Path(path)
+    if not path.is_dir():
+        return path
+    found = next((path / n for n in names if (path / n).is_file()), None)
+    if found is None:
+        raise InputError(f"a folder without {' or '.join(names)}", source=str(path))
+    return found
+
+
 def load_spec(path: str | Path, name: str | None = None, *, fallback: bool = True) -> ModelSpec:
     """Read a model config: an HF config.json, a snapshot folder holding one, or a
     flopcount spec file (JSON or YAML)."""
-    path = Path(path)
-    if path.is_dir():
-        path = path / "config.json"
+    path = config_file(path, ("config.json",))
     return spec_from_mapping(load_mapping(path), str(path), name, fallback=fallback)
 
 
-__all__ = ["READERS", "load_spec", "spec_from_mapping"]
+__all__ = ["READERS", "config_file", "load_spec", "spec_from_mapping"]

@@ -16,14 +16,15 @@ from fractions import Fraction
 from .data import assumptions
 from .data.phases import PhaseKind
 from .formulas import forward_flops, generation_flops, kaplan_6nd, training_flops
-from .hardware import hardware_flops
+from .hardware import SECONDS_PER_HOUR, hardware_flops
 from .numbers import to_int
 from .plan import Phase, Plan
 from .spec import Parameters, count_parameters
-from .thresholds import Context, Evaluation, Run, evaluate, runs_in_order
+from .thresholds import Alternative, Context, Evaluation, Run, evaluate, runs_in_order
 
 METHODS = ("full", "6ND", "hardware", "reported")
 PRIMARY_ORDER = METHODS
+ANALYTIC = ("full", "6ND")  # the Guidelines' architecture-based method (Annex A.2)
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,10 @@ class Quantity:
     @classmethod
     def of(cls, est: MethodEstimate) -> "Quantity":
         return cls(est.total, est.low, est.high)
+
+    @property
+    def triple(self) -> tuple[float, float, float]:
+        return self.total, self.low, self.high
 
 
 @dataclass(frozen=True)
@@ -125,7 +130,7 @@ def phase_estimates(phase: Phase) -> dict[str, MethodEstimate]:
         per_tok = Fraction(iv.total) / D if D else None
         out["hardware"] = MethodEstimate(
             "hardware", iv.total, iv.low, iv.high, per_tok,
-            f"{hw.hours:,.0f} {hw.accelerator.id} h × {hw.peak:.4g} FLOP/s ({hw.precision}) × {util}")
+            f"{hw.hours:,.0f} {hw.accelerator.id} h × {hw.peak / 1e12:g} TFLOP/s ({hw.precision}) × {util}")
     if phase.reported is not None:
         out["reported"] = _exact("reported", phase.reported, None, "as reported")
     return out
@@ -143,12 +148,63 @@ def phase_adds(kind: PhaseKind, high: float) -> dict[str, float]:
             "training_lineage": high if kind.training else 0, "cumulative": high if kind.cumulative else 0}
 
 
+#: Which phases each quantity the thresholds are measured on sums (see `phase_adds`).
+COUNTS_IN = {"training": lambda k: k.training, "cumulative": lambda k: k.cumulative,
+             "modification": lambda k: k.training, "training_lineage": lambda k: k.training}
+
+
+def threshold_quantities(phases: list[PhaseResult], base_compute: int, pick=lambda pr: pr.best) -> dict:
+    """(central, low, high) of each quantity, summing the estimate `pick` chooses per phase;
+    the known compute of a base model counts in cumulative compute (its weights initialise
+    this one, Guidelines Annex A.1) and in SB 53's lineage."""
+    base = Quantity(base_compute, base_compute, base_compute)
+    out = {}
+    for key, counts in COUNTS_IN.items():
+        q = sum((Quantity.of(pick(pr)) for pr in phases if counts(pr.phase.kind)), Quantity())
+        out[key] = (q + base if key in ("cumulative", "training_lineage") else q).triple
+    return out
+
+
+def reconciling_utilization(phases: list[PhaseResult], method: str, key: str) -> tuple[float, str] | None:
+    """The utilisation at which the hardware method's central figure equals the
+    architecture-based count, over the phases counted in `key` where one of the pair is
+    the primary and the other `method`: Σ analytic FLOP / Σ accelerator-seconds × peak."""
+    flop, capacity, names = 0, 0.0, set()
+    for pr in phases:
+        pair = {method: pr.estimates.get(method), pr.primary: pr.best}
+        hw = pr.phase.hardware
+        if not COUNTS_IN[key](pr.phase.kind) or hw is None or "hardware" not in pair or len(pair) != 2:
+            continue
+        name = next(m for m in pair if m != "hardware")
+        if name in ANALYTIC and pair[name] is not None:
+            flop += pair[name].total
+            capacity += hw.hours * SECONDS_PER_HOUR * hw.peak
+            names.add(name)
+    return (flop / capacity, "/".join(sorted(names))) if capacity else None
+
+
+def alternatives(phases: list[PhaseResult], base_compute: int) -> tuple[Alternative, ...]:
+    """Every method other than the primary, as the quantities it would give where it applies."""
+    methods = [m for m in METHODS if any(m in pr.estimates and m != pr.primary for pr in phases)]
+    out = []
+    for m in methods:
+        util = {key: r for key in COUNTS_IN if (r := reconciling_utilization(phases, m, key))}
+        out.append(Alternative(m, threshold_quantities(phases, base_compute, lambda pr: pr.estimates.get(m, pr.best)),
+                               {k: u for k, (u, _) in util.items()},
+                               next((name for _, name in util.values()), "")))
+    return tuple(out)
+
+
 def verdict_context(plan: Plan, phases: list[PhaseResult]) -> Context:
     base = plan.base
     runs = runs_in_order(Run(pr.phase.start, phase_adds(pr.phase.kind, pr.best.high)) for pr in phases)
+    primaries = {pr.primary for pr in phases}
+    base_compute = base.training_compute if base and base.training_compute else 0
     return Context(is_modification=base is not None, base_training=base.training_compute if base else None,
                    base_systemic=bool(base and base.systemic_risk), modalities=plan.modalities,
-                   placed_on_market=plan.placed_on_market, runs=runs)
+                   placed_on_market=plan.placed_on_market, runs=runs,
+                   primary=primaries.pop() if len(primaries) == 1 else "the primary estimate",
+                   alternatives=alternatives(phases, base_compute))
 
 
 def accuracy_notes(phases: list[PhaseResult]) -> list[str]:
@@ -196,7 +252,11 @@ def estimate(plan: Plan, prefer: str | None = None) -> Result:
             # modified model's cumulative compute (Guidelines Annex A.1).
             lineage = cumulative + Quantity(base.training_compute, base.training_compute, base.training_compute)
         else:
-            notes.append(f"{base.name}: training compute unknown; cumulative totals cover this plan only.")
+            notes.append(f"{base.name}: training compute unknown, so cumulative totals cover this plan only and the "
+                         "one-third rule uses the Guidelines' fallback line (§3.2), meant only for a base whose "
+                         "compute can be neither known nor estimated (¶64); give it (--base-compute; plan: "
+                         "base_model.training_compute) and whether the base has systemic risk "
+                         "(--base-systemic-risk; plan: base_model.systemic_risk).")
     notes.extend(plan.notes)
     spec = plan.model.spec
     if spec is not None:
@@ -215,13 +275,7 @@ def estimate(plan: Plan, prefer: str | None = None) -> Result:
     if any(p.seq_len_assumed for p in plan.phases if p.tokens is not None and p.model.spec is not None):
         notes.append(f"Sequence length not given: assumed {plan.seq_len} tokens for the full count.")
     base_compute = base.training_compute if base and base.training_compute else 0
-    quantities = {
-        "training": (training.total, training.low, training.high),
-        "cumulative": (lineage.total, lineage.low, lineage.high),
-        "modification": (training.total, training.low, training.high),
-        "training_lineage": (training.total + base_compute, training.low + base_compute, training.high + base_compute),
-    }
-    evaluations = evaluate(quantities, verdict_context(plan, phases))
+    evaluations = evaluate(threshold_quantities(phases, base_compute), verdict_context(plan, phases))
     notes.extend(accuracy_notes(phases))
     params = count_parameters(plan.model.spec) if plan.model.spec else None
     return Result(plan, params, tuple(phases), training, cumulative, lineage, by_method,

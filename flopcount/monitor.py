@@ -18,15 +18,28 @@ Each (event, threshold) fires once, through `warnings`, `logging` and `handlers`
 Under torch.distributed the one collective is in `end_step()` (and `start()`, `sync()`,
 `load_state_dict()`), which every rank reaches: the step's work is summed across ranks
 there, exactly, on the device the process group's backend takes (CUDA for NCCL, CPU for
-gloo). Every rank then holds the same global totals, so `state_dict()`, `close()`,
-`flush()` and the totals may be called on one rank alone: they never wait for the others.
-Only rank 0 writes the ledger. SIGTERM/SIGINT and interpreter exit write what is pending
+gloo). The sum is started at step N and read at step N+1 (`SUM_LAG`): reading it waits
+only for the GPU work queued before it, so no step drains the GPU's queue. Each step's
+checks use what is known — the exact totals to step N−1 plus the measured per-step rate
+for step N — identically on every rank, so every rank takes the same stop decision; a
+"crossed" event names the exact step, one step later. Notification dates are days, so
+the lag (one step, seconds) moves none. Reading `training`, `cumulative`, `quantities()`,
+`state_dict()`, `flush()` or `close()` reads every sum started, exactly; each may be
+called on one rank alone: the collectives were started by every rank, nothing waits for
+the others. Only rank 0 writes the ledger.
+
+Never fatal: a ledger write that fails is a warning and is retried at the next flush
+(nothing is dropped); what the meter could not count arrives as notes (`record(notes=)`,
+`note()`), written with the next ledger row. The achieved utilisation (MFU: FLOP counted
+÷ time ÷ devices ÷ the accelerator's dense peak at the run's precision) goes into each
+ledger row and `metrics()`, where the accelerator's peak is in the table. SIGTERM/SIGINT and interpreter exit write what is pending
 (`handle_signals`), then hand the signal to the handler that was there before.
 """
 from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections import deque
 import math
 import time
 import uuid
@@ -38,8 +51,12 @@ from typing import Any, Callable, Iterable
 from .data.phases import BY_ID as PHASE_KINDS, PhaseKind
 from .data.thresholds import THRESHOLDS, Threshold
 from .ledger import Ledger, Row, counted_rows, load_key, process_tag
+from .collective import PendingSum, all_reduce_ints, collective_device, group_device  # noqa: F401 (re-exported)
 from .numbers import sig2
 from .thresholds import line_int, modification_line
+
+#: steps between starting a cross-rank sum and reading it (see the module docstring)
+SUM_LAG = 1
 
 log = logging.getLogger("flopcount")
 
@@ -152,6 +169,10 @@ class ComputeMonitor:
         self._fresh_history: _Totals | None = None
         self._deferred_signal: int | None = None
         self._previous_handlers: dict[int, Any] = {}
+        self._inflight: deque[tuple[PendingSum, bool]] = deque()  # (sum started, is a step)
+        self._notes: list[str] = []          # for the next ledger row
+        self._mark = (self._t0, 0, self._last_energy)  # metrics(): time, run FLOP, joules at the last call
+        self._metric_steps = 0
 
     def _resolve(self) -> None:
         """Bind to the process group (if any) and, on rank 0, open the ledger and read
@@ -160,7 +181,7 @@ class ComputeMonitor:
             return
         self._resolved = True
         self.rank, self.world = _distributed()
-        self._device = _device() if self.world > 1 else None  # once: the backend does not change
+        self._device = group_device() if self.world > 1 else None  # once: the backend does not change
         if self._ledger is None and self.ledger is not None and self.rank == 0:
             self._ledger = Ledger(self.ledger, key=load_key(self.key_file))
         self._history = self._ledger_history()
@@ -170,7 +191,7 @@ class ComputeMonitor:
         rank (collective under torch.distributed: at start and load_state_dict only)."""
         history = self._read_history()
         if self.world > 1:  # every rank must take the same decisions: share rank 0's view
-            history = _Totals.of(_all_reduce_ints(history.as_list(), self._device))
+            history = _Totals.of(all_reduce_ints(history.as_list(), self._device))
         return history
 
     def _read_history(self) -> _Totals:
@@ -205,12 +226,14 @@ class ComputeMonitor:
 
     # -- feeding ------------------------------------------------------------------------
     def record(self, flops: int, *, tokens: int = 0, kind: str = "train", recomputed: int = 0,
-               method: str = "measured") -> None:
-        """Add work to the step in progress (call per micro-batch, then `end_step`)."""
+               method: str = "measured", notes: Iterable[str] = ()) -> None:
+        """Add work to the step in progress (call per micro-batch, then `end_step`);
+        `notes` (what could not be counted, and why) go with the next ledger row."""
         if flops < 0 or tokens < 0 or recomputed < 0:
             raise ValueError(f"counts must be non-negative: flops={flops}, tokens={tokens}, recomputed={recomputed}")
         if not self._started:
             self.start()
+        self._notes.extend(notes)
         self._method = method
         c = self.current
         if kind == "eval":
@@ -224,42 +247,63 @@ class ComputeMonitor:
         c.recomputed += int(recomputed)
         c.tokens += int(tokens)
 
+    def note(self, text: str) -> None:
+        """A note for the next ledger row (rank 0's notes are the ones written)."""
+        self._notes.append(text)
+
     def end_step(self) -> list[ThresholdEvent]:
         """Close the step: advance the count, check thresholds, flush when due."""
         if not self._started:
             self.start()
         now = self.clock()
         step = self.step_index
-        self.sync()
+        self._sum(step=True, keep=SUM_LAG)
         self.step_index += 1
         self._step_seconds = (now - self._t0) / self.step_index
         due = self.step_index - self._last_flush_step >= self.flush_every
         if not due and self.flush_seconds is not None:
             due = now - self._last_flush_time >= self.flush_seconds
-        if due:
-            self.flush()  # before the check: it re-reads what other runs have written
+        if due:  # before the check: it re-reads what other runs have written
+            try:
+                self._flush(settle=False)
+            except Exception as error:  # never fatal: the steps stay pending, written at the next flush
+                message = f"flopcount: the ledger could not be written ({error!r}); the steps are kept and retried"
+                warnings.warn(message, RuntimeWarning, stacklevel=_user_stacklevel())
+                log.warning(message)
         fired = self._check(step, now)
         if self.should_stop and self.raise_on_stop:
             raise ThresholdStop(fired[-1].message if fired else "a threshold in stop_on would be crossed")
         return fired
 
     def sync(self) -> None:
-        """Sum the work recorded since the last sync across ranks into the run's totals.
-        Collective under torch.distributed: `end_step()` calls it; call it yourself on
-        every rank after work recorded outside a step (an evaluation after the last step)."""
+        """Sum the work recorded since the last sync across ranks into the run's totals,
+        exactly, now. Collective under torch.distributed: call it on every rank after work
+        recorded outside a step (an evaluation after the last step)."""
+        self._sum(step=False, keep=0)
+
+    def _sum(self, *, step: bool, keep: int) -> None:
+        """Start this rank's work's sum across ranks; read every sum but the last `keep`."""
         self._resolve()
-        if self.world > 1:  # rank 0's fresh reading of other runs travels with the step's sum
-            fresh = self._fresh_history
-            values = _all_reduce_ints(self.current.as_list() + (fresh.as_list() if fresh else [0] * 6)
-                                      + [int(fresh is not None)], self._device)
-            step = _Totals.of(values[:6])
+        if self.world == 1:
+            self.pending = self.pending.plus(self.current)
+            self.current = _Totals()
+            return
+        fresh = self._fresh_history  # rank 0's fresh reading of other runs travels with the sum
+        values = self.current.as_list() + (fresh.as_list() if fresh else [0] * 6) + [int(fresh is not None)]
+        self._inflight.append((PendingSum(values, self._device), step))
+        self._fresh_history, self.current = None, _Totals()
+        self._settle(keep)
+
+    def _settle(self, keep: int = 0) -> None:
+        """Read the sums started, oldest first, until `keep` are left in flight."""
+        while len(self._inflight) > keep:
+            values = self._inflight.popleft()[0].result()
+            self.pending = self.pending.plus(_Totals.of(values[:6]))
             if values[12]:
                 self._history = _Totals.of(values[6:12])
-        else:
-            step = self.current
-        self._fresh_history = None
-        self.pending = self.pending.plus(step)
-        self.current = _Totals()
+
+    def _settled_steps(self) -> int:
+        return self.step_index - sum(1 for _, step in self._inflight if step)
 
     def step(self, flops: int, **kwargs: Any) -> list[ThresholdEvent]:
         self.record(flops, **kwargs)
@@ -272,27 +316,42 @@ class ComputeMonitor:
 
     @property
     def training(self) -> int:
+        self._settle()
         return self._run_totals().training
 
     @property
     def cumulative(self) -> int:
+        self._settle()
         return self._run_totals().cumulative
 
     def quantities(self) -> dict[str, int]:
         """Training, cumulative and modification compute including earlier runs and the
-        base model. (Under torch.distributed, call `start()` on every rank first.)"""
+        base model, exact. (Under torch.distributed, call `start()` on every rank first.)"""
         self._resolve()
-        run = self._run_totals()
+        self._settle()
+        return self._quantities(self._run_totals())
+
+    def _known(self) -> dict[str, float]:
+        """The quantities as a step's check knows them: exact to the last sum read, plus
+        the per-step rate for each step whose sum is in flight (same on every rank)."""
+        run, ahead = self._run_totals(), self.step_index - self._settled_steps()
+        rates = self._per_step()
+        values: dict[str, float] = dict(self._quantities(run))
+        for q in values:
+            values[q] += rates[q] * ahead
+        return values
+
+    def _quantities(self, run: _Totals) -> dict[str, int]:
         base = self.base_training_compute or 0
         training = self.prior_training + self._history.training + run.training
         return {"training": training, "cumulative": self.prior_cumulative + self._history.cumulative + run.cumulative
                 + base, "modification": training, "training_lineage": training + base}
 
     def _per_step(self) -> dict[str, float]:
-        run = self._run_totals()
-        if self.step_index:
-            t = run.training / self.step_index
-            return {"training": t, "cumulative": run.cumulative / self.step_index, "modification": t,
+        run, steps = self._run_totals(), self._settled_steps()
+        if steps:
+            t = run.training / steps
+            return {"training": t, "cumulative": run.cumulative / steps, "modification": t,
                     "training_lineage": t}
         e = self.expected_flops_per_step or 0
         t, c = (e if self.kind.training else 0), (e if self.kind.cumulative else 0)
@@ -342,7 +401,10 @@ class ComputeMonitor:
         """Runs on every rank with the same totals, so all ranks take the same stop
         decision; only rank 0 emits warnings and calls handlers."""
         fired = []
-        values, rates = self.quantities(), self._per_step()
+        self._resolve()
+        values, rates = self._known(), self._per_step()
+        exact = self._quantities(self._run_totals())  # "crossed" is said of exact totals only
+        crossed_step = self._settled_steps() - 1
         today = dt.date.fromtimestamp(now)
         rows = self.thresholds()
         one_third = next((line for t, line, _ in rows if t.quantity == "modification"), None)
@@ -352,13 +414,13 @@ class ComputeMonitor:
             eu = t.jurisdiction == "EU" and t.quantity != "modification"
             if eu and not (provider_now or provider_later):
                 continue
-            if step is not None and value > line and (t.id, "crossed") not in self._fired and \
+            if step is not None and exact[q] > line and (t.id, "crossed") not in self._fired and \
                     (not eu or provider_now):
                 when = dt.datetime.fromtimestamp(now)
                 notify = today + dt.timedelta(days=t.notify_days) if t.notify_days else None
-                fired.append(self._fire("crossed", t, line, q, step, value, when, notify,
-                                        f"{t.id}: {q} compute {sig2(value)} FLOP crossed the line {sig2(line)} "
-                                        f"at step {step}"))
+                fired.append(self._fire("crossed", t, line, q, crossed_step, exact[q], when, notify,
+                                        f"{t.id}: {q} compute {sig2(exact[q])} FLOP crossed the line {sig2(line)} "
+                                        f"at step {crossed_step}"))
             if value <= line and rate > 0:
                 ahead = math.floor((line - value) / rate) + 1   # steps until the line is passed
                 crossing = self.step_index + ahead - 1
@@ -398,10 +460,15 @@ class ComputeMonitor:
         """Append the steps summed since the last write to the ledger (rank 0 writes; no
         collective, so one rank may call it alone). Work recorded after the last
         `end_step()`/`sync()` is not included: it is not yet summed across ranks."""
+        self._flush(settle=True)
+
+    def _flush(self, *, settle: bool) -> None:
         if not self._resolved or self._flushing:
             return
         self._flushing = True
         try:
+            if settle:
+                self._settle()
             self._write()
         finally:
             self._flushing = False
@@ -412,7 +479,7 @@ class ComputeMonitor:
     def _write(self) -> None:
         delta = self.pending
         now = self.clock()
-        start, end = self._last_flush_step, self.step_index
+        start, end = self._last_flush_step, self._settled_steps()
         if self._ledger is not None and self.rank == 0 and end > start:
             wall = now - self._last_flush_time
             devices = self.world * self.devices_per_process
@@ -422,6 +489,13 @@ class ComputeMonitor:
                 extra["hardware"] = self.hardware
             if self.parameters is not None:
                 extra["parameters"] = self.parameters
+            if self._notes:
+                extra["notes"] = list(self._notes)
+            flops = delta.training if self.kind.training else delta.cumulative
+            peak = self._peak()
+            if peak and wall > 0:  # achieved utilisation of the row's interval
+                extra["mfu"] = flops / (wall * devices * peak)
+                extra["mfu_peak_flops"] = peak
             if self.energy is not None:  # rank 0's reading, scaled: other ranks' draw is not read
                 joules = self.energy()
                 per_process = getattr(self.energy, "per_process", True)
@@ -438,7 +512,6 @@ class ComputeMonitor:
                           step_start=start, step_end=end, wall_seconds=wall, accelerator_seconds=wall * devices,
                           accelerator=self.accelerator, devices=devices, rerun=start < self._rerun_until,
                           created_at=now, extra=extra)
-            flops = delta.training if self.kind.training else delta.cumulative
             measured = flops if self._method == "measured" else None
             analytic = flops if self._method == "analytic" else None
             self._ledger.append(Row(row_kind="train", flops_measured=measured, flops_analytic=analytic,
@@ -446,6 +519,7 @@ class ComputeMonitor:
             if delta.eval or delta.eval_tokens:
                 self._ledger.append(Row(row_kind="eval", flops_measured=delta.eval, tokens=delta.eval_tokens,
                                         **{**common, "wall_seconds": 0.0, "accelerator_seconds": 0.0}))
+            self._notes = []
         self.flushed = self.flushed.plus(delta)
         self.pending = _Totals()
         self._last_flush_step, self._last_flush_time = end, now
@@ -455,6 +529,37 @@ class ComputeMonitor:
                 self._history = fresh
             else:                         # shared with every rank at the next step's sum
                 self._fresh_history = fresh
+
+    def _peak(self) -> float | None:
+        """Dense peak FLOP/s of one device at the run's precision, where the table has it."""
+        precision = (self.hardware or {}).get("precision")
+        if not self.accelerator or not precision:
+            return None
+        from .hardware import find_accelerator, peak
+        try:
+            return peak(find_accelerator(self.accelerator), precision)
+        except Exception:  # unknown accelerator or precision: no MFU, said by its absence
+            return None
+
+    def metrics(self) -> dict[str, float]:
+        """What loggers show (`flopcount/...`): the totals, and since the last call the
+        achieved MFU (where the accelerator's peak is known) and the joules per step (with
+        an energy reader). Reads the sums in flight: call it at logging steps."""
+        q = self.quantities()
+        run = self._run_totals()
+        executed = run.training if self.kind.training else run.cumulative
+        out = {"flopcount/training_flop": float(q["training"]), "flopcount/cumulative_flop": float(q["cumulative"]),
+               "flopcount/run_training_flop": float(run.training)}
+        now, joules = self.clock(), (self.energy() if self.energy else None)
+        (then, before, joules_before), steps = self._mark, self._settled_steps()
+        seconds, peak = now - then, self._peak()
+        if peak and seconds > 0 and executed > before:
+            out["flopcount/mfu"] = (executed - before) / (seconds * self.world * self.devices_per_process * peak)
+        done = steps - self._metric_steps
+        if joules is not None and joules_before is not None and done > 0:
+            out["flopcount/joules_per_step"] = (joules - joules_before) / done
+        self._mark, self._metric_steps = (now, executed, joules), steps
+        return out
 
     def close(self) -> None:
         """Write what is pending and release the ledger and signal handlers. Local: any
@@ -530,7 +635,7 @@ class ComputeMonitor:
         """Everything needed to resume without double counting. Writes first, so the
         ledger's rows end exactly at this checkpoint's step; local, so the usual
         `if rank == 0: torch.save(...)` cannot deadlock."""
-        self.flush()
+        self.flush()  # reads the sums in flight: the totals below are exact to this step
         return {"version": 1, "run": self.run, "step": self.step_index, "totals": self.flushed.as_list(),
                 "fired": sorted(list(k) for k in self._fired), "seconds": self.clock() - self._t0}
 
@@ -540,6 +645,7 @@ class ComputeMonitor:
         that re-cover them are flagged `rerun`."""
         if state.get("version") != 1:
             raise ValueError(f"unknown monitor state version {state.get('version')!r}")
+        self._settle()  # sums started before the restore belong to the steps it replaces
         self.run, self.step_index = state["run"], int(state["step"])
         if self._resolved:
             self._history = self._ledger_history()  # the restored run is no longer "earlier"
@@ -595,57 +701,3 @@ def _distributed() -> tuple[int, int]:
     if dist.is_available() and dist.is_initialized():
         return dist.get_rank(), dist.get_world_size()
     return 0, 1
-
-
-LIMB_BITS = 31  # sums of 2^31-bounded limbs over up to 2^32 ranks fit in int64
-LIMBS = 4       # first try: 124 bits per value; larger values take a second, wider round
-
-
-def collective_device(backend: str) -> str:
-    """The device type a backend's collectives take: CPU where it accepts CPU tensors
-    (gloo, mpi, ucc), else the first it is registered for (NCCL: cuda, XCCL: xpu, a
-    plugin's own). Mixed groups ("cpu:gloo,cuda:nccl") name theirs."""
-    import torch.distributed as dist
-    kinds: list[str] = []
-    for part in str(backend).lower().split(","):
-        if ":" in part:
-            kinds.append(part.split(":", 1)[0])
-        else:
-            kinds += dist.Backend.backend_capability.get(part, [])
-    return "cpu" if "cpu" in kinds or not kinds else kinds[0]
-
-
-def _device() -> Any:
-    import torch
-    import torch.distributed as dist
-    kind = collective_device(dist.get_backend())
-    module = getattr(torch, kind, None)
-    index = module.current_device() if kind != "cpu" and hasattr(module, "current_device") else None
-    return torch.device(kind, index) if index is not None else torch.device(kind)
-
-
-def _limbs(values: list[int], count: int) -> list[int]:
-    mask = (1 << LIMB_BITS) - 1
-    return [(v >> (LIMB_BITS * i)) & mask for v in values for i in range(count)]
-
-
-def _all_reduce_ints(values: list[int], device: Any) -> list[int]:
-    """Exact cross-rank sum of non-negative Python ints: FLOP exceed int64's 9.2e18 and
-    float64 rounds above 2^53, so each value travels as 31-bit limbs in int64. One more
-    slot counts the ranks whose values need more than LIMBS limbs; if any do, every rank
-    (seeing the same count) takes a second round as wide as the widest. Exact at any size."""
-    import torch
-    import torch.distributed as dist
-
-    need = max(1, max(-(-v.bit_length() // LIMB_BITS) for v in values))
-    tensor = torch.tensor(_limbs(values, LIMBS) + [int(need > LIMBS)], dtype=torch.int64, device=device)
-    dist.all_reduce(tensor, op=dist.ReduceOp.SUM)
-    summed, count = tensor.tolist(), LIMBS
-    if summed[-1]:
-        width = torch.tensor([need], dtype=torch.int64, device=device)
-        dist.all_reduce(width, op=dist.ReduceOp.MAX)
-        count = int(width.item())
-        tensor = torch.tensor(_limbs(values, count), dtype=torch.int64, device=device)
-        dist.all_reduce(tensor, op=dist.ReduceOp.SUM)
-        summed = tensor.tolist()
-    return [sum(summed[j * count + i] << (LIMB_BITS * i) for i in range(count)) for j in range(len(values))]

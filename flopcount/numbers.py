@@ -163,6 +163,19 @@ def sig2(value: float | int | Fraction, unicode: bool = True) -> str:
     return f"{sign}{mantissa}{times}10^{exponent}"
 
 
+def multiple(value: float) -> str:
+    """A compute as a multiple of a line (×0.857, ×67.4): three figures where plain decimals
+    read well, else the ×10^n form FLOP are written in (1.7×10^-5), never e-notation, so a
+    table does not mix 1.66e-05 with 1.0×10^23.
+
+    >>> multiple(0.857), multiple(67.4), multiple(1.66e-05), multiple(2.5e6)
+    ('0.857', '67.4', '1.7×10^-5', '2.5×10^6')
+    """
+    if not math.isfinite(value) or value == 0 or 1e-3 <= abs(value) < 999.5:
+        return f"{value:.3g}"
+    return sig2(value)
+
+
 def sig2_plain(value: float | int) -> str:
     """Two significant figures written out, with thousands separators: energy in MWh as
     the Model Documentation Form asks. A float is read through its shortest repr, so

@@ -97,6 +97,7 @@ class Plan:
     modalities: frozenset[str] | None = None   # output modalities (GPAI criterion); None: not stated
     placed_on_market: dt.date | None = None     # first placed on the EU market (Art. 111(3))
     released: dt.date | None = None             # first released through any channel (documentation)
+    attention_assumed: bool = False             # no convention given: the default applies (stated)
 
 
 PHASE_FIELDS = ("name", "kind", "public", "work", "tokens", "steps", "batch_size", "seq_len", "attention", "model",
@@ -293,7 +294,7 @@ def plan_from_mapping(data: dict, source: str, plan_dir: Path | None = None) -> 
     modalities = read_modalities(f.raw("modalities"), f.path("modalities"), source) if f.has("modalities") else None
     return Plan(name=f.text("name", Path(source).stem), model=model, phases=phases, seq_len=defaults["seq_len"],
                 modalities=modalities, placed_on_market=_date(f, "placed_on_market"), released=_date(f, "released"),
-                attention=defaults["attention"], base=base, source=source)
+                attention=defaults["attention"], base=base, source=source, attention_assumed=not f.has("attention"))
 
 
 def load_plan(path: str | Path) -> Plan:

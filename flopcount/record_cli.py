@@ -10,7 +10,8 @@ from .ledger import load_key
 
 def add_parser(sub: Any) -> None:
     p = sub.add_parser("record", help="write an Annex XI compute record from a plan and/or ledger, or --check one")
-    p.add_argument("--plan", help="run plan (YAML/JSON), or a training recipe or finished run (see `flopcount import`)")
+    p.add_argument("--plan", help="what `flopcount estimate` reads: run plan (YAML/JSON), training recipe or finished "
+                                  "run (see `flopcount import`), model config or folder, PEFT adapter file or folder")
     p.add_argument("--ledger", help="ledger (SQLite) written by the monitor")
     p.add_argument("--model", help="which model of the ledger")
     p.add_argument("--key", help="ledger key file: signs the record's checkpoint of the ledger head, or checks "
@@ -20,7 +21,8 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--open-source", action="store_true", help="the model is released under Art. 53(2) conditions")
     from .import_cli import add_import_flags
     add_import_flags(p)
-    from .cli import add_verdict_arguments
+    from .cli import add_base_arguments, add_verdict_arguments
+    add_base_arguments(p)
     add_verdict_arguments(p)
     p.add_argument("--released", help="date first released through any channel, YYYY-MM-DD (documentation form)")
     p.add_argument("-o", "--output", help="output path stem: writes STEM.json, STEM.md, STEM.html")
@@ -48,8 +50,8 @@ def run(args: argparse.Namespace) -> int:
         raise InputError("required to write a record (or use --check FILE)", field="--output")
     plan = None
     if args.plan:
-        from .import_cli import load_any_plan
-        plan = load_any_plan(args.plan, args)
+        from .cli import resolve_plan  # the one input path estimate reads
+        plan = resolve_plan(args.plan, args)
     from dataclasses import replace
 
     from .cli import verdict_inputs

@@ -13,8 +13,9 @@ import textwrap
 from typing import Any
 
 from . import __version__
+from .data.assumptions import DEFAULT_ATTENTION_REASON
 from .estimate import METHODS, MethodEstimate, Quantity, Result, per_token_training
-from .numbers import flop_text, human, sig2
+from .numbers import flop_text, human, multiple, sig2
 from .thresholds import line_int
 
 CONVENTION = "1 multiply-add = 2 FLOP"
@@ -59,7 +60,7 @@ def to_json(result: Result, methods: tuple[str, ...] = METHODS) -> dict[str, Any
         "title": ev.threshold.title, "provision": ev.threshold.provision, "cite": ev.threshold.cite,
         "legal_status": ev.threshold.status, "notify_days": ev.threshold.notify_days,
         "notify_by": ev.notify_by.isoformat() if ev.notify_by else None, "duty": ev.duty or None,
-        "verified": ev.threshold.verified,
+        "verified": ev.threshold.verified, "notes": list(ev.notes),
     } for ev in result.evaluations]
     return {
         "flopcount_version": __version__, "convention": CONVENTION,
@@ -128,7 +129,8 @@ def wrap(lines: list[str], cols: int | None = None) -> list[str]:
 
 def to_text(result: Result, methods: tuple[str, ...] = METHODS) -> str:
     plan, params = result.plan, result.parameters
-    shape = f"; attention {plan.attention}; seq_len {plan.seq_len}" if plan.model.spec else ""
+    default = f" (default: {DEFAULT_ATTENTION_REASON})" if plan.attention_assumed else ""
+    shape = f"; attention {plan.attention}{default}; seq_len {plan.seq_len}" if plan.model.spec else ""
     out = [f"flopcount {__version__} — {plan.model.name}" + (f"  ({plan.source})" if plan.source else ""),
            f"convention: {CONVENTION}{shape}", ""]
     if params is not None:
@@ -160,7 +162,7 @@ def to_text(result: Result, methods: tuple[str, ...] = METHODS) -> str:
         provision = t.cite + ("" if t.status != "revoked" else " [revoked]")
         provision += " [unverified]" if not t.verified else ""
         rows.append([t.id, f"> {sig2(ev.line)}", t.quantity.replace("_", " "), ev.status.upper(),
-                     f"×{ev.margin:.3g}", provision])
+                     f"×{multiple(ev.margin)}", provision])
     out += ["", "Thresholds (strictly greater than the line crosses it)", *table(rows)]
     for ev in result.evaluations:
         if ev.status == "crossed" and sig2(ev.low) == sig2(ev.line):
@@ -170,6 +172,7 @@ def to_text(result: Result, methods: tuple[str, ...] = METHODS) -> str:
             out.append(f"  {ev.threshold.id}: {ev.basis}")
         if ev.duty:
             out.append(f"  ! {ev.threshold.id}: {ev.duty}")
+        out += [f"  - {ev.threshold.id}: {note}" for note in ev.notes]
     if result.notes:
         out += ["", *(f"Note: {n}" for n in result.notes)]
     return "\n".join(wrap(out)) + "\n"

@@ -16,6 +16,11 @@ law decides them.
    a report is made. The duty starts when Chapter V applies (2 Aug 2025); models placed on
    the market before then also get Art. 111(3)'s compliance date.
 
+4. Uncertainty, after the status is set and without changing it: a row notes where another
+   method's interval lies across the line from the primary figure (with the utilisation
+   at which the hardware method would agree), and where the primary figure is close enough
+   below the line that the ±30% an estimate may be off (Guidelines Annex A.2) reaches it.
+
 A verdict table is consistent by construction: a model presumed to have systemic risk is a
 general-purpose AI model, and a modifier that is not the provider has no EU duty. These
 are the project's readings of the texts, tested as such; not legal advice.
@@ -23,12 +28,14 @@ are the project's readings of the texts, tested as such; not legal advice.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from typing import Iterable, Sequence
 
+from .data.assumptions import ACCEPTED_ERROR
 from .data.thresholds import (CHAPTER_V_APPLIES, GPAI_MODALITIES, LEGACY_COMPLIANCE, MODIFICATION_FALLBACK_BASE,
                               MODIFICATION_FRACTION, THRESHOLDS, Threshold)
+from .numbers import sig2
 
 STATUSES = ("below", "crossed", "straddles", "presumed", "not applicable")
 
@@ -44,6 +51,7 @@ class Evaluation:
     basis: str = ""            # which compute was compared, or why the row does not apply
     notify_by: dt.date | None = None
     duty: str = ""             # what follows from the status, with the provision
+    notes: tuple[str, ...] = ()  # uncertainty around the line; never changes the status
 
     @property
     def margin(self) -> float:
@@ -69,6 +77,19 @@ class Run:
 
 
 @dataclass(frozen=True)
+class Alternative:
+    """Another method's figures for each quantity, beside the primary ones (phases it does
+    not cover keep their primary estimate)."""
+
+    method: str
+    quantities: dict[str, tuple[float, float, float]]   # quantity -> (central, low, high)
+    #: quantity -> utilisation at which the hardware method's central figure equals the
+    #: architecture-based one (`analytic`), over the phases that have both
+    utilization: dict[str, float] = field(default_factory=dict)
+    analytic: str = ""
+
+
+@dataclass(frozen=True)
 class Context:
     is_modification: bool = False
     base_training: int | None = None
@@ -76,6 +97,8 @@ class Context:
     modalities: frozenset[str] | None = None   # output modalities; None: not stated
     placed_on_market: dt.date | None = None
     runs: tuple[Run, ...] = ()
+    primary: str = "the primary estimate"       # the method behind `quantities`
+    alternatives: tuple[Alternative, ...] = ()
 
 
 def line_int(line: Fraction | int) -> int:
@@ -102,7 +125,10 @@ def modification_line(base_training: int | None, base_systemic: bool) -> tuple[F
         return Fraction(base_training) * MODIFICATION_FRACTION, "one third of the base model's training compute"
     key = "systemic-risk" if base_systemic else "gpai"
     fallback = MODIFICATION_FALLBACK_BASE[key]
-    return fallback * MODIFICATION_FRACTION, f"base compute unknown: one third of {fallback:.0e} ({key} base)"
+    base = "a base with systemic risk" if base_systemic else "a base without systemic risk"
+    return fallback * MODIFICATION_FRACTION, (f"base model's training compute unknown: the Guidelines' fallback line, "
+                                              f"one third of {sig2(fallback)} for {base} (§3.2, ¶64: only where it "
+                                              "can be neither known nor estimated)")
 
 
 def known_by(runs: Sequence[Run], quantity: str, line: Fraction | int, offset: float = 0) -> dt.date | None:
@@ -179,6 +205,7 @@ def evaluate(quantities: dict[str, tuple[float, float, float]], ctx: Context = C
             by_id[t.id] = _row(t, t.flop, q, st, f"{t.quantity.replace('_', ' ')} compute")
     _gpai(by_id, quantities, ctx)
     _notify(by_id, ctx)
+    _uncertainty(by_id, ctx)
     return [by_id[t.id] for t in THRESHOLDS if t.id in by_id]
 
 
@@ -217,7 +244,53 @@ def _notify(by_id: dict[str, Evaluation], ctx: Context) -> None:
     if ev.status == "straddles":
         text = ("the upper estimate crosses the line: treat it as known that it may be met and notify, or narrow "
                 "the estimate (Annex A.2 accepts 30%); " + text)
-    by_id[t.id] = Evaluation(t, ev.line, ev.compared, ev.low, ev.high, ev.status, ev.basis, when, text)
+    by_id[t.id] = replace(ev, notify_by=when, duty=text)
+
+
+def _uncertainty(by_id: dict[str, Evaluation], ctx: Context) -> None:
+    """Notes on rows the line decides (not inapplicable or presumed ones); the status stays
+    the primary method's."""
+    for key, ev in by_id.items():
+        if ev.status in ("below", "crossed", "straddles"):
+            notes = (*other_methods(ev, ctx), *near_line(ev))
+            if notes:
+                by_id[key] = replace(ev, notes=notes)
+
+
+def other_methods(ev: Evaluation, ctx: Context) -> list[str]:
+    """Each other method whose interval reaches across the line from the primary figure:
+    the primary method decides the status, but a method the Guidelines also accept (Annex
+    A.2: hardware- or architecture-based) would put the compute on the other side."""
+    line, over = Fraction(ev.line), Fraction(ev.compared) > Fraction(ev.line)
+    notes = []
+    for alt in ctx.alternatives:
+        total, low, high = alt.quantities[ev.threshold.quantity]
+        if not (Fraction(low) <= line if over else Fraction(high) > line):
+            continue
+        figure = sig2(total) if low == high else f"{sig2(total)} ({sig2(low)}–{sig2(high)})"
+        side, primary_side = ("reaches down to", "crosses") if over else ("reaches over", "stays below")
+        text = (f"{alt.method} {figure} {side} the line {sig2(line)}, which {ctx.primary} ({sig2(ev.compared)}) "
+                f"{primary_side}; the status follows {ctx.primary}")
+        u = alt.utilization.get(ev.threshold.quantity)
+        if u is not None:
+            text += f"; the methods agree at utilisation {u:.0%} (hardware central = {alt.analytic})"
+        notes.append(text)
+    return notes
+
+
+def near_line(ev: Evaluation) -> list[str]:
+    """Below the line, but by less than an estimate may be off: Annex A.2 accepts an
+    estimate within 30% of the true compute, so a true figure over the line fits any
+    estimate above (1 − 30%) of it. For the GPAI row, also that the criterion is indicative."""
+    error = Fraction(str(ACCEPTED_ERROR))
+    if ev.status != "below" or not Fraction(ev.compared) > (1 - error) * Fraction(ev.line):
+        return []
+    text = (f"×{ev.margin:.2f} of the line: the ±{ACCEPTED_ERROR:.0%} an estimate may be off (Guidelines Annex A.2) "
+            f"reaches {sig2(ev.line)}; narrow it (a measured ledger) before relying on BELOW")
+    if ev.threshold.indicative:
+        text += (f"; the criterion is indicative ({ev.threshold.cite}): a model near it may be general-purpose "
+                 "(or not) by its capabilities")
+    return [text]
 
 
 def runs_in_order(runs: Iterable[Run]) -> tuple[Run, ...]:

@@ -40,6 +40,7 @@ class Threshold:
     notify_days: int | None = None  # deadline to notify once met or known to be met
     verified: bool = True
     note: str = ""
+    indicative: bool = False    # a presumption the texts call indicative, not a bright line
 
 
 THRESHOLDS: tuple[Threshold, ...] = (
@@ -47,10 +48,10 @@ THRESHOLDS: tuple[Threshold, ...] = (
         id="eu-gpai", jurisdiction="EU", title="EU AI Act: general-purpose AI model (indicative criterion)",
         flop=10**23, quantity="training",
         instrument="Commission Guidelines on the scope of GPAI obligations, C(2025) 5045",
-        cite="Guidelines §2.1", provision="Section 2.1 (indicative criterion: > 1e23 FLOP and generates text, audio, images or video)",
+        cite="Guidelines §2.1", provision="Section 2.1 (indicative criterion: > 10^23 FLOP and generates text, audio, images or video)",
         source="https://digital-strategy.ec.europa.eu/en/library/guidelines-scope-obligations-providers-general-purpose-ai-models-under-ai-act",
         adopted="2025-07-18", applies_from="2025-08-02", status="guidance",
-        note="Applies only to models that can generate language (text/audio), images or video."),
+        note="Applies only to models that can generate language (text/audio), images or video.", indicative=True),
     Threshold(
         id="eu-systemic-risk", jurisdiction="EU", title="EU AI Act: GPAI model with systemic risk (presumption)",
         flop=10**25, quantity="cumulative",
@@ -88,10 +89,10 @@ THRESHOLDS: tuple[Threshold, ...] = (
         id="ny-raise", jurisdiction="US-NY", title="New York RAISE Act: frontier model",
         flop=10**26, quantity="training_lineage",
         instrument="New York Responsible AI Safety and Education (RAISE) Act, S6953-B/A6453-B, as amended",
-        cite="NY RAISE Act", provision="Gen. Bus. Law art. 44-B (frontier model: > 1e26 operations)",
+        cite="NY RAISE Act", provision="Gen. Bus. Law art. 44-B (frontier model: > 10^26 operations)",
         source="https://www.nysenate.gov/legislation/bills/2025/S6953/amendment/B",
         adopted="2025-12-19", applies_from="2027-01-01", status="enacted", verified=False,
-        note="Signed 19 Dec 2025 (> 1e26 operations and > $100M compute cost in the original text); a chapter "
+        note="Signed 19 Dec 2025 (> 10^26 operations and > $100M compute cost in the original text); a chapter "
              "amendment reported signed in March 2026, effective 1 Jan 2027, moves toward SB 53's definitions. "
              "Whether the cost test survived is unverified; the cost test is not evaluated here."),
 )
@@ -111,5 +112,10 @@ MODALITIES = ("text", "audio", "image", "video", "other")
 #: training compute, and the fallbacks when that compute is unknown.
 MODIFICATION_FRACTION = Fraction(1, 3)
 MODIFICATION_FALLBACK_BASE = {"systemic-risk": 10**25, "gpai": 10**23}
+#: Kinds of work (data.phases) that start from an already trained model. Estimated alone
+#: (one phase from the command line), such work is a modification of that base model
+#: (Guidelines §3.2: fine-tuning and other modifications), judged by the one-third rule,
+#: with the fallback line while the base's compute is not given.
+MODIFICATION_KINDS = frozenset({"fine-tuning", "continued-pre-training", "rl"})
 
 BY_ID = {t.id: t for t in THRESHOLDS}

@@ -1,4 +1,8 @@
-"""Op FLOP formulas for the measured counter: torch's own plus what torch 2.13 misses.
+"""Op FLOP formulas for the measured counter: flopcount's own, then torch's.
+
+Fused attention kernels are priced by `measure.attention` (every torch version, GQA);
+`REGISTRY` holds the other ops torch 2.13 misses or miscounts; the rest is torch's
+`flop_registry`.
 
 Convention: one multiply-add = 2 FLOP, as `torch.utils.flop_counter`. Each formula returns
 (training, recomputed): recomputed FLOP are real hardware work that the Guidelines exclude
@@ -16,6 +20,7 @@ import torch
 from torch.utils import flop_counter as tfc
 
 from ..data.ops import ELEMENT_COST, MOVE_OPS
+from . import attention
 
 aten = torch.ops.aten
 Formula = Callable[..., tuple[int, int]]
@@ -36,26 +41,6 @@ def formula(*ops: Any) -> Callable[[Formula], Formula]:
 
 def _shapes(args: Any) -> Any:
     return torch.utils._pytree.tree_map(lambda x: x.shape if isinstance(x, torch.Tensor) else x, args)
-
-
-@formula(aten._scaled_dot_product_flash_attention_for_cpu)
-def sdpa_cpu(query, key, value, *args, **kwargs) -> tuple[int, int]:
-    """CPU flash attention: Q·Kᵀ and A·V, full T² (torch 2.13 counts 0 for this op)."""
-    return tfc.sdpa_flop_count(query, key, value), 0
-
-
-@formula(aten._scaled_dot_product_flash_attention_for_cpu_backward,
-         aten._scaled_dot_product_flash_attention_backward,
-         aten._scaled_dot_product_efficient_attention_backward,
-         aten._scaled_dot_product_cudnn_attention_backward)
-def sdpa_backward(grad_out, query, key, value, *args, **kwargs) -> tuple[int, int]:
-    """Fused attention backward = 5 bmm-sized matmuls (torch's sdpa_backward_flop_count):
-    4 gradients (dV, dP, dQ, dK), counted as training compute, plus recomputing the score
-    matrix Q·Kᵀ the kernel did not store — recomputation, excluded (Guidelines A.1)."""
-    b, h, s_q, d = query
-    s_k = key[2]
-    recompute = tfc.bmm_flop((b * h, s_q, d), (b * h, d, s_k))
-    return tfc.sdpa_backward_flop_count(grad_out, query, key, value) - recompute, recompute
 
 
 @formula(aten._grouped_mm)
@@ -88,7 +73,11 @@ def conv_backward(grad_out, x, w, bias, stride, padding, dilation, transposed, o
 
 
 def count(func: Any, args: tuple, kwargs: dict, out: Any) -> tuple[int, int] | None:
-    """(training, recomputed) FLOP of one aten op, or None if no formula knows it."""
+    """(training, recomputed) FLOP of one op, or None if no formula knows it. A formula
+    that raises propagates: the counter turns that into an uncounted op (never a crash)."""
+    found = attention.count(func, args, kwargs)
+    if found is not None:
+        return found
     packet = func.overloadpacket
     if packet in REGISTRY:
         return REGISTRY[packet](*_shapes(args), **_shapes(kwargs))
@@ -120,13 +109,3 @@ def moves_data(func: Any) -> bool:
     """True for ops that only move/view/allocate data: zero FLOP, nothing to report."""
     name = func.overloadpacket.__name__
     return name in MOVE_OPS or name.rstrip("_") in MOVE_OPS
-
-
-def attention_pairs(s_q: int, s_k: int, causal: bool) -> int:
-    """Query-key pairs one head computes: s_q·s_k, or under torch's top-left causal mask
-    (row i sees keys 0..i) Σ min(i+1, s_k) over rows."""
-    if not causal:
-        return s_q * s_k
-    full_rows = min(s_q, s_k)
-    return full_rows * (full_rows + 1) // 2 + (s_q - full_rows) * s_k
-

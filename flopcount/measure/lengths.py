@@ -65,6 +65,7 @@ class LengthModel:
         for x in self.fit:
             for op, calls in self.points[x].uncounted.items():
                 out.uncounted[op] = max(out.uncounted[op], calls)
+            out.failed.update(self.points[x].failed)
         return out
 
     def add(self, length: int, measured: Measurement) -> None:

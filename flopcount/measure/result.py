@@ -26,6 +26,8 @@ class Measurement:
     tokens: int | None = None
     records: dict[tuple[str, str, str], int] = field(default_factory=lambda: defaultdict(int))
     uncounted: dict[str, int] = field(default_factory=lambda: defaultdict(int))  # op -> calls
+    failed: dict[str, str] = field(default_factory=dict)  # op -> why its formula raised
+    uncounted_modules: dict[str, int] = field(default_factory=lambda: defaultdict(int))  # custom-op calls
     notes: list[str] = field(default_factory=list)
 
     def add(self, phase: str, module: str, op: str, flops: int) -> None:
@@ -95,5 +97,6 @@ class Measurement:
             "total": self.total, "forward": self.forward, "backward": self.backward, "optimizer": self.optimizer,
             "recomputed": self.recomputed, "hardware_total": self.hardware_total,
             "per_token": None if per_token is None else float(per_token),
-            "by_op": self.by_op(), "not_counted": dict(sorted(self.uncounted.items())), "notes": self.notes,
+            "by_op": self.by_op(), "not_counted": dict(sorted(self.uncounted.items())),
+            "failed": dict(sorted(self.failed.items())), "notes": self.notes,
         }

@@ -21,21 +21,26 @@ Causal attention convention: FlopCounterMode counts full T² for attention. With
 attention="causal", every `F.scaled_dot_product_attention` call that is causal (is_causal,
 or a mask on a model declared causal, square q/k) gets an explicit, exact correction row
 "attention causal mask" of −(1 − pairs_causal/pairs_full) × its matmul FLOP, forward
-and, through a gradient hook on its output, backward (2×).
+and, through a gradient hook on its output, backward (2×). Kernels called directly
+(flash-attn's ops, varlen attention) carry their own mask (causal flag, window): their
+row is taken from it at the kernel, forward and backward, under "causal" and "windowed".
+
+Never fatal: an op whose formula raises is recorded as not counted, with the error
+(`Measurement.failed`), and the step runs on; the meter warns and notes it.
 """
 from __future__ import annotations
 
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import Any, Iterator
 
 import torch
 import torch.nn.functional as F
 from torch.overrides import TorchFunctionMode
-from torch.utils import flop_counter as tfc
 from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils.module_tracker import ModuleTracker
 
-from . import formulas
+from . import attention, formulas
 from .result import Measurement
 
 CAUSAL_ROW = "attention causal mask"
@@ -68,7 +73,10 @@ class _Dispatch(TorchDispatchMode):
     def __torch_dispatch__(self, func, types, args=(), kwargs=None):
         kwargs = kwargs or {}
         out = func(*args, **kwargs)
-        self.counter._record(func, args, kwargs, out)
+        try:
+            self.counter._record(func, args, kwargs, out)
+        except Exception as error:  # counting must never stop the step it counts
+            self.counter._failed(func, error)
         return out
 
 
@@ -79,9 +87,17 @@ class _SDPAWatch(TorchFunctionMode):
 
     def __torch_function__(self, func, types, args=(), kwargs=None):
         kwargs = kwargs or {}
-        out = func(*args, **kwargs)
-        if func is F.scaled_dot_product_attention:
+        if func is not F.scaled_dot_product_attention:
+            return func(*args, **kwargs)
+        self.counter._in_sdpa += 1
+        try:
+            out = func(*args, **kwargs)
+        finally:
+            self.counter._in_sdpa -= 1
+        try:
             self.counter._causal_correction(args, kwargs, out)
+        except Exception as error:  # counting must never stop the step it counts
+            self.counter._failed(func, error, name=CAUSAL_ROW)
         return out
 
 
@@ -99,6 +115,7 @@ class TorchCounter:
         self._tracker = ModuleTracker() if modules else None
         self._modes: list[Any] = []
         self.convention_hooks = False  # per-layer corrections installed (measure.conventions)
+        self._in_sdpa = 0              # inside an F.scaled_dot_product_attention call
 
     # -- context ---------------------------------------------------------------------
     def __enter__(self) -> "TorchCounter":
@@ -135,11 +152,17 @@ class TorchCounter:
     def _module(self) -> str:
         return max(self._tracker.parents, key=len) if self._tracker is not None else "(not attributed)"
 
+    def _failed(self, func: Any, error: Exception, name: str | None = None) -> None:
+        """An op its formula could not count: not counted, with the reason kept."""
+        op = name or _op_name(func)
+        self.result.uncounted[op] += 1
+        self.result.failed.setdefault(op, f"{type(error).__name__}: {error}")
+
     def _record(self, func: Any, args: tuple, kwargs: dict, out: Any) -> None:
         result = self.result
         counted = formulas.count(func, args, kwargs, out)
         phase, module = self._phase(), self._module()
-        op = func.overloadpacket.__name__
+        op = _op_name(func)
         if counted is not None:
             training, recomputed = counted
             mesh = _dtensor_mesh(args, out)
@@ -147,6 +170,7 @@ class TorchCounter:
                 training, recomputed = _share(training, mesh), _share(recomputed, mesh)
             result.add(phase, module, op, training)
             result.add("recompute", module, op, recomputed)
+            self._kernel_mask(func, args, kwargs, phase, module)
             return
         if formulas.moves_data(func):
             return
@@ -156,6 +180,22 @@ class TorchCounter:
                 result.add(phase, module, op, flops)
                 return
         result.uncounted[op] += 1
+        if "::" in op:  # a custom kernel: where it ran, for the first-step cross-check
+            result.uncounted_modules[module] += 1
+
+    def _kernel_mask(self, func: Any, args: tuple, kwargs: dict, phase: str, module: str) -> None:
+        """The convention's row for a kernel called outside F.sdpa (flash-attn, varlen),
+        from the mask the kernel itself applies; F.sdpa's kernels are corrected at the call."""
+        if self.result.attention == "full" or self.convention_hooks or self._in_sdpa:
+            return
+        if attention.name_of(func) in attention.SDPA_KERNELS:
+            return
+        found = attention.parse(func, args, kwargs)
+        if found is None:
+            return
+        kind, call = found
+        saved = call.saved(self.result.attention)
+        self.result.add(phase, module, CAUSAL_ROW, -saved if kind == "forward" else -2 * saved)
 
     def _causal_correction(self, args: tuple, kwargs: dict, out: torch.Tensor) -> None:
         if self.result.attention != "causal" or self.convention_hooks:
@@ -167,13 +207,18 @@ class TorchCounter:
         mask_causal = bound.get("attn_mask") is not None and self.causal_model and s_q == s_k
         if not (bound.get("is_causal") or mask_causal):
             return
-        shape = lambda t: (t.shape[0] if t.dim() == 4 else 1, *t.shape[-3:])  # noqa: E731
-        full = tfc.sdpa_flop_count(shape(q), shape(k), shape(v))
-        kept = formulas.attention_pairs(s_q, s_k, True)
-        saved = full - full * kept // (s_q * s_k)
+        call = replace(attention.shapes_call(q, k, v), causal=True)
+        saved = call.saved("causal")
         module, phase = self._module(), self._phase()
         self.result.add(phase, module, CAUSAL_ROW, -saved)
         if phase == "forward" or phase == "recompute":
             if isinstance(out, torch.Tensor) and out.requires_grad:
                 grad_phase = "backward"
                 out.register_hook(lambda g: self.result.add(grad_phase, module, CAUSAL_ROW, -2 * saved))
+
+
+def _op_name(func: Any) -> str:
+    """aten ops by their short name (as torch's counter reports them); custom ops with
+    their namespace (`flash_attn::_flash_attn_forward`), so they are known as such."""
+    name = attention.name_of(func)
+    return name.split("::", 1)[1] if name.startswith(("aten::", "prims::")) else name
