@@ -1,4 +1,5 @@
-"""`flopcount plot KIND ... -o FILE.png|svg`: the charts of `flopcount.plot`."""
+"""`flopcount plot KIND ... -o FILE.png|svg`: the charts of `flopcount.plot`, one
+sub-command (with its own --help) per chart."""
 from __future__ import annotations
 
 import argparse
@@ -8,30 +9,127 @@ from typing import Any
 from .errors import InputError
 from .numbers import parse_count, parse_fraction_range
 
-KINDS = ("planning", "run", "methods", "finetune", "hardware")
+#: Each chart: what it shows (its --help line) and invocations shown under its --help.
+KINDS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "planning": ("parameters × tokens: your plans against the threshold lines and published runs",
+                 ("flopcount plot planning examples/plans/ourlab-7b.yaml -o planning.png",
+                  "flopcount plot planning examples/plans/ourlab-7b.yaml --no-reference -o mine.png")),
+    "run": ("cumulative compute from a ledger: one line per run, projection, crossings",
+            ("flopcount plot run compute.db --planned-steps 100000 -o run.png",
+             "flopcount plot run compute.db --model my-model -o run.svg")),
+    "methods": ("each method's estimate per phase, with intervals",
+                ("flopcount plot methods examples/plans/llama-3.1-405b.yaml -o methods.png",)),
+    "finetune": ("fine-tuning token budget under the one-third rule (full and LoRA)",
+                 ("flopcount plot finetune examples/configs/llama-3.1-8b.json --base-compute 7.2e23 -o ft.png",)),
+    "hardware": ("accelerator-days before each threshold",
+                 ("flopcount plot hardware -o hw.png", "flopcount plot hardware --precision fp8 -o hw.png")),
+}
 
 
 def add_parser(sub: Any) -> None:
-    p = sub.add_parser("plot", help="write a planning or monitoring chart (PNG/SVG)")
-    p.add_argument("kind", choices=KINDS)
-    p.add_argument("path", nargs="*", help="planning: run plans to add as points; run: a ledger; "
-                   "methods: a run plan; finetune: a config.json")
+    p = sub.add_parser("plot", help="write a planning or monitoring chart (PNG/SVG)",
+                       description="Write a chart. Each kind has its own options: flopcount plot KIND --help")
+    kinds = p.add_subparsers(dest="kind", metavar="KIND", required=True)
+    for kind, (text, examples) in KINDS.items():
+        k = kinds.add_parser(kind, help=text, description=text, formatter_class=argparse.RawDescriptionHelpFormatter,
+                             epilog="examples:\n" + "\n".join(f"  {line}" for line in examples))
+        ADD[kind](k)
+        k.add_argument("-o", "--output", required=True, help="output file (.png or .svg)")
+        k.set_defaults(func=run)
+
+
+def _planning(p: argparse.ArgumentParser) -> None:
+    p.add_argument("path", nargs="*", help="your run plans (or recipes), drawn emphasised")
+    p.add_argument("--no-reference", dest="reference", action="store_false",
+                   help="leave out the published runs (data.models)")
     from .import_cli import add_import_flags
     add_import_flags(p)
-    p.add_argument("-o", "--output", required=True, help="output file (.png or .svg)")
-    p.add_argument("--model", help="run: which model in the ledger (default: all rows)")
-    p.add_argument("--planned-steps", help="run: planned steps, for the projection")
-    p.add_argument("--base-compute", help="finetune: the base model's training compute (FLOP)")
-    p.add_argument("--lora-rank", default="16", help="finetune: LoRA rank for the LoRA curve (0: none)")
-    p.add_argument("--precision", default="bf16", help="hardware: precision of the peaks")
-    p.add_argument("--utilization", default=None, help="hardware: LOW:HIGH utilisation")
-    p.set_defaults(func=run)
 
 
-def _one(args: argparse.Namespace, what: str) -> str:
-    if len(args.path) != 1:
-        raise InputError(f"plot {args.kind} takes one {what}", field="path")
-    return args.path[0]
+def _run(p: argparse.ArgumentParser) -> None:
+    p.add_argument("path", nargs=1, metavar="LEDGER", help="a flopcount ledger (file or postgresql:// URL)")
+    p.add_argument("--model", help="which model in the ledger (default: all rows)")
+    p.add_argument("--planned-steps", help="planned steps of the latest run, for the projection")
+
+
+def _methods(p: argparse.ArgumentParser) -> None:
+    p.add_argument("path", nargs=1, metavar="PLAN", help="a run plan (or recipe)")
+    from .import_cli import add_import_flags
+    add_import_flags(p)
+
+
+def _finetune(p: argparse.ArgumentParser) -> None:
+    p.add_argument("path", nargs=1, metavar="CONFIG", help="the base model's config.json")
+    p.add_argument("--base-compute", help="the base model's training compute (FLOP); required")
+    p.add_argument("--lora-rank", default="16", help="LoRA rank for the LoRA curve (0: none; default 16)")
+
+
+def _hardware(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--precision", default="bf16", help="precision of the peaks (default bf16)")
+    p.add_argument("--utilization", default=None, help="LOW:HIGH utilisation")
+
+
+ADD = {"planning": _planning, "run": _run, "methods": _methods, "finetune": _finetune, "hardware": _hardware}
+
+
+def _planning_chart(args: argparse.Namespace, plot: Any):
+    from .estimate import estimate
+    from .import_cli import load_any_plan
+    points = []
+    for path in args.path:
+        plan = load_any_plan(path, args)
+        tokens = sum(p.tokens or 0 for p in plan.phases if p.kind.training)
+        points.append((plan.name, estimate(plan).plan.model.active_params, tokens))
+    return plot.planning_map(points, reference=args.reference)
+
+
+def _run_chart(args: argparse.Namespace, plot: Any):
+    from .ledger import Ledger
+    with Ledger(args.path[0], create=False) as ledger:
+        runs = plot.ledger_runs(ledger.rows(), args.model)
+    if not any(r.steps for r in runs):
+        raise InputError("no counted rows" + (f" for model {args.model!r}" if args.model else ""),
+                         source=args.path[0])
+    planned = parse_count(args.planned_steps, "--planned-steps") if args.planned_steps is not None else None
+    models = sorted({r.model for r in runs})
+    return plot.run_chart(runs=runs, planned_steps=planned, title=f"Cumulative compute: {args.model or ', '.join(models)}")
+
+
+def _methods_chart(args: argparse.Namespace, plot: Any):
+    from .estimate import estimate
+    from .import_cli import load_any_plan
+    return plot.methods_chart(estimate(load_any_plan(args.path[0], args)))
+
+
+def _finetune_chart(args: argparse.Namespace, plot: Any):
+    from .configs import load_spec
+    from .formulas import lora_weights
+    from .spec import count_parameters
+    spec = load_spec(args.path[0])
+    if args.base_compute is None:
+        raise InputError("required for plot finetune", field="--base-compute")
+    base = parse_count(args.base_compute, "--base-compute")
+    n = count_parameters(spec).active
+    curves = {"full fine-tuning (6·N)": 6.0 * n}
+    rank = parse_count(args.lora_rank, "--lora-rank", allow_zero=True)
+    if rank:
+        adapters = lora_weights(spec, rank, ("q", "k", "v", "o"))
+        curves[f"LoRA r={rank} on attention (4·N + 6·A)"] = 4.0 * n + 6.0 * adapters
+    return plot.finetune_budget_chart(float(base), float(n), per_token=curves,
+                                      title=f"Fine-tuning budget on {spec.name} (base {base:.2e} FLOP)")
+
+
+def _hardware_chart(args: argparse.Namespace, plot: Any):
+    from .data.accelerators import ACCELERATORS, PRECISIONS
+    if not any(args.precision in a.peak for a in ACCELERATORS):
+        raise InputError(f"no accelerator has a {args.precision!r} peak; one of {', '.join(PRECISIONS)}",
+                         field="--precision")
+    util = parse_fraction_range(args.utilization, "--utilization") if args.utilization is not None else None
+    return plot.hardware_budget_chart(precision=args.precision, **({"utilization": util} if util else {}))
+
+
+CHARTS = {"planning": _planning_chart, "run": _run_chart, "methods": _methods_chart, "finetune": _finetune_chart,
+          "hardware": _hardware_chart}
 
 
 def run(args: argparse.Namespace) -> int:
@@ -42,54 +140,7 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.output)
     if out.suffix.lower() not in (".png", ".svg"):
         raise InputError("must end in .png or .svg", field="--output")
-    if args.kind == "planning":
-        from .estimate import estimate
-        from .import_cli import load_any_plan
-        points = None
-        if args.path:
-            from .data.models import PUBLISHED_RUNS
-            points = [(r.name, r.params, r.tokens) for r in PUBLISHED_RUNS]
-            for path in args.path:
-                plan = load_any_plan(path, args)
-                tokens = sum(p.tokens or 0 for p in plan.phases if p.kind.training)
-                points.append((plan.name, estimate(plan).plan.model.active_params, tokens))
-        fig = plot.planning_map(points)
-    elif args.kind == "run":
-        from .ledger import Ledger
-        with Ledger(_one(args, "ledger"), create=False) as ledger:
-            steps, cum = plot.ledger_series(ledger.rows(), args.model)
-        if not steps:
-            raise InputError("no training rows" + (f" for model {args.model!r}" if args.model else ""),
-                             source=args.path[0])
-        planned = parse_count(args.planned_steps, "--planned-steps") if args.planned_steps is not None else None
-        fig = plot.run_chart(steps, cum, planned_steps=planned, title=f"Cumulative compute: {args.model or 'all'}")
-    elif args.kind == "methods":
-        from .estimate import estimate
-        from .import_cli import load_any_plan
-        fig = plot.methods_chart(estimate(load_any_plan(_one(args, "run plan"), args)))
-    elif args.kind == "finetune":
-        from .configs import load_spec
-        from .formulas import lora_weights
-        from .spec import count_parameters
-        spec = load_spec(_one(args, "config"))
-        if args.base_compute is None:
-            raise InputError("required for plot finetune", field="--base-compute")
-        base = parse_count(args.base_compute, "--base-compute")
-        n = count_parameters(spec).active
-        curves = {"full fine-tuning (6·N)": 6.0 * n}
-        rank = parse_count(args.lora_rank, "--lora-rank", allow_zero=True)
-        if rank:
-            adapters = lora_weights(spec, rank, ("q", "k", "v", "o"))
-            curves[f"LoRA r={rank} on attention (4·N + 6·A)"] = 4.0 * n + 6.0 * adapters
-        fig = plot.finetune_budget_chart(float(base), float(n), per_token=curves,
-                                         title=f"Fine-tuning budget on {spec.name} (base {base:.2e} FLOP)")
-    else:
-        from .data.accelerators import ACCELERATORS, PRECISIONS
-        if not any(args.precision in a.peak for a in ACCELERATORS):
-            raise InputError(f"no accelerator has a {args.precision!r} peak; one of {', '.join(PRECISIONS)}",
-                             field="--precision")
-        util = parse_fraction_range(args.utilization, "--utilization") if args.utilization is not None else None
-        fig = plot.hardware_budget_chart(precision=args.precision, **({"utilization": util} if util else {}))
+    fig = CHARTS[args.kind](args, plot)
     try:
         fig.savefig(out, dpi=110, bbox_inches="tight")
     except OSError as exc:
