@@ -95,12 +95,14 @@ def _base_model(args: argparse.Namespace, kind: PhaseKind, base_name: str | None
     """The model this work modifies: given by --base-compute (FLOP or 'unknown'), named by a
     PEFT adapter, or implied by a kind of work that starts from trained weights. Its compute
     is unknown unless given, and then the one-third rule takes the Guidelines' fallback line."""
-    given = args.base_compute
+    given, systemic = args.base_compute, bool(getattr(args, "base_systemic_risk", False))
     if given is None and base_name is None and kind.id not in MODIFICATION_KINDS:
+        if systemic:
+            raise InputError(f"applies to a modification ({kind.id} is none): give --base-compute or --kind "
+                             "fine-tuning", field="--base-systemic-risk")
         return None
     unknown = given is None or given.strip().lower() == "unknown"
-    return BaseModel(base_name or "base model", None if unknown else parse_count(given, "--base-compute"),
-                     bool(getattr(args, "base_systemic_risk", False)))
+    return BaseModel(base_name or "base model", None if unknown else parse_count(given, "--base-compute"), systemic)
 
 
 def verdict_inputs(args: argparse.Namespace) -> dict:

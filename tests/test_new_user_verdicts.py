@@ -207,6 +207,9 @@ def test_point5_kind_finetuning_without_base_compute(capsys):
     assert row(out, "eu-gpai")["status"] == "presumed"
     pre = run_json(capsys, "estimate", BASE, "--tokens", "1T")
     assert "eu-modification" not in {t["id"] for t in pre["thresholds"]}
+    assert main(["estimate", BASE, "--tokens", "1T", "--base-systemic-risk"]) == 2  # no base to be systemic
+    err = capsys.readouterr().err
+    assert err.startswith("flopcount: error: --base-systemic-risk: applies to a modification") and err.count("\n") == 1
 
 
 def test_point5_record_takes_adapter_and_base_compute(capsys, adapter_dir, tmp_path):
