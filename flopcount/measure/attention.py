@@ -332,11 +332,6 @@ def _fa_varlen_bw(args: tuple, kwargs: dict) -> Call:
     return _fa(_bound(("dout", "q", "k", "v", "out", "softmax_lse", "dq", "dk", "dv", *_FA_CU, *_FA), args, kwargs))
 
 
-#: Kernels F.scaled_dot_product_attention dispatches to: their mask convention is applied
-#: where the F.sdpa call is seen (`torch_backend`), which also knows masks passed as tensors.
-SDPA_KERNELS = frozenset(name for name in (*FORWARD, *BACKWARD) if name.startswith("aten::_scaled_dot_product"))
-
-
 def name_of(func: Any) -> str:
     """`namespace::name` of an op overload (its schema name, overload dropped)."""
     return func._schema.name if hasattr(func, "_schema") else str(func)

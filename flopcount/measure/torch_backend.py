@@ -21,9 +21,11 @@ Causal attention convention: FlopCounterMode counts full T² for attention. With
 attention="causal", every `F.scaled_dot_product_attention` call that is causal (is_causal,
 or a mask on a model declared causal, square q/k) gets an explicit, exact correction row
 "attention causal mask" of −(1 − pairs_causal/pairs_full) × its matmul FLOP, forward
-and, through a gradient hook on its output, backward (2×). Kernels called directly
-(flash-attn's ops, varlen attention) carry their own mask (causal flag, window): their
-row is taken from it at the kernel, forward and backward, under "causal" and "windowed".
+and, through a gradient hook on its output, backward (2×). A fused kernel that carries
+its own mask (is_causal, a window: SDPA's kernels, flash-attn's ops, varlen attention) is
+corrected at the kernel instead, forward and backward, under "causal" and "windowed";
+the F.sdpa call then corrects only what its kernel cannot know (a mask passed as a
+tensor) or what ran unfused (the math path).
 
 Never fatal: an op whose formula raises is recorded as not counted, with the error
 (`Measurement.failed`), and the step runs on; the meter warns and notes it.
@@ -90,6 +92,7 @@ class _SDPAWatch(TorchFunctionMode):
         if func is not F.scaled_dot_product_attention:
             return func(*args, **kwargs)
         self.counter._in_sdpa += 1
+        self.counter._kernel_seen = False
         try:
             out = func(*args, **kwargs)
         finally:
@@ -116,6 +119,7 @@ class TorchCounter:
         self._modes: list[Any] = []
         self.convention_hooks = False  # per-layer corrections installed (measure.conventions)
         self._in_sdpa = 0              # inside an F.scaled_dot_product_attention call
+        self._kernel_seen = False      # ... which reached a fused kernel (it applies its own mask)
 
     # -- context ---------------------------------------------------------------------
     def __enter__(self) -> "TorchCounter":
@@ -184,15 +188,15 @@ class TorchCounter:
             result.uncounted_modules[module] += 1
 
     def _kernel_mask(self, func: Any, args: tuple, kwargs: dict, phase: str, module: str) -> None:
-        """The convention's row for a kernel called outside F.sdpa (flash-attn, varlen),
-        from the mask the kernel itself applies; F.sdpa's kernels are corrected at the call."""
-        if self.result.attention == "full" or self.convention_hooks or self._in_sdpa:
-            return
-        if attention.name_of(func) in attention.SDPA_KERNELS:
+        """The convention's row for a fused kernel, from the mask the kernel itself applies
+        (causal flag, window), forward and backward alike. A mask passed as a tensor is
+        not the kernel's to know: F.sdpa's call corrects those (`_causal_correction`)."""
+        if self.result.attention == "full" or self.convention_hooks:
             return
         found = attention.parse(func, args, kwargs)
         if found is None:
             return
+        self._kernel_seen = True
         kind, call = found
         saved = call.saved(self.result.attention)
         self.result.add(phase, module, CAUSAL_ROW, -saved if kind == "forward" else -2 * saved)
@@ -205,6 +209,8 @@ class TorchCounter:
         q, k, v = bound["query"], bound["key"], bound["value"]
         s_q, s_k = q.shape[-2], k.shape[-2]
         mask_causal = bound.get("attn_mask") is not None and self.causal_model and s_q == s_k
+        if bound.get("is_causal") and self._kernel_seen:
+            return  # a fused kernel ran with its causal flag: corrected there, backward too
         if not (bound.get("is_causal") or mask_causal):
             return
         call = replace(attention.shapes_call(q, k, v), causal=True)
