@@ -113,12 +113,14 @@ class FlopcountCallback(TrainerCallback, ExportableState):
 
     def _post(self, module: torch.nn.Module, args: tuple, kwargs: dict, output: Any) -> None:
         if self._kind == "eval" and self.meter.active:
-            self.monitor.record(self.meter.end().total, tokens=self._tokens, kind="eval")
+            c = self.meter.count()
+            self.monitor.record(c.flops, tokens=self._tokens, kind="eval", notes=c.notes)
 
     def _finish_micro_batch(self) -> None:
         if self.meter is not None and self.meter.active and self._kind == "train":
-            m = self.meter.end()
-            self.monitor.record(m.total, tokens=self._tokens, recomputed=m.recomputed)
+            c = self.meter.count()  # never raises: what it cannot count is a warning and a note
+            self.monitor.record(c.flops, tokens=self._tokens, recomputed=c.recomputed, method=c.method,
+                                notes=c.notes)
 
     # -- Trainer hooks ------------------------------------------------------------------
     def on_init_end(self, args, state, control, model=None, **kwargs):
@@ -176,10 +178,7 @@ class FlopcountCallback(TrainerCallback, ExportableState):
     def on_log(self, args, state, control, logs=None, **kwargs):
         if logs is None or any(k in logs for k in SUMMARY_KEYS) or any(k.startswith(("eval_", "test_")) for k in logs):
             return  # evaluation and end-of-training summaries: the totals went with the step's log
-        q = self.monitor.quantities()
-        ours: dict[str, Any] = {"flopcount/training_flop": float(q["training"]),
-                                "flopcount/cumulative_flop": float(q["cumulative"]),
-                                "flopcount/run_training_flop": float(self.monitor.training)}
+        ours: dict[str, Any] = self.monitor.metrics()  # totals, MFU and joules per step since the last log
         ours.update(event_metrics(self._events))
         self._events.clear()
         logs.update(ours)

@@ -51,9 +51,9 @@ class FlopcountLightningCallback(pl.Callback):
 
     def _finish(self, kind: str = "train") -> None:
         if self.meter is not None and self.meter.active:
-            m = self.meter.end()
-            self.monitor.record(m.total, tokens=self._tokens, kind=kind,
-                                recomputed=m.recomputed if kind == "train" else 0)
+            c = self.meter.count()  # never raises: what it cannot count is a warning and a note
+            self.monitor.record(c.flops, tokens=self._tokens, kind=kind, recomputed=c.recomputed if kind == "train"
+                                else 0, method=c.method, notes=c.notes)
 
     def on_train_batch_start(self, trainer, pl_module, batch, batch_idx) -> None:
         self._tokens, self._stepped = count_tokens(batch), False
@@ -69,9 +69,8 @@ class FlopcountLightningCallback(pl.Callback):
             self.monitor.end_step()
             if self.monitor.should_stop:
                 trainer.should_stop = True
-            q = self.monitor.quantities()
-            pl_module.log("flopcount/training_flop", float(q["training"]))
-            pl_module.log("flopcount/cumulative_flop", float(q["cumulative"]))
+            for key, value in self.monitor.metrics(exact=False).items():  # no wait for sums in flight
+                pl_module.log(key, value)
             self._log_events(trainer, pl_module)
 
     def _log_events(self, trainer, pl_module) -> None:

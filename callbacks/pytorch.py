@@ -16,6 +16,11 @@ summed over the batch's documents (packed rows split at `cu_seq_lens_q` or posit
 resets: Σ Lᵢ² attention, as varlen kernels run it); `per_token=` records per_token ×
 tokens (no attention term per length). Evaluation: call with the model in eval mode (or
 `kind="eval"`); it is recorded and counted in neither training nor cumulative compute.
+
+Never fatal: an op the counter cannot price, or a failure inside the meter, is one warning
+and a note in the ledger, and the training step runs on; where the model's config can be
+read, the first measured step is checked against the analytic count (1%), and the analytic
+count carries steps the measured one is known to undercount (`StepMeter.count`).
 """
 from __future__ import annotations
 
@@ -67,7 +72,8 @@ class StepTracker:
         except BaseException:
             self.meter.abort()
             raise
-        measured = self.meter.end()
-        self.monitor.record(measured.total, tokens=self.tokens(inputs), kind=kind, recomputed=measured.recomputed)
+        counted = self.meter.count()  # never raises: what it cannot count is a warning and a note
+        self.monitor.record(counted.flops, tokens=self.tokens(inputs), kind=kind, recomputed=counted.recomputed,
+                            method=counted.method, notes=counted.notes)
         if end_step and kind == "train":
             self.monitor.end_step()

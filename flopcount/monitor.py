@@ -541,11 +541,16 @@ class ComputeMonitor:
         except Exception:  # unknown accelerator or precision: no MFU, said by its absence
             return None
 
-    def metrics(self) -> dict[str, float]:
+    def metrics(self, exact: bool = True) -> dict[str, float]:
         """What loggers show (`flopcount/...`): the totals, and since the last call the
         achieved MFU (where the accelerator's peak is known) and the joules per step (with
-        an energy reader). Reads the sums in flight: call it at logging steps."""
-        q = self.quantities()
+        an energy reader). `exact` reads the cross-rank sums in flight (call it at logging
+        steps); `exact=False`, for a logger called every step, shows what is known without
+        waiting: exact to the previous step under torch.distributed, exact alone."""
+        if exact:
+            self._settle()
+        self._resolve()
+        q = self._quantities(self._run_totals())
         run = self._run_totals()
         executed = run.training if self.kind.training else run.cumulative
         out = {"flopcount/training_flop": float(q["training"]), "flopcount/cumulative_flop": float(q["cumulative"]),

@@ -44,3 +44,10 @@ ELEMENT_COST = {
 FVCORE_MAC_OPS = frozenset({  # the keys fvcore's matmul/conv handles report
     "addmm", "mm", "bmm", "matmul", "linear", "einsum", "conv", "_convolution", "baddbmm",
 })
+
+#: Op namespaces that move data between ranks or mark time, no arithmetic on the model's
+#: work: collectives (c10d and its functional forms, as DTensor and FSDP2 issue them) and
+#: the profiler's markers. Listed as not counted like any op without a formula, but never
+#: taken for a custom kernel hiding a model's matmuls (`measure.check`).
+NO_FLOP_NAMESPACES = frozenset({"c10d", "c10d_functional", "_c10d_functional", "_c10d_functional_autograd",
+                                "_dtensor", "profiler", "record_stream"})

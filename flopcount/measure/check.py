@@ -6,7 +6,8 @@ matmuls: the step is then undercounted, silently. When the model's config can be
 the first measured step is compared with the analytic count of the same batch; a gap over
 `CROSS_CHECK_TOLERANCE` names what the counter could not see — ops it did not count and
 weight-bearing modules that recorded no FLOP (largest first) — so a person can tell which
-count to trust.
+count to trust. Not compared: a tensor-parallel rank's share (its batch is the group's),
+frozen weights, and models whose config flopcount cannot read.
 """
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..data.assumptions import CROSS_CHECK_TOLERANCE
+from ..data.ops import NO_FLOP_NAMESPACES
 from ..numbers import sig2
 from .result import TRAINING_PHASES, Measurement
 
@@ -57,8 +59,11 @@ def silent_modules(model: Any, measured: Measurement, limit: int = 3) -> list[tu
 
 def inspect(model: Any, measured: Measurement, analytic: int | None) -> Findings:
     """Failed formulas, custom kernels nothing counted, and the gap to the analytic count."""
+    if measured.shared:  # a rank's share of tensor-parallel ops: the batch's count is the group's
+        analytic = None
     found = Findings(analytic=analytic)
-    custom = {op: n for op, n in measured.uncounted.items() if "::" in op and op not in measured.failed}
+    custom = {op: n for op, n in measured.uncounted.items() if "::" in op and op not in measured.failed
+              and op.split("::", 1)[0] not in NO_FLOP_NAMESPACES}
     if measured.failed:
         found._failed = True
         found.notes.append("measured count incomplete: formula failed for "

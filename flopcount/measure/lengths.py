@@ -56,6 +56,7 @@ class LengthModel:
         keys = set().union(*(self.points[x].records for x in self.fit))
         out = Measurement(backend=self.template.backend, attention=self.template.attention,
                           elementwise=self.template.elementwise, derived_backward=self.template.derived_backward,
+                          shared=self.template.shared,
                           tokens=None, notes=[f"priced from the length polynomial through L = {self.fit}"])
         for key in keys:
             value = _lagrange([(x, self.points[x].records.get(key, 0)) for x in self.fit], length)

@@ -23,6 +23,7 @@ class Measurement:
     attention: str = "full"
     elementwise: bool = False
     derived_backward: bool = False  # backward = 2 × forward, not measured (fvcore)
+    shared: bool = False            # some ops counted as this rank's share of a DTensor group
     tokens: int | None = None
     records: dict[tuple[str, str, str], int] = field(default_factory=lambda: defaultdict(int))
     uncounted: dict[str, int] = field(default_factory=lambda: defaultdict(int))  # op -> calls

@@ -172,6 +172,7 @@ class TorchCounter:
             mesh = _dtensor_mesh(args, out)
             if mesh is not None:
                 training, recomputed = _share(training, mesh), _share(recomputed, mesh)
+                result.shared = True
             result.add(phase, module, op, training)
             result.add("recompute", module, op, recomputed)
             self._kernel_mask(func, args, kwargs, phase, module)
