@@ -18,7 +18,7 @@ Each (event, threshold) fires once, through `warnings`, `logging` and `handlers`
 Under torch.distributed the one collective is in `end_step()` (and `start()`, `sync()`,
 `load_state_dict()`), which every rank reaches: the step's work is summed across ranks
 there, exactly, on the device the process group's backend takes (CUDA for NCCL, CPU for
-gloo). The sum is started at step N and read at step N+1 (`SUM_LAG`): reading it waits
+gloo). The sum is started at step N and read at step N+1 (`sum_lag`): reading it waits
 only for the GPU work queued before it, so no step drains the GPU's queue. Each step's
 checks use what is known — the exact totals to step N−1 plus the measured per-step rate
 for step N — identically on every rank, so every rank takes the same stop decision; a
@@ -134,6 +134,7 @@ class ComputeMonitor:
     energy: Callable[[], float] | None = None  # cumulative joules (e.g. energy.nvml_energy_reader())
     hardware: dict[str, Any] | None = None  # {"device", "name", "accelerator", "precision"}: see describe()
     parameters: dict[str, int] | None = None  # {"total", "trainable"}: see describe()
+    sum_lag: int = SUM_LAG                 # steps a cross-rank sum is in flight (0: read at once, a host sync)
 
     def __post_init__(self) -> None:
         kind_id = self.phase_kind or self.phase
@@ -257,7 +258,7 @@ class ComputeMonitor:
             self.start()
         now = self.clock()
         step = self.step_index
-        self._sum(step=True, keep=SUM_LAG)
+        self._sum(step=True, keep=self.sum_lag)
         self.step_index += 1
         self._step_seconds = (now - self._t0) / self.step_index
         due = self.step_index - self._last_flush_step >= self.flush_every
