@@ -103,6 +103,56 @@ def counts(model: torch.nn.Module, batch: dict, spec: Any) -> dict[str, Any]:
     return out
 
 
+def kernels(device: torch.device) -> dict[str, Any]:
+    """Each SDPA backend forced in turn, and torch's varlen attention, on real tensors with
+    grouped-query shapes (16 query, 4 K/V heads, d 128, bf16, causal): flopcount's forward
+    and backward against the formula worked here — causal pairs Σ L(L+1)/2 per head,
+    forward 2·H_q·pairs·(d + d), backward 2× that. A backend that refuses the shapes says so."""
+    import torch.nn.functional as F
+    from torch.nn.attention import SDPBackend, sdpa_kernel
+
+    from flopcount.measure.torch_backend import TorchCounter
+    b, h, kv, s, d = (1, 4, 2, 64, 16) if device.type == "cpu" else (2, 16, 4, 2048, 128)
+    dtype = torch.float32 if device.type == "cpu" else torch.bfloat16
+
+    def expect(lengths: list[int], batch: int) -> tuple[int, int]:
+        fwd = 2 * batch * h * sum(n * (n + 1) // 2 for n in lengths) * 2 * d
+        return fwd, 2 * fwd
+
+    def run(fn: Callable[[], torch.Tensor], want: tuple[int, int]) -> dict[str, Any]:
+        try:
+            with TorchCounter(attention=ATTENTION, modules=False) as c:
+                fn().float().sum().backward()
+        except Exception as error:
+            return {"not run": f"{type(error).__name__}: {str(error)[:80]}"}
+        m = c.result
+        return {"ops": sorted(op for op in m.by_op() if "mask" not in op), "forward": m.forward,
+                "backward": m.backward, "exact": (m.forward, m.backward) == want, "failed": m.failed}
+
+    out: dict[str, Any] = {}
+    q = torch.randn(b, h, s, d, device=device, dtype=dtype, requires_grad=True)
+    k, v = (torch.randn(b, kv, s, d, device=device, dtype=dtype, requires_grad=True) for _ in range(2))
+    for backend in ("FLASH_ATTENTION", "EFFICIENT_ATTENTION", "CUDNN_ATTENTION", "MATH"):
+        def call(backend: str = backend) -> torch.Tensor:
+            with sdpa_kernel(getattr(SDPBackend, backend)):
+                return F.scaled_dot_product_attention(q, k, v, is_causal=True, enable_gqa=True)
+        out[f"sdpa {backend.lower()}"] = run(call, expect([s], b))
+    with contextlib.suppress(ImportError):
+        from torch.nn.attention.varlen import varlen_attn
+        lengths = [s // 8, s // 2, s - s // 8 - s // 2]
+        cu = torch.tensor([0, lengths[0], lengths[0] + lengths[1], s], device=device, dtype=torch.int32)
+        qv = torch.randn(s, h, d, device=device, dtype=dtype, requires_grad=True)
+        kvv = [torch.randn(s, kv, d, device=device, dtype=dtype, requires_grad=True) for _ in range(2)]
+        def varlen() -> torch.Tensor:
+            try:  # torch 2.13 spells causal as a window open to the left only
+                return varlen_attn(qv, *kvv, cu, cu, max(lengths), max(lengths), window_size=(-1, 0),
+                                   enable_gqa=True)
+            except TypeError:
+                return varlen_attn(qv, *kvv, cu, cu, max(lengths), max(lengths), is_causal=True)
+        out["varlen_attn"] = run(varlen, expect(lengths, 1))
+    return out
+
+
 def sync(device: torch.device) -> None:
     if device.type == "cuda":
         torch.cuda.synchronize(device)
@@ -329,6 +379,11 @@ def report(result: dict[str, Any]) -> str:
                      f"{raw if isinstance(raw, str) else format(raw, '.4e')}")
         lines.append(f"        kernels {', '.join(c['kernels']) or '-'}; recomputed apart {c['recomputed']:.3e}; "
                      f"failed {c['failed'] or 'none'}")
+    lines += ["", "Attention kernels, GQA, causal: flopcount's forward/backward against the worked formula"]
+    for name, k in result.get("kernels", {}).items():
+        lines.append(f"  {name:<22}" + (f"not run ({k['not run']})" if "not run" in k else
+                     f"{'exact' if k['exact'] else 'DIFFERS'}  fwd {k['forward']:.4e} bwd {k['backward']:.4e}  "
+                     f"{', '.join(k['ops'])}" + (f" failed {k['failed']}" if k["failed"] else "")))
     lines += ["", "Overhead per step (median of rounds; condition ÷ plain − 1)"]
     for row in result["overhead"]:
         name = f"{row['size']}{' compiled' if row['compiled'] else ''} {row['batch'][0]}×{row['batch'][1]}"
@@ -369,6 +424,7 @@ def main() -> None:
             model, batch, spec = build(size, device)
             result["counts"][size] = counts(model, batch, spec)
             del model
+        result["kernels"] = kernels(device)
         result["overhead"] = [overhead(big, device, rounds, steps), overhead(small, device, rounds, 2 * steps),
                               overhead(small, device, rounds + 2, 2 * steps, compiled=True)]
         result["fsdp2"] = fsdp2(small, device)
