@@ -10,6 +10,7 @@ chose) feeds the totals; every other method is shown beside it for comparison.
 """
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -18,7 +19,7 @@ from .data.phases import PhaseKind
 from .formulas import forward_flops, generation_flops, kaplan_6nd, training_flops
 from .hardware import SECONDS_PER_HOUR, hardware_flops
 from .numbers import to_int
-from .plan import Phase, Plan
+from .plan import BaseModel, Phase, Plan
 from .spec import Parameters, count_parameters
 from .thresholds import Alternative, Context, Evaluation, Run, evaluate, runs_in_order
 
@@ -196,15 +197,30 @@ def alternatives(phases: list[PhaseResult], base_compute: int) -> tuple[Alternat
 
 
 def verdict_context(plan: Plan, phases: list[PhaseResult]) -> Context:
-    base = plan.base
+    return phases_context(phases, plan.base, plan.modalities, plan.placed_on_market)
+
+
+def phases_context(phases: list[PhaseResult], base: BaseModel | None, modalities: frozenset[str] | None = None,
+                   placed_on_market: dt.date | None = None) -> Context:
+    """What the verdict engine needs beside the quantities: the lineage, the runs in time
+    order, the primary method and every other method's figures (`alternatives`)."""
     runs = runs_in_order(Run(pr.phase.start, phase_adds(pr.phase.kind, pr.best.high)) for pr in phases)
     primaries = {pr.primary for pr in phases}
     base_compute = base.training_compute if base and base.training_compute else 0
     return Context(is_modification=base is not None, base_training=base.training_compute if base else None,
-                   base_systemic=bool(base and base.systemic_risk), modalities=plan.modalities,
-                   placed_on_market=plan.placed_on_market, runs=runs,
+                   base_systemic=bool(base and base.systemic_risk), modalities=modalities,
+                   placed_on_market=placed_on_market, runs=runs,
                    primary=primaries.pop() if len(primaries) == 1 else "the primary estimate",
                    alternatives=alternatives(phases, base_compute))
+
+
+def verdict(phases: list[PhaseResult], base: BaseModel | None = None, modalities: frozenset[str] | None = None,
+            placed_on_market: dt.date | None = None) -> list[Evaluation]:
+    """The threshold evaluations of phases (each with its methods' estimates and its
+    primary): the one path from phases to verdicts, for `estimate` and compute records."""
+    base_compute = base.training_compute if base and base.training_compute else 0
+    return evaluate(threshold_quantities(phases, base_compute),
+                    phases_context(phases, base, modalities, placed_on_market))
 
 
 def accuracy_notes(phases: list[PhaseResult]) -> list[str]:
@@ -274,8 +290,7 @@ def estimate(plan: Plan, prefer: str | None = None) -> Result:
                      "sample (--images-per-sample; plan: images_per_sample) to count the vision tower per image.")
     if any(p.seq_len_assumed for p in plan.phases if p.tokens is not None and p.model.spec is not None):
         notes.append(f"Sequence length not given: assumed {plan.seq_len} tokens for the full count.")
-    base_compute = base.training_compute if base and base.training_compute else 0
-    evaluations = evaluate(threshold_quantities(phases, base_compute), verdict_context(plan, phases))
+    evaluations = verdict(phases, plan.base, plan.modalities, plan.placed_on_market)
     notes.extend(accuracy_notes(phases))
     params = count_parameters(plan.model.spec) if plan.model.spec else None
     return Result(plan, params, tuple(phases), training, cumulative, lineage, by_method,

@@ -497,10 +497,11 @@ def phase_methods_chart(phases: Sequence[tuple[str, dict[str, tuple[float, float
 
 
 def finetune_budget_chart(base_compute: float, params: float, *, per_token: dict[str, float] | None = None,
-                          title: str | None = None) -> Figure:
+                          title: str | None = None, model: str | None = None) -> Figure:
     """Modification compute against fine-tuning tokens, per way of fine-tuning, with the
     one-third line: where each curve meets it is the token budget before the modifier
-    becomes a provider (Guidelines §3.2)."""
+    becomes a provider (Guidelines §3.2). Numbers in the ×10^n form of every flopcount
+    output (`_power`), never e-notation; `model` names the base in the default title."""
     per_token = per_token or {"full fine-tuning (6·N)": 6.0 * params}
     line = base_compute / 3
     budgets = {name: modification_tokens(base_compute, params, cost) for name, cost in per_token.items()}
@@ -509,12 +510,13 @@ def finetune_budget_chart(base_compute: float, params: float, *, per_token: dict
     fig = Figure(figsize=(8, 5))
     ax = fig.add_subplot()
     for name, cost in per_token.items():
-        ax.plot(d, cost * d, label=f"{name}: budget {budgets[name]:.2e} tokens", gid=f"curve:{name}")
+        ax.plot(d, cost * d, label=f"{name}: budget {_power(budgets[name])} tokens", gid=f"curve:{name}")
         ax.plot([budgets[name]], [line], "o", color="black", gid=f"budget:{name}")
     ax.axhline(line, color="black", ls="--", gid="threshold:eu-modification",
-               label=f"one third of base compute ({line:.2e} FLOP)")
+               label=f"one third of base compute ({_power(line)} FLOP)")
     ax.set(xscale="log", yscale="log", xlabel="fine-tuning tokens", ylabel="modification FLOP",
-           title=title or f"Fine-tuning budget: base {base_compute:.2e} FLOP, {params:.2e} parameters")
+           title=title or f"Fine-tuning budget{f' on {model}' if model else ''}: base {_power(base_compute)} FLOP, "
+                 f"{_power(params)} parameters")
     ax.grid(True, alpha=0.3)
     _legend(ax)
     return fig

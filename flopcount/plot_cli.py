@@ -115,8 +115,7 @@ def _finetune_chart(args: argparse.Namespace, plot: Any):
     if rank:
         adapters = lora_weights(spec, rank, ("q", "k", "v", "o"))
         curves[f"LoRA r={rank} on attention (4·N + 6·A)"] = 4.0 * n + 6.0 * adapters
-    return plot.finetune_budget_chart(float(base), float(n), per_token=curves,
-                                      title=f"Fine-tuning budget on {spec.name} (base {base:.2e} FLOP)")
+    return plot.finetune_budget_chart(float(base), float(n), per_token=curves, model=spec.name)
 
 
 def _hardware_chart(args: argparse.Namespace, plot: Any):

@@ -21,15 +21,15 @@ from .data.phases import BY_ID as PHASE_KINDS
 from .data.thresholds import BY_ID as THRESHOLD_BY_ID
 from .energy import JOULES_PER_KWH, estimate_kwh
 from .errors import InputError
-from .estimate import estimate, phase_adds
+from .estimate import MethodEstimate, PhaseResult, estimate, phase_adds, verdict
 from .formulas import forward_flops, generation_flops
-from .hardware import find_accelerator
+from .hardware import HardwareUse, find_accelerator
 from .ledger import Ledger, Row, counted_rows, load_key
 from .ledger import checkpoint as cp
 from .numbers import flop_text, sig2
-from .plan import Plan
+from .plan import BaseModel, ModelRef, Phase, Plan
 from .status import run_steps
-from .thresholds import Context, Run, evaluate, line_int, runs_in_order
+from .thresholds import Evaluation, line_int
 
 CONVENTION = "1 multiply-add = 2 FLOP"
 PRIMARY = ("measured", "full", "6ND", "hardware", "reported")
@@ -223,6 +223,33 @@ def _crossings(phases: list[_Phase], lines: dict[str, tuple[int, str]], base: in
     return found
 
 
+def verdict_phases(phases: list[dict], hardware: list[dict]) -> list[PhaseResult]:
+    """A record's phases as the verdict engine reads them: each method's interval as
+    written (whole FLOP), the primary, the kind, the start date, and for a phase counted by
+    the hardware method the accelerator time and peak it was counted from (hardware rows).
+    A phase read from a ledger has no model spec or sequence length; the engine reads only
+    a phase's kind, start and hardware."""
+    used = {h["phase"]: h for h in hardware if "peak_flops" in h and h.get("utilization")}
+    out = []
+    for p in phases:
+        h = used.get(p["name"]) if "hardware" in p["estimates"] else None
+        use = None if h is None else HardwareUse(find_accelerator(h["accelerator"]), h["accelerator_hours"],
+                                                 h["precision"], tuple(h["utilization"]), h["devices"])
+        phase = Phase(p["name"], PHASE_KINDS[p["kind"]], ModelRef(p["name"]), 0, "", tokens=p["tokens"],
+                      hardware=use, start=_day(p["start"]))
+        estimates = {m: MethodEstimate(m, int(e["total"]), int(e["low"]), int(e["high"]), None, e["description"])
+                     for m, e in p["estimates"].items()}
+        out.append(PhaseResult(phase, estimates, p["primary"]))
+    return out
+
+
+def verdicts(phases: list[dict], hardware: list[dict], base: BaseModel | None,
+             modalities: frozenset[str] | None, placed_on_market: dt.date | None) -> list[Evaluation]:
+    """The record's threshold rows, notes included, from its phases through the verdict
+    engine `estimate` uses (`estimate.verdict`): `build` writes them, `check` re-derives them."""
+    return verdict(verdict_phases(phases, hardware), base, modalities, placed_on_market)
+
+
 def build(*, plan: Plan | None = None, ledger_path: str | Path | None = None, model: str | None = None,
           provider: str = "unknown provider", contact: str | None = None, open_source: bool = False,
           modalities: frozenset[str] | None = None, placed_on_market: dt.date | None = None,
@@ -277,32 +304,9 @@ def build(*, plan: Plan | None = None, ledger_path: str | Path | None = None, mo
             if on:
                 sums[q] = [a + b for a, b in zip(sums[q], values)]
     lineage = [v + (base or 0) for v in sums["cumulative"]]
-    quantities = {"training": tuple(sums["training"]), "cumulative": tuple(lineage),
-                  "modification": tuple(sums["training"]),
-                  "training_lineage": tuple(v + (base or 0) for v in sums["training"])}
-    runs = runs_in_order(Run(_day(p.start), phase_adds(PHASE_KINDS[p.kind], int(flop_text(p.estimates[p.primary][2]))))
-                         for p in phases)
-    context = Context(is_modification=is_mod, base_training=base, base_systemic=base_systemic,
-                      modalities=plan.modalities if plan else modalities,
-                      placed_on_market=plan.placed_on_market if plan else placed_on_market, runs=runs)
-    evaluations = evaluate(quantities, context)  # ledger phases are dated by their first row
-    lines = {e.threshold.id: (e.line, e.threshold.quantity) for e in evaluations if e.applies}
-    crossings = _crossings(phases, lines, base or 0) if ledger_path is not None else {}
-    thresholds = []
-    for e in evaluations:
-        t = e.threshold
-        thresholds.append({"id": t.id, "title": t.title, "provision": f"{t.instrument}, {t.provision}",
-                           "line": str(line_int(e.line)), "line_exact": str(e.line), "quantity": t.quantity,
-                           "status": e.status, "margin": e.margin, "compared": flop_text(e.compared),
-                           "basis": e.basis, "crossed_at": crossings.get(t.id),
-                           "notify_by": e.notify_by.isoformat() if e.notify_by else None, "duty": e.duty or None,
-                           "legal_status": t.status + ("" if t.verified else " (unverified)")})
-    mod_rule = None
-    if is_mod:
-        ev = next(e for e in evaluations if e.threshold.id == "eu-modification")
-        mod_rule = {"line": str(line_int(ev.line)), "line_exact": str(ev.line), "basis": ev.basis,
-                    "modification_compute": flop_text(sums["training"][0]), "status": ev.status,
-                    "becomes_provider": ev.status != "below", "conservative": ev.status == "straddles"}
+    if plan is not None:
+        modalities, placed_on_market = plan.modalities, plan.placed_on_market
+    lineage_base = BaseModel(base_name or "base model", base, base_systemic) if is_mod else None
 
     hardware, energy_total, energy_method, energy_notes = [], [0.0, 0.0, 0.0], set(), []
     uncounted = [p for p in phases if not (PHASE_KINDS[p.kind].training or PHASE_KINDS[p.kind].cumulative)]
@@ -358,6 +362,35 @@ def build(*, plan: Plan | None = None, ledger_path: str | Path | None = None, mo
     if "unknown" in energy_method and kwh is not None:
         energy_notes.append("partial: phases marked unknown are not included")
 
+    phase_rows = [{
+        "name": p.name, "kind": p.kind,
+        "counts_in": {"training": PHASE_KINDS[p.kind].training, "cumulative": PHASE_KINDS[p.kind].cumulative},
+        "tokens": p.tokens, "primary": p.primary, "steps": p.steps,
+        "estimates": {m: {"total": flop_text(t), "low": flop_text(lo), "high": flop_text(hi), "description": d}
+                      for m, (t, lo, hi, d) in p.estimates.items()},
+        "wall_clock_hours": _clean(p.wall_hours), "accelerator_hours": _clean(p.accelerator_hours),
+        "start": p.start,
+        "end": p.end, "recomputed_flop": None if p.recomputed is None else flop_text(p.recomputed)} for p in phases]
+    # the verdicts from what the record states (phases as written, hardware rows), as --check re-derives them
+    evaluations = verdicts(phase_rows, hardware, lineage_base, modalities, placed_on_market)
+    lines = {e.threshold.id: (e.line, e.threshold.quantity) for e in evaluations if e.applies}
+    crossings = _crossings(phases, lines, base or 0) if ledger_path is not None else {}
+    thresholds = []
+    for e in evaluations:
+        t = e.threshold
+        thresholds.append({"id": t.id, "title": t.title, "provision": f"{t.instrument}, {t.provision}",
+                           "line": str(line_int(e.line)), "line_exact": str(e.line), "quantity": t.quantity,
+                           "status": e.status, "margin": e.margin, "compared": flop_text(e.compared),
+                           "basis": e.basis, "crossed_at": crossings.get(t.id),
+                           "notify_by": e.notify_by.isoformat() if e.notify_by else None, "duty": e.duty or None,
+                           "notes": list(e.notes), "legal_status": t.status + ("" if t.verified else " (unverified)")})
+    mod_rule = None
+    if is_mod:
+        ev = next(e for e in evaluations if e.threshold.id == "eu-modification")
+        mod_rule = {"line": str(line_int(ev.line)), "line_exact": str(ev.line), "basis": ev.basis,
+                    "modification_compute": flop_text(sums["training"][0]), "status": ev.status,
+                    "becomes_provider": ev.status != "below", "conservative": ev.status == "straddles"}
+
     counted = [p for p in phases if p not in uncounted]
     wall = [p.wall_hours for p in counted if p.wall_hours is not None]
     accel = [p.accelerator_hours for p in counted if p.accelerator_hours is not None]
@@ -373,15 +406,7 @@ def build(*, plan: Plan | None = None, ledger_path: str | Path | None = None, mo
         "lineage": {"is_modification": is_mod, "base_model": None if not is_mod else {
             "name": base_name or "base model", "training_compute": None if base is None else flop_text(base),
             "systemic_risk": base_systemic}, "modification_rule": mod_rule},
-        "phases": [{
-            "name": p.name, "kind": p.kind,
-            "counts_in": {"training": PHASE_KINDS[p.kind].training, "cumulative": PHASE_KINDS[p.kind].cumulative},
-            "tokens": p.tokens, "primary": p.primary, "steps": p.steps,
-            "estimates": {m: {"total": flop_text(t), "low": flop_text(lo), "high": flop_text(hi), "description": d}
-                          for m, (t, lo, hi, d) in p.estimates.items()},
-            "wall_clock_hours": _clean(p.wall_hours), "accelerator_hours": _clean(p.accelerator_hours),
-            "start": p.start,
-            "end": p.end, "recomputed_flop": None if p.recomputed is None else flop_text(p.recomputed)} for p in phases],
+        "phases": phase_rows,
         "totals": {"training": _interval(*sums["training"]), "cumulative": _interval(*sums["cumulative"]),
                    "lineage_cumulative": _interval(*lineage)},
         "training_time": {"wall_clock_hours": _clean(sum(wall)) if wall else None,
@@ -405,8 +430,8 @@ def build(*, plan: Plan | None = None, ledger_path: str | Path | None = None, mo
         inference = documentation.inference(flop, tokens, spec.causal)
     record["documentation_form"] = documentation.form(
         record, released=_iso(plan.released if plan else released),
-        placed_on_market=_iso(context.placed_on_market),
-        modalities=sorted(context.modalities) if context.modalities else None,
+        placed_on_market=_iso(placed_on_market),
+        modalities=sorted(modalities) if modalities else None,
         dependencies=dependencies, inference_answer=inference)
     validate(record, "record")
     return record
@@ -496,8 +521,35 @@ def check(record: dict, source: str, ledger_path: str | Path | None = None,
             statuses.get("eu-gpai") not in ("crossed", "straddles", "presumed", None):
         problems.append("thresholds: systemic risk is met but the GPAI row is not (a systemic-risk model is a "
                         "general-purpose AI model)")
+    problems += _check_notes(record)
     problems += _check_ledger(record, ledger_path, key_file)
     return problems + documentation.check(record)
+
+
+def _check_notes(record: dict) -> list[str]:
+    """Each threshold row's notes as the verdict engine gives them from the record's own
+    phases, hardware rows and lineage (`verdicts`, as `build` wrote them). A row without
+    notes (a record written before them) is accepted only where the engine gives none."""
+    lineage, general = record["lineage"], record["documentation_form"]["general"]
+    b = lineage["base_model"] or {}
+    base = BaseModel(b.get("name") or "base model", int(b["training_compute"]) if b.get("training_compute") else None,
+                     bool(b.get("systemic_risk"))) if lineage["is_modification"] else None
+    try:
+        evaluations = verdicts(record["phases"], record["hardware"], base,
+                               frozenset(general["modalities"]) if general.get("modalities") else None,
+                               _day(general.get("placed_on_eu_market")))
+    except (InputError, KeyError, ValueError, TypeError) as exc:  # the phase checks above say what is wrong
+        return [f"thresholds: notes not re-derived from the phases ({type(exc).__name__}: {exc})"]
+    expected = {e.threshold.id: list(e.notes) for e in evaluations}
+    problems = []
+    for i, t in enumerate(record["thresholds"]):
+        want, have = expected.get(t["id"], []), t.get("notes")
+        if have is None and want:
+            problems.append(f"thresholds[{i}].notes: missing; the record's phases give {len(want)} "
+                            f"({'; '.join(want)}) — a record written before notes: write it again")
+        elif have is not None and have != want:
+            problems.append(f"thresholds[{i}].notes: {have} but the record's phases give {want}")
+    return problems
 
 
 def _check_ledger(record: dict, ledger_path: str | Path | None, key_file: str | Path | None) -> list[str]:

@@ -9,7 +9,7 @@ import io
 import re
 from pathlib import Path
 
-from .numbers import sig2, sig2_plain
+from .numbers import multiple, sig2, sig2_plain
 from .record import no_peak
 
 ANNEX_MAP = (
@@ -87,7 +87,7 @@ def _tables(record: dict) -> list[tuple[str, list[str], list[list[str]]]]:
         ("training compute", "training"), ("cumulative compute", "cumulative"),
         ("cumulative incl. base model", "lineage_cumulative"))]
     thresholds = [[x["id"], f"> {_f(x['line'])}", x["quantity"].replace("_", " "), x["status"].upper(),
-                   f"×{x['margin']:.3g}",
+                   f"×{multiple(x['margin'])}",
                    "—" if not x["crossed_at"] else f"{x['crossed_at']['date']} (steps {x['crossed_at']['steps'][0]}–"
                                                    f"{x['crossed_at']['steps'][1]})",
                    x["notify_by"] or "—", x.get("duty") or x.get("basis") or "", x["provision"]]
@@ -111,7 +111,7 @@ def _tables(record: dict) -> list[tuple[str, list[str], list[list[str]]]]:
         ("Compute by phase and method (* = counted in totals; FLOP, 1 multiply-add = 2 FLOP)",
          ["phase", "kind", "counts in", "tokens", *methods], phases),
         ("Totals", ["quantity", "FLOP (2 significant figures)", "exact FLOP"], totals),
-        ("Thresholds", ["id", "line", "measured on", "status", "margin", "crossed", "notify by", "duty or basis",
+        (THRESHOLDS_TABLE, ["id", "line", "measured on", "status", "margin", "crossed", "notify by", "duty or basis",
                         "provision"], thresholds),
         ("Training time", ["", "value"], time_rows),
         ("Hardware", ["phase", "accelerator", "devices", "precision", "peak FLOP/s", "utilisation",
@@ -120,6 +120,15 @@ def _tables(record: dict) -> list[tuple[str, list[str], list[list[str]]]]:
         ("Model Documentation Form (compute items)", ["item", "answer"], _form_rows(record)),
         ("Where each Annex XI / Model Documentation Form item is answered", ["item", "record field"], annex),
     ]
+
+
+THRESHOLDS_TABLE = "Thresholds"
+
+
+def threshold_notes(record: dict) -> list[tuple[str, str]]:
+    """(threshold id, note) for every row's notes (another method's interval across the
+    line, a figure near it), in the order of the table; records written before notes: none."""
+    return [(t["id"], note) for t in record["thresholds"] for note in t.get("notes") or ()]
 
 
 def verdict(record: dict) -> str:
@@ -174,6 +183,9 @@ def to_markdown(record: dict) -> str:
     for title, header, rows in _tables(record):
         out += ["", f"## {title}", "", "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
         out += ["| " + " | ".join(str(c).replace("|", "\\|") for c in row) + " |" for row in rows]
+        if title == THRESHOLDS_TABLE and threshold_notes(record):
+            out += ["", "Notes on the thresholds (uncertainty around a line; the status stays the primary method's):",
+                    ""] + [f"- **{tid}**: {note}" for tid, note in threshold_notes(record)]
     out += ["", "## Methods", ""] + [f"- **{m['id']}**: {m['description']}" for m in record["methods"]]
     if record.get("notes"):
         out += ["", "## Notes", ""] + [f"- {n}" for n in record["notes"]]
@@ -186,22 +198,28 @@ def _png(fig) -> str:
     return base64.b64encode(buffer.getvalue()).decode()
 
 
-def charts(record: dict) -> list[tuple[str, str]]:
-    """(caption, base64 PNG) for the methods chart and, with a ledger, the run chart."""
+def figures(record: dict) -> list[tuple[str, object]]:
+    """(caption, matplotlib Figure): the methods chart and, with a ledger, the run chart,
+    one line per run (`plot.ledger_runs`), of the record's model."""
     from . import plot
     phases = [(p["name"], {m: (float(e["total"]), float(e["low"]), float(e["high"])) for m, e in p["estimates"].items()})
               for p in record["phases"]]
     out = [("Estimates by phase and method against the thresholds",
-            _png(plot.phase_methods_chart(phases, f"{record['model']['name']}: estimates by method")))]
+            plot.phase_methods_chart(phases, f"{record['model']['name']}: estimates by method"))]
     led = record.get("ledger")
     from .ledger import Ledger, is_postgres
     if led and (is_postgres(led["path"]) or Path(led["path"]).exists()):
         with Ledger(led["path"], create=False) as ledger:
-            steps, cum = plot.ledger_series(ledger.rows(), record["model"]["name"])
-        if steps:
-            out.append(("Cumulative training compute recorded in the ledger",
-                        _png(plot.run_chart(steps, cum, title=f"{record['model']['name']}: recorded compute"))))
+            runs = plot.ledger_runs(list(ledger.rows())[:led["rows"]], led.get("model") or record["model"]["name"])
+        if any(r.steps for r in runs):
+            out.append(("Cumulative compute recorded in the ledger, one line per run",
+                        plot.run_chart(runs=runs, title=f"{record['model']['name']}: recorded compute")))
     return out
+
+
+def charts(record: dict) -> list[tuple[str, str]]:
+    """(caption, base64 PNG) of each of `figures`."""
+    return [(caption, _png(fig)) for caption, fig in figures(record)]
 
 
 CSS = """body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;color:#222}
@@ -244,6 +262,11 @@ def to_html(record: dict) -> str:
             parts.append("<tr>" + "".join(f"<td class='{'crossed' if c == 'CROSSED' else ''}'>{_html(str(c))}</td>"
                                           for c in row) + "</tr>")
         parts.append("</table>")
+        if title == THRESHOLDS_TABLE and threshold_notes(record):
+            parts.append("<p>Notes on the thresholds (uncertainty around a line; the status stays the primary "
+                         "method's):</p><ul id='threshold-notes'>" + "".join(
+                             f"<li><b>{e(tid)}</b>: {_html(note)}</li>" for tid, note in threshold_notes(record))
+                         + "</ul>")
     parts.append("<h2>Methods</h2><ul>" + "".join(f"<li><b>{e(m['id'])}</b>: {e(m['description'])}</li>"
                                                  for m in record["methods"]) + "</ul>")
     parts.append(LOADED + "</body></html>\n")
