@@ -211,7 +211,10 @@ def phases_context(phases: list[PhaseResult], base: BaseModel | None, modalities
                    base_systemic=bool(base and base.systemic_risk), modalities=modalities,
                    placed_on_market=placed_on_market, runs=runs,
                    primary=primaries.pop() if len(primaries) == 1 else "the primary estimate",
-                   alternatives=alternatives(phases, base_compute))
+                   alternatives=alternatives(phases, base_compute),
+                   # a phase's tokens only a maximum: the token-based figures are upper bounds
+                   upper_bound=frozenset(key for key, counts in COUNTS_IN.items() if any(
+                       pr.phase.upper_bound and pr.primary in ANALYTIC and counts(pr.phase.kind) for pr in phases)))
 
 
 def verdict(phases: list[PhaseResult], base: BaseModel | None = None, modalities: frozenset[str] | None = None,

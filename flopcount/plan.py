@@ -72,6 +72,7 @@ class Phase:
     seq_len_assumed: bool = False
     images: int = 0                  # images per sample (a VLM's vision tower runs once per image)
     work: str = "train"              # one of WORK: what each token goes through
+    upper_bound: bool = False        # tokens are a maximum (the run can stop early): verdicts read "at most"
 
 
 @dataclass(frozen=True)
@@ -101,7 +102,7 @@ class Plan:
 
 
 PHASE_FIELDS = ("name", "kind", "public", "work", "tokens", "steps", "batch_size", "seq_len", "attention", "model",
-                "trainable", "hardware", "flops", "start", "end", "note", "images_per_sample")
+                "trainable", "hardware", "flops", "start", "end", "note", "images_per_sample", "upper_bound")
 #: What the phase's tokens go through: forward and backward (`train`), one forward pass over
 #: whole sequences (`forward`: log-probabilities of a reference or old policy), or KV-cached
 #: generation (`generate`: synthetic data, RL rollouts). Generating kinds only generate.
@@ -229,7 +230,7 @@ def read_phase(f: Fields, plan: dict, plan_dir: Path, index: int) -> Phase:
     return Phase(
         name=f.text("name", f"phase {index + 1}"), kind=kind, work=work, model=model, seq_len=seq_len,
         attention=attention, tokens=tokens, hardware=hardware, reported=reported, trainable=trainable,
-        start=start, end=end, note=f.text("note", ""),
+        start=start, end=end, note=f.text("note", ""), upper_bound=f.flag("upper_bound", False),
         seq_len_assumed=plan["seq_len_assumed"] and not f.has("seq_len"), images=images)
 
 

@@ -52,6 +52,7 @@ def to_json(result: Result, methods: tuple[str, ...] = METHODS) -> dict[str, Any
             "counts_in": {"training": p.kind.training, "cumulative": p.kind.cumulative},
             "model": p.model.name, "tokens": p.tokens, "seq_len": p.seq_len, "attention": p.attention,
             "images_per_sample": p.images, "trainable": p.trainable.mode, "primary": pr.primary,
+            "bound": "upper" if p.upper_bound else None,
             "estimates": {m: _estimate(e) for m, e in pr.estimates.items() if m in methods},
         })
     thresholds = [{
@@ -60,7 +61,7 @@ def to_json(result: Result, methods: tuple[str, ...] = METHODS) -> dict[str, Any
         "title": ev.threshold.title, "provision": ev.threshold.provision, "cite": ev.threshold.cite,
         "legal_status": ev.threshold.status, "notify_days": ev.threshold.notify_days,
         "notify_by": ev.notify_by.isoformat() if ev.notify_by else None, "duty": ev.duty or None,
-        "verified": ev.threshold.verified, "notes": list(ev.notes),
+        "verified": ev.threshold.verified, "notes": list(ev.notes), "bound": ev.bound,
     } for ev in result.evaluations]
     return {
         "flopcount_version": __version__, "convention": CONVENTION,
@@ -146,6 +147,7 @@ def to_text(result: Result, methods: tuple[str, ...] = METHODS) -> str:
         k = pr.phase.kind
         counts = "+".join(n for n, on in (("training", k.training), ("cumulative", k.cumulative)) if on) or "neither"
         tokens = f"{human(pr.phase.tokens)} tokens" if pr.phase.tokens is not None else "tokens not given"
+        tokens = f"at most {tokens} (an upper bound)" if pr.phase.upper_bound else tokens
         out.append(f"  {pr.phase.name}" + (f" ({k.id})" if k.id != pr.phase.name else "")
                    + f": counts in {counts}; {tokens}")
         rows = [[m, _cell(pr.estimates[m], m == pr.primary)] for m in shown if m in pr.estimates]

@@ -16,7 +16,12 @@ law decides them.
    a report is made. The duty starts when Chapter V applies (2 Aug 2025); models placed on
    the market before then also get Art. 111(3)'s compliance date.
 
-4. Uncertainty, after the status is set and without changing it: a row notes where another
+4. A figure that is only a maximum (a recipe that can stop early: a wall-clock limit, a
+   sequence-length cap) cannot cross a line: over it, the status is "at most" (the compute
+   is at most that multiple of the line; the real count decides), below it "below" as
+   usual. Duties that follow from a crossing are stated as conditional.
+
+5. Uncertainty, after the status is set and without changing it: a row notes where another
    method's interval lies across the line from the primary figure (with the utilisation
    at which the hardware method would agree), and where the primary figure is close enough
    below the line that the ±30% an estimate may be off (Guidelines Annex A.2) reaches it.
@@ -37,7 +42,7 @@ from .data.thresholds import (CHAPTER_V_APPLIES, GPAI_MODALITIES, LEGACY_COMPLIA
                               MODIFICATION_FRACTION, THRESHOLDS, Threshold)
 from .numbers import sig2
 
-STATUSES = ("below", "crossed", "straddles", "presumed", "not applicable")
+STATUSES = ("below", "crossed", "straddles", "at most", "presumed", "not applicable")
 
 
 @dataclass(frozen=True)
@@ -52,6 +57,7 @@ class Evaluation:
     notify_by: dt.date | None = None
     duty: str = ""             # what follows from the status, with the provision
     notes: tuple[str, ...] = ()  # uncertainty around the line; never changes the status
+    bound: str | None = None   # "upper": the compared figure is only a maximum (see `bounded`)
 
     @property
     def margin(self) -> float:
@@ -64,8 +70,8 @@ class Evaluation:
 
     @property
     def met(self) -> bool:
-        """Met, presumed, or possibly met (an interval across the line)."""
-        return self.status in ("crossed", "straddles", "presumed")
+        """Met, presumed, or possibly met (an interval across the line, a maximum over it)."""
+        return self.status in ("crossed", "straddles", "at most", "presumed")
 
 
 @dataclass(frozen=True)
@@ -99,6 +105,7 @@ class Context:
     runs: tuple[Run, ...] = ()
     primary: str = "the primary estimate"       # the method behind `quantities`
     alternatives: tuple[Alternative, ...] = ()
+    upper_bound: frozenset[str] = frozenset()   # quantities whose figure is only a maximum (a phase can stop early)
 
 
 def line_int(line: Fraction | int) -> int:
@@ -116,6 +123,18 @@ def status(low: float, high: float, line: Fraction | int) -> str:
     if Fraction(high) <= line:
         return "below"
     return "straddles"
+
+
+def bounded(st: str, quantity: str, ctx: Context) -> tuple[str, str | None]:
+    """The status and bound of a row whose quantity may be only a maximum: a maximum over
+    the line says nothing about crossing it ("at most"); one at or below it is below."""
+    if quantity not in ctx.upper_bound:
+        return st, None
+    return ("below" if st == "below" else "at most"), "upper"
+
+
+UPPER_NOTE = ("an upper bound (a phase's tokens are a maximum: the run can stop early); give the tokens it trained "
+              "(--tokens, or tokens: in the plan) to decide")
 
 
 def modification_line(base_training: int | None, base_systemic: bool) -> tuple[Fraction, str]:
@@ -169,6 +188,14 @@ def _row(t: Threshold, line, q, st: str, basis: str, **kw) -> Evaluation:
     return Evaluation(t, line, q[0], q[1], q[2], st, basis, **kw)
 
 
+def _decided(t: Threshold, line, q, st: str, basis: str, ctx: Context, **kw) -> Evaluation:
+    """A row the line decides, with the upper-bound reading (`bounded`) applied."""
+    st, bound = bounded(st, t.quantity, ctx)
+    if bound:
+        basis = f"{basis}, {UPPER_NOTE}"
+    return _row(t, line, q, st, basis, bound=bound, **kw)
+
+
 def evaluate(quantities: dict[str, tuple[float, float, float]], ctx: Context = Context()) -> list[Evaluation]:
     """Every threshold, each on its own quantity ("training", "cumulative" with the base
     model's compute, "modification", "training_lineage"), decided in the order above."""
@@ -177,15 +204,19 @@ def evaluate(quantities: dict[str, tuple[float, float, float]], ctx: Context = C
     if ctx.is_modification:
         t = next(t for t in THRESHOLDS if t.quantity == "modification")
         mod_line, basis = modification_line(ctx.base_training, ctx.base_systemic)
-        st = status(*quantities["modification"][1:], mod_line)
+        st, bound = bounded(status(*quantities["modification"][1:], mod_line), "modification", ctx)
         provider = st != "below"
         duty = {"crossed": "the modifier becomes the provider of the modified model; its obligations cover the "
                            "modification (Recital 109)",
                 "straddles": "the interval straddles one third: treated as crossing (conservative) — the modifier "
                              "is taken to be the provider; narrow the estimate to decide",
+                "at most": "the modification's compute is at most this, an upper bound over one third: treated as "
+                           "crossing (conservative) — the modifier is taken to be the provider; give the tokens "
+                           "trained to decide",
                 "below": "the modifier does not become a provider (Guidelines §3.2, ¶62–63): no Art. 53 or Art. 52 "
                          "duty for it; the base model's provider keeps its obligations"}[st]
-        by_id[t.id] = _row(t, mod_line, quantities["modification"], st, basis, duty=duty)
+        by_id[t.id] = _row(t, mod_line, quantities["modification"], st, basis + (f", {UPPER_NOTE}" if bound else ""),
+                           duty=duty, bound=bound)
 
     for t in THRESHOLDS:
         if t.id in by_id or t.quantity == "modification":
@@ -201,8 +232,8 @@ def evaluate(quantities: dict[str, tuple[float, float, float]], ctx: Context = C
                                "modified model of a systemic-risk model, modification above one third: presumed to "
                                "have systemic risk (Guidelines §3.2.2, ¶70)", notify_by=when, duty=text)
         else:
-            st = status(q[1], q[2], t.flop)
-            by_id[t.id] = _row(t, t.flop, q, st, f"{t.quantity.replace('_', ' ')} compute")
+            by_id[t.id] = _decided(t, t.flop, q, status(q[1], q[2], t.flop), f"{t.quantity.replace('_', ' ')} compute",
+                                   ctx)
     _gpai(by_id, quantities, ctx)
     _notify(by_id, ctx)
     _uncertainty(by_id, ctx)
@@ -229,13 +260,13 @@ def _gpai(by_id: dict[str, Evaluation], quantities, ctx: Context) -> None:
                            f"{', '.join(sorted(ctx.modalities))}: not language, images or video (§2.1); the "
                            "criterion is indicative only")
     elif ev.met and ctx.modalities is None:
-        by_id[t.id] = _row(t, t.flop, q, ev.status, "training compute; the criterion also needs the model to "
-                           "generate text, audio, images or video (§2.1): modalities not stated")
+        by_id[t.id] = _row(t, t.flop, q, ev.status, ev.basis + "; the criterion also needs the model to "
+                           "generate text, audio, images or video (§2.1): modalities not stated", bound=ev.bound)
 
 
 def _notify(by_id: dict[str, Evaluation], ctx: Context) -> None:
     ev = by_id.get("eu-systemic-risk")
-    if ev is None or ev.status not in ("crossed", "straddles"):
+    if ev is None or ev.status not in ("crossed", "straddles", "at most"):
         return
     t = ev.threshold
     offset = (ctx.base_training or 0) if t.quantity == "cumulative" else 0
@@ -244,6 +275,9 @@ def _notify(by_id: dict[str, Evaluation], ctx: Context) -> None:
     if ev.status == "straddles":
         text = ("the upper estimate crosses the line: treat it as known that it may be met and notify, or narrow "
                 "the estimate (Annex A.2 accepts 30%); " + text)
+    elif ev.status == "at most":
+        text = ("only if the run trains past the line: the figure is an upper bound; once it is known that it will "
+                "be met, " + text)
     by_id[t.id] = replace(ev, notify_by=when, duty=text)
 
 
@@ -251,7 +285,7 @@ def _uncertainty(by_id: dict[str, Evaluation], ctx: Context) -> None:
     """Notes on rows the line decides (not inapplicable or presumed ones); the status stays
     the primary method's."""
     for key, ev in by_id.items():
-        if ev.status in ("below", "crossed", "straddles"):
+        if ev.status in ("below", "crossed", "straddles", "at most"):
             notes = (*other_methods(ev, ctx), *near_line(ev))
             if notes:
                 by_id[key] = replace(ev, notes=notes)
