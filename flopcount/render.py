@@ -153,8 +153,10 @@ def to_text(result: Result, methods: tuple[str, ...] = METHODS) -> str:
         rows = [[m, _cell(pr.estimates[m], m == pr.primary)] for m in shown if m in pr.estimates]
         out += ["  " + line for line in table(rows)] if rows else ["    no method applies"]
     out.append("")
-    out.append(f"Training compute    {_span(result.training)} FLOP")
-    out.append(f"Cumulative compute  {_span(result.cumulative)} FLOP")
+    bounded = {ev.threshold.quantity for ev in result.evaluations if ev.bound == "upper"}
+    most = {q: "at most " if q in bounded else "" for q in ("training", "cumulative")}
+    out.append(f"Training compute    {most['training']}{_span(result.training)} FLOP")
+    out.append(f"Cumulative compute  {most['cumulative']}{_span(result.cumulative)} FLOP")
     if plan.base is not None and plan.base.training_compute is not None:
         out.append(f"  with base model    {_span(result.lineage_cumulative)} FLOP "
                    f"({plan.base.name}: {sig2(plan.base.training_compute)})")

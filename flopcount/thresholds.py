@@ -133,8 +133,7 @@ def bounded(st: str, quantity: str, ctx: Context) -> tuple[str, str | None]:
     return ("below" if st == "below" else "at most"), "upper"
 
 
-UPPER_NOTE = ("an upper bound (a phase's tokens are a maximum: the run can stop early); give the tokens it trained "
-              "(--tokens, or tokens: in the plan) to decide")
+UPPER_NOTE = "an upper bound (the run can stop early): the tokens trained decide (--tokens, or tokens: in the plan)"
 
 
 def modification_line(base_training: int | None, base_systemic: bool) -> tuple[Fraction, str]:
@@ -191,7 +190,7 @@ def _row(t: Threshold, line, q, st: str, basis: str, **kw) -> Evaluation:
 def _decided(t: Threshold, line, q, st: str, basis: str, ctx: Context, **kw) -> Evaluation:
     """A row the line decides, with the upper-bound reading (`bounded`) applied."""
     st, bound = bounded(st, t.quantity, ctx)
-    if bound:
+    if st == "at most":
         basis = f"{basis}, {UPPER_NOTE}"
     return _row(t, line, q, st, basis, bound=bound, **kw)
 
@@ -215,7 +214,8 @@ def evaluate(quantities: dict[str, tuple[float, float, float]], ctx: Context = C
                            "trained to decide",
                 "below": "the modifier does not become a provider (Guidelines §3.2, ¶62–63): no Art. 53 or Art. 52 "
                          "duty for it; the base model's provider keeps its obligations"}[st]
-        by_id[t.id] = _row(t, mod_line, quantities["modification"], st, basis + (f", {UPPER_NOTE}" if bound else ""),
+        by_id[t.id] = _row(t, mod_line, quantities["modification"], st,
+                           basis + (f", {UPPER_NOTE}" if st == "at most" else ""),
                            duty=duty, bound=bound)
 
     for t in THRESHOLDS:

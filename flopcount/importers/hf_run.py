@@ -5,7 +5,9 @@ steps, `num_input_tokens_seen` (logged when `include_num_input_tokens_seen` was 
 `total_flos`; `config.json` for the architecture (the folder's, else the checkpoint's);
 `adapter_config.json` marks a PEFT run: its LoRA rank and targets become the phase's
 `trainable`, its base model's config.json comes from `--base-config` or the local cache (a
-PEFT folder holds no config.json), and the kind defaults to fine-tuning.
+PEFT folder holds no config.json), and the kind defaults to fine-tuning. A folder whose model
+card or config.json names a base model (`lineage`) is a fine-tune too: a modification, its
+base in the plan's `base_model` (compute from the bundled table, else asked for).
 `training_args.bin` is a pickle: it is never read (loading it could run code), so the
 sequence length, batch layout and device count it holds must come from flags.
 Dates: the run's end is `trainer_state.json`'s modification time and its start that minus
@@ -23,6 +25,7 @@ from ..fields import load_mapping
 from ..numbers import parse_count
 from ..peft import base_config, read_adapter
 from . import Imported
+from .lineage import base_entry, card_base, config_base
 from .recipe import Flags
 
 STATE = "trainer_state.json"
@@ -54,6 +57,26 @@ def _state(folder: Path) -> tuple[Path, dict]:
     return best[1], best[2]
 
 
+def _tokens_from_flos(flos: Any, config: Path, peft: bool) -> tuple[int, str] | None:
+    """The tokens the Trainer counted into `total_flos` (transformers' floating_point_ops:
+    6 × input tokens × parameters without embeddings), where that divides exactly: a whole
+    number of tokens, so no rounding is hidden. None for PEFT runs (the Trainer's parameter
+    count then includes the adapters), a zero or non-integral figure, or no exact division."""
+    if peft or not isinstance(flos, (int, float)) or isinstance(flos, bool) or flos <= 0 or flos != int(flos):
+        return None
+    from ..configs import load_spec
+    from ..spec import count_parameters
+    try:
+        params = count_parameters(load_spec(config))
+    except InputError:
+        return None
+    per_token = 6 * (params.total - params.embedding)
+    if per_token <= 0 or int(flos) % per_token:
+        return None
+    return int(flos) // per_token, (f"{STATE}: total_flos / (6 × {params.total - params.embedding:,} parameters "
+                                    "without embeddings), the Trainer's own formula, divided exactly")
+
+
 def import_(folder: Path, flags: Flags = Flags()) -> Imported:
     seq_len, tokens = flags.seq_len, flags.tokens
     state_path, state = _state(folder)
@@ -71,15 +94,21 @@ def import_(folder: Path, flags: Flags = Flags()) -> Imported:
     if config is None:
         raise InputError("no config.json in the run folder or its checkpoint: pass --base-config (the model's "
                          "config.json; the run's plan needs the architecture)", source=str(folder))
-    kind = flags.kind or ("fine-tuning" if adapter else "pre-training")
+    found_base = (((adapter.base, f"{adapter_file.name}: base_model_name_or_path") if adapter and adapter.base else None)
+                  or card_base(folder) or card_base(state_path.parent)
+                  or (config_base(load_mapping(config), folder) if config.is_file() and not adapter else None))
+    kind = flags.kind or ("fine-tuning" if adapter or found_base else "pre-training")
     seen = state.get("num_input_tokens_seen")
     if tokens is not None:
         count, imported.trace["tokens"] = parse_count(tokens, "--tokens"), "--tokens"
     elif isinstance(seen, int) and not isinstance(seen, bool) and seen > 0:
         count, imported.trace["tokens"] = seen, f"{state_path.name}: num_input_tokens_seen"
+    elif (derived := _tokens_from_flos(state.get("total_flos"), config, adapter is not None)) is not None:
+        count, imported.trace["tokens"] = derived
     else:
         raise InputError("the run did not log num_input_tokens_seen (TrainingArguments"
-                         "(include_num_input_tokens_seen=...)); pass --tokens", source=str(state_path),
+                         "(include_num_input_tokens_seen=...)) and total_flos does not give them exactly; pass "
+                         "--tokens", source=str(state_path),
                          field="num_input_tokens_seen")
     if seq_len is None:
         raise InputError("the sequence length is in training_args.bin, a pickle flopcount never reads; "
@@ -115,7 +144,19 @@ def import_(folder: Path, flags: Flags = Flags()) -> Imported:
     imported.plan = {"flopcount_plan": 1, "name": folder.resolve().name,
                      "model": {"config": str(config.resolve())}, "seq_len": length,
                      "phases": [phase]}
-    if isinstance(flos, (int, float)) and not isinstance(flos, bool):
+    if found_base and kind != "pre-training":
+        name, where = found_base
+        imported.plan["base_model"], compute_note = base_entry(name)
+        imported.trace["base_model.name"] = where
+        imported.notes.insert(0, f"{where} names the base model {name}: the run fine-tuned it, a modification "
+                                 "(Guidelines §3.2: the one-third rule decides who the provider is); "
+                                 f"{compute_note}. If it only took {name}'s configuration and trained from "
+                                 "scratch, pass --kind pre-training")
+    if isinstance(flos, (int, float)) and not isinstance(flos, bool) and flos == 0:
+        imported.notes[-1] = ("the Trainer's total_flos is 0: the model reported no FLOP (its floating_point_ops "
+                              "gave none, as for models without num_parameters or input_ids); flopcount's count "
+                              "is its own, by the full formula")
+    elif isinstance(flos, (int, float)) and not isinstance(flos, bool):
         from ..estimate import estimate
         from ..numbers import sig2
         from ..plan import plan_from_mapping

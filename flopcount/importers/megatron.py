@@ -15,7 +15,10 @@ DeepSeek V3 for multi-latent attention with MoE after leading dense layers and s
 experts; `--moe-layer-freq` list expressions are parsed, never evaluated),
 with Megatron's own defaults where a flag is absent (ffn width, kv_channels, tied output
 layer, biases on). Tokens = train-iters × global-batch-size × seq-length, or train-samples ×
-seq-length. The vocabulary comes from the tokenizer, not the arguments, so it is
+seq-length. A run that stops on a wall-clock limit (`--exit-duration-in-mins`, as NVIDIA's
+benchmark scripts set) trains at most that: the phase is an upper bound (`upper_bound`), so a
+verdict over a line reads "at most", never "crossed". `--exit-interval N` stops a run from
+scratch at iteration N (resumed, at the next multiple of N). The vocabulary comes from the tokenizer, not the arguments, so it is
 `--vocab-size` unless the arguments hold one; it is padded as Megatron pads it.
 """
 from __future__ import annotations
@@ -257,6 +260,33 @@ def _world(r: _Args, flags: Flags) -> int | None:
     return world
 
 
+def _early_exit(r: _Args, phase: dict, batch: int, seq: int, world: int | None, notes: list[str]) -> None:
+    """`--exit-interval N` caps the iterations (from scratch: N); `--exit-duration-in-mins M`
+    stops the run after M minutes wherever it is, so the length read is only a maximum."""
+    interval = r.number("exit_interval")
+    if interval:
+        iterations = phase.get("steps")
+        if iterations is None:  # train-samples: iterations of the global batch
+            iterations = -(-phase["tokens"] // seq // batch)
+        if interval < iterations:
+            phase.pop("tokens", None)
+            phase.update(steps=interval, batch_size=batch)
+            r.to("phases[0].steps", "exit_interval")
+            r.to("phases[0].batch_size", "global_batch_size")
+            notes.append(f"--exit-interval {interval}: the run stops at iteration {interval:,} of {iterations:,} "
+                         "(from scratch; resumed from a checkpoint it stops at the next multiple, and the "
+                         "model's total is the iterations up to there)")
+    minutes = r.get("exit_duration_in_mins")
+    if minutes not in (None, False):
+        limit = r.count("exit_duration_in_mins")
+        phase["upper_bound"] = True
+        r.to("phases[0].upper_bound", "exit_duration_in_mins")
+        devices = f" on {world} devices ({world * limit / 60:,.2f} device-hours)" if world else ""
+        notes.append(f"--exit-duration-in-mins {limit}: the run stops after {limit:,} minutes{devices} wherever it "
+                     "has got to, so the run length read is an upper bound (the verdict reads 'at most'); give the "
+                     "tokens it trained (--tokens: iterations logged × global batch × seq length) for the count")
+
+
 def import_(path: Path, flags: Flags = Flags()) -> Imported:
     text = _text(path) or ""
     data, fed = (parse_log(text), {}) if ARGS_BLOCK.search(text) else parse_script(text, str(path))
@@ -295,7 +325,11 @@ def import_(path: Path, flags: Flags = Flags()) -> Imported:
     else:
         raise r.missing("global batch size", "--global-batch-size", "--gpus N (the batch is micro × data-parallel)")
     phase: dict[str, Any] = {"name": "training", "kind": flags.kind or "pre-training"}
-    if r.has("train_iters"):
+    if flags.tokens is not None:  # the tokens the run trained (its log), exact
+        phase["tokens"] = flags.count("tokens")
+        r.trace.pop("phases[0].batch_size", None)
+        r.to("phases[0].tokens", "--tokens")
+    elif r.has("train_iters"):
         phase.update(steps=r.count("train_iters"), batch_size=batch)
         r.to("phases[0].steps", "train_iters")
     elif r.has("train_samples"):
@@ -304,10 +338,12 @@ def import_(path: Path, flags: Flags = Flags()) -> Imported:
         r.to("phases[0].tokens", "train_samples", "seq_length")
     else:
         raise r.missing("run length", "--train-iters or --train-samples")
+    notes: list[str] = []
+    if flags.tokens is None:
+        _early_exit(r, phase, batch, seq, world, notes)
     r.to("seq_length", "seq_length")
     r.to("model.spec", f"num_layers, hidden_size, ffn_hidden_size, heads, groups, kv_channels, swiglu, experts, "
          f"MLA ranks and tying, with Megatron's defaults ({MEGATRON_SOURCE})")
-    notes = []
     defaults = {var: value for key in sorted(r.read) for var, value in fed.get(key, {}).items()}
     if defaults:  # only those that fed a setting flopcount read
         notes.append("the script's own defaults were used (the environment may have overridden them): "
