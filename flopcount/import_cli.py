@@ -22,7 +22,12 @@ IMPORT_FLAGS = {
     "--seq-len": "sequence length, where the recipe or run does not hold it (HF runs: it is in training_args.bin)",
     "--tokens": "training tokens, for runs that did not log num_input_tokens_seen",
     "--gpus": "devices in the run, where the recipe sizes its batch per device",
-    "--samples": "training samples in the dataset, for recipes that train for epochs",
+    "--samples": "training samples per epoch, for recipes that train for epochs: dataset rows as the recipe reads "
+                 "them, before packing (Axolotl sample_packing, LLaMA-Factory / TRL packing: then rows × sequence "
+                 "length is only an upper bound, so give --dataset-tokens), or the packed sequences after it; "
+                 "preference pairs for DPO; prompts for GRPO and NeMo-RL",
+    "--dataset-tokens": "the training set's tokens per epoch (packed recipes: each epoch trains them once; "
+                        "without it a packed recipe's count is an upper bound)",
     "--base-config": "the (base) model's config.json or snapshot folder: for recipes naming a hub id not in the "
                      "local Hugging Face cache, TrainingArguments JSON, ledgers and Lightning logs",
     "--vocab-size": "vocabulary size (Megatron: the tokenizer's, padded as Megatron pads it)",
@@ -43,7 +48,8 @@ def add_import_flags(parser: argparse.ArgumentParser, skip: tuple[str, ...] = ()
 def flags_from(args: argparse.Namespace, kind: str | None = None):
     from .importers.recipe import Flags
     return Flags(**{name: getattr(args, name, None) for name in
-                    ("seq_len", "tokens", "gpus", "samples", "base_config", "vocab_size", "trainer")},
+                    ("seq_len", "tokens", "gpus", "samples", "dataset_tokens", "base_config", "vocab_size",
+                     "trainer")},
                  kind=kind or (args.kind if getattr(args, "kind", None) in PHASE_KINDS else None))
 
 

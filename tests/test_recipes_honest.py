@@ -191,3 +191,41 @@ def test_total_flos_zero_is_read_not_divided(tmp_path):
         assert out.returncode == 0 and "Traceback" not in out.stderr, out.stderr
     out = cli("estimate", str(folder), "--seq-len", "512", "--tokens", "363384")
     assert "total_flos is 0" in out.stdout
+
+
+# --- Axolotl sample packing -----------------------------------------------------------------
+
+AXOLOTL_LORA = RECIPES / "axolotl" / "lora-8b.yml"
+LLAMA31_8B = ROOT / "examples" / "configs" / "llama-3.1-8b.json"
+
+
+def test_axolotl_packing_without_dataset_tokens_is_an_upper_bound():
+    """lora-8b.yml packs (sample_packing: true) at sequence_len 4096 for num_epochs 4. With
+    --samples 1900 (alpaca_2k_test's 2,000 rows less the 5% validation split), 4 × 1,900 ×
+    4,096 = 31,129,600 tokens treats every row as a full 4,096-token sequence: packed rows
+    share sequences, so this overstates by the packing factor. It is kept as an upper bound
+    and said so; no verdict from it says crossed."""
+    result, plan, est = imported(AXOLOTL_LORA, base_config=str(LLAMA31_8B), samples="1900")
+    assert plan.phases[0].tokens == 4 * 1900 * 4096 == 31_129_600 and plan.phases[0].upper_bound
+    assert any("packing factor" in n and "--dataset-tokens" in n for n in result.notes)
+    assert all(ev.status != "crossed" for ev in est.evaluations)
+    # a fine-tune of the named base: a modification, the base's compute unknown (fallback line)
+    assert plan.base.name == "NousResearch/Meta-Llama-3-8B" and plan.base.training_compute is None
+    assert any(ev.threshold.id == "eu-modification" for ev in est.evaluations)
+
+
+def test_axolotl_packing_with_dataset_tokens_counts_them():
+    """--dataset-tokens 400000 (the training rows' tokens): each epoch trains them once, 4 ×
+    400,000 = 1,600,000 tokens, not a bound. Same LoRA and sequence length, so per token the
+    two routes agree: total(dataset) × 31,129,600 = total(samples) × 1,600,000, exactly."""
+    result, plan, est = imported(AXOLOTL_LORA, base_config=str(LLAMA31_8B), dataset_tokens="400000")
+    assert plan.phases[0].tokens == 4 * 400_000 == 1_600_000 and not plan.phases[0].upper_bound
+    _, _, bound = imported(AXOLOTL_LORA, base_config=str(LLAMA31_8B), samples="1900")
+    assert est.training.total * 31_129_600 == bound.training.total * 1_600_000
+    assert any("trains the dataset's tokens once" in n for n in result.notes)
+
+
+def test_help_says_what_samples_means():
+    out = cli("import", "--help").stdout
+    assert "before packing" in out and "--dataset-tokens" in out
+    assert "--dataset-tokens" in cli("estimate", "--help").stdout

@@ -3,9 +3,12 @@ path, full or LoRA training, and a length given as max steps or epochs.
 
 Tokens: max_steps × micro batch × gradient accumulation × devices × sequence length, or
 epochs × `--samples` (training samples per epoch, after any validation split; packed
-sequences when the recipe packs) × sequence length. Without packing a sample is padded to
-the longest in its batch, at most the sequence length, so the figure is an upper bound and
-says so. The base model's config comes from `--base-config`, a local path, or the local
+sequences when the recipe packs) × sequence length, or epochs × `--dataset-tokens`. Without
+packing a sample is padded to the longest in its batch, at most the sequence length; with
+packing, rows are concatenated into sequence-length sequences, so rows × sequence length
+overstates by the packing factor: either way the figure is an upper bound (the phase's
+`upper_bound`, so verdicts read "at most"), unless `--dataset-tokens` or `--tokens` gives
+the count. The base model's config comes from `--base-config`, a local path, or the local
 Hugging Face cache (never downloaded).
 """
 from __future__ import annotations
@@ -19,6 +22,7 @@ from ..fields import load_mapping
 from ..numbers import sig2
 from ..peft import Adapter, base_config, read_adapter
 from . import Imported
+from .lineage import base_entry
 from .recipe import Flags, Recipe
 
 
@@ -87,11 +91,15 @@ def examples(r: Recipe, flags: Flags, keys: Keys, what: str = "training samples"
         raise InputError(f"the run is {keys.epochs} × the dataset, whose size the recipe does not hold: pass "
                          f"--samples N ({what} per epoch{packed}), or set {keys.max_steps}",
                          source=r.source, field="--samples")
+    return Examples(_epochs(r, keys) * samples)
+
+
+def _epochs(r: Recipe, keys: Keys) -> int:
     epochs = r.raw(keys.epochs, 1)
     if isinstance(epochs, bool) or not isinstance(epochs, (int, float)) or epochs <= 0 or epochs != int(epochs):
         raise r.error(keys.epochs, f"must be a whole number of epochs here, got {epochs!r} (pass --tokens for "
                       "a fractional run)")
-    return Examples(int(epochs) * samples)
+    return int(epochs)
 
 
 def length_origins(keys: Keys, n: Examples) -> tuple[str, ...]:
@@ -107,8 +115,22 @@ def import_finetune(r: Recipe, path: Path, flags: Flags, keys: Keys, adapter: Ad
     if flags.tokens is not None:
         phase["tokens"] = flags.count("tokens")
         r.to("phases[0].tokens", "--tokens")
+    elif flags.dataset_tokens is not None and r.raw(keys.max_steps, -1) in (-1, 0, None):
+        phase["tokens"] = _epochs(r, keys) * flags.count("dataset_tokens")
+        r.to("phases[0].tokens", keys.epochs, "--dataset-tokens")
+        if r.raw(keys.packing, False):
+            notes.append(f"{keys.packing}: each epoch trains the dataset's tokens once, packed into {seq:,}-token "
+                         f"sequences; attention is counted over {seq:,} tokens, at most what per-row masks compute")
     else:
         n = examples(r, flags, keys)
+        packed = bool(r.raw(keys.packing, False))
+        if not packed or not n.steps:
+            phase["upper_bound"] = True
+        if packed and not n.steps:
+            notes.append(f"{keys.packing} packs several dataset rows into each {seq:,}-token sequence: --samples "
+                         f"rows × {keys.seq} overstates the tokens by the packing factor, so the count is an upper "
+                         "bound (the verdict reads 'at most'); pass --dataset-tokens (the dataset's tokens per "
+                         "epoch) for the count")
         if n.steps:
             phase.update(steps=n.steps, batch_size=n.per_step)
             r.to("phases[0].steps", keys.max_steps)
@@ -116,14 +138,24 @@ def import_finetune(r: Recipe, path: Path, flags: Flags, keys: Keys, adapter: Ad
         else:
             phase["tokens"] = n.count * seq
             r.to("phases[0].tokens", keys.epochs, "--samples", keys.seq)
-        if not r.raw(keys.packing, False):
+        if not packed:
             notes.append(f"without {keys.packing}, each sample is padded to its batch's longest, at most {seq:,} "
-                         "tokens: the token count is an upper bound (pass --tokens for the real count)")
+                         "tokens: the token count is an upper bound (pass --tokens or --dataset-tokens for the "
+                         "real count)")
     model: dict[str, Any] = {"config": str(config_file.resolve())}
     if adapter is not None:
         phase["trainable"] = {"lora": {"rank": adapter.rank, "targets": list(adapter.targets)}}
         r.to("phases[0].trainable", "LoRA rank and targets")
-    return r.imported(path.stem, model, seq, [phase], notes)
+    base = None
+    if phase["kind"] != "pre-training" and r.has(keys.base):  # a fine-tune of a named base: a modification
+        base, compute_note = base_entry(r.text(keys.base))
+        notes.append(f"a fine-tune of {base['name']}: a modification (Guidelines §3.2, the one-third rule decides "
+                     f"who the provider is); {compute_note}")
+    imported = r.imported(path.stem, model, seq, [phase], notes)
+    if base is not None:
+        imported.plan["base_model"] = base
+        imported.trace["base_model.name"] = keys.base
+    return imported
 
 
 def head_gradient_note(config: Path, what: str) -> str:

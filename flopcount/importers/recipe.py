@@ -32,6 +32,7 @@ class Flags:
     kind: str | None = None
     gpus: str | None = None          # devices in the run (torchtitan's -1 degrees, MaxText, fine-tuning)
     samples: str | None = None       # dataset size in samples, for epoch-based recipes
+    dataset_tokens: str | None = None  # the dataset's tokens per epoch, for recipes that pack samples
     base_config: str | None = None   # the base model's config.json, for fine-tuning recipes
     vocab_size: str | None = None    # Megatron: the tokenizer's vocabulary (not in the arguments)
     trainer: str | None = None       # TRL: which trainer a config is for, where its keys do not say
