@@ -6,6 +6,8 @@ so it is an interval and so is C. All arithmetic in float64.
 """
 from __future__ import annotations
 
+import difflib
+
 import re
 from dataclasses import dataclass
 
@@ -42,7 +44,10 @@ def find_accelerator(name: str, field: str = "accelerator", source: str | None =
         raise InputError(f"expected an accelerator id, got {name!r}", source=source, field=field)
     acc = _INDEX.get(_key(name))
     if acc is None:
-        raise InputError(f"unknown accelerator {name!r}; known: {', '.join(a.id for a in ACCELERATORS)} "
+        near = difflib.get_close_matches(_key(name), list(_INDEX), n=3, cutoff=0.5)
+        nearest = list(dict.fromkeys(_INDEX[k].id for k in near))
+        hint = f"nearest: {', '.join(nearest)}; " if nearest else ""
+        raise InputError(f"unknown accelerator {name!r}; {hint}known: {', '.join(a.id for a in ACCELERATORS)} "
                          "(`flopcount accelerators` lists them with aliases)", source=source, field=field)
     return acc
 

@@ -46,6 +46,11 @@ NVIDIA_V100 = "https://images.nvidia.com/content/technologies/volta/pdf/volta-v1
 AMD_MI300X = "https://www.amd.com/content/dam/amd/en/documents/instinct-tech-docs/data-sheets/amd-instinct-mi300x-data-sheet.pdf"
 AMD_MI325X = "https://www.amd.com/content/dam/amd/en/documents/instinct-tech-docs/product-briefs/instinct-mi325x-datasheet.pdf"
 GOOGLE_TPU = "https://cloud.google.com/tpu/docs/system-architecture-tpu-vm (per-chip peak)"
+GOOGLE_TPU_V3 = "https://cloud.google.com/tpu/docs/v3 (Key specifications: peak compute per chip 123 teraflops (bf16))"
+NVIDIA_H800 = "NVIDIA H800 Tensor Core GPU datasheet (SXM: FP64 1 TFLOPS; TF32 989, BF16/FP16 1,979, FP8/INT8 3,958 with sparsity, halved)"
+NVIDIA_A800 = "NVIDIA A800 40GB/80GB datasheets (the A100's compute figures: TF32 156, BF16/FP16 312, INT8 624 dense)"
+NVIDIA_V100S = "NVIDIA V100S PCIe datasheet (double 8.2, single 16.4, tensor 130 TFLOPS; 250 W)"
+HUAWEI_ASCEND_910 = "Huawei Ascend 910 launch (Aug 2019): 256 TFLOPS FP16, 512 TOPS INT8, 310 W"
 
 ACCELERATORS: tuple[Accelerator, ...] = (
     Accelerator("a100", "NVIDIA A100 SXM4 (40/80 GB)",
@@ -102,6 +107,30 @@ ACCELERATORS: tuple[Accelerator, ...] = (
     Accelerator("v100", "NVIDIA V100 SXM2", _peaks(fp64=7.8 * T, fp32=15.7 * T, fp16=125 * T), 300, NVIDIA_V100,
                 aliases=("v100-sxm", "v100-sxm2", "nvidia-v100"), note="No bf16 support."),
     Accelerator("v100-pcie", "NVIDIA V100 PCIe", _peaks(fp64=7 * T, fp32=14 * T, fp16=112 * T), 250, NVIDIA_V100),
+    # Added for issue 28 (accelerators real runs used that the table refused). Rows not
+    # checked line by line against the vendor's PDF here are verified=False with why.
+    Accelerator("v100s", "NVIDIA V100S PCIe 32 GB", _peaks(fp64=8.2 * T, fp32=16.4 * T, fp16=130 * T), 250,
+                NVIDIA_V100S, aliases=("v100s-pcie", "tesla-v100s", "nvidia-v100s"), verified=False,
+                note="Datasheet figures as NVIDIA publishes them; not re-read from the PDF in this repository."),
+    Accelerator("h800", "NVIDIA H800 SXM5 80 GB",
+                _peaks(fp64=1 * T, fp32=67 * T, tf32=494.5 * T, bf16=989.5 * T, fp16=989.5 * T, fp8=1979 * T,
+                       int8=1979 * T),
+                700, NVIDIA_H800, aliases=("h800-sxm", "h800-sxm5", "nvidia-h800"), verified=False,
+                note="The H100 SXM's tensor throughput with FP64 cut to 1 TFLOP/s (export variant); sparse "
+                     "datasheet figures halved; not re-read from the PDF here."),
+    Accelerator("a800", "NVIDIA A800 SXM4 (40/80 GB)",
+                _peaks(fp64=19.5 * T, fp32=19.5 * T, tf32=156 * T, bf16=312 * T, fp16=312 * T, int8=624 * T),
+                400, NVIDIA_A800, aliases=("a800-sxm", "a800-sxm4", "a800-80gb", "nvidia-a800"), verified=False,
+                note="The A100's compute (export variant with NVLink cut to 400 GB/s); not re-read from the PDF here."),
+    Accelerator("a800-pcie", "NVIDIA A800 PCIe (40/80 GB)",
+                _peaks(fp64=19.5 * T, fp32=19.5 * T, tf32=156 * T, bf16=312 * T, fp16=312 * T, int8=624 * T),
+                300, NVIDIA_A800, aliases=("a800-pcie-40gb", "a800-pcie-80gb"), verified=False,
+                note="Same compute as the SXM part; board power 250–300 W by memory size."),
+    Accelerator("tpu-v3", "Google TPU v3", _peaks(bf16=123 * T), None, GOOGLE_TPU_V3,
+                aliases=("tpuv3", "v3"), vendor="Google"),
+    Accelerator("ascend-910", "Huawei Ascend 910", _peaks(fp16=256 * T, int8=512 * T), 310, HUAWEI_ASCEND_910,
+                aliases=("ascend910", "910a", "huawei-ascend-910"), verified=False, vendor="Huawei",
+                note="Vendor launch figures, no datasheet line found here; no bf16 figure is published for it."),
 )
 
 #: Device names as `torch.cuda.get_device_name()` / nvidia-smi / rocm-smi report them,
@@ -118,5 +147,6 @@ DEVICE_NAME_PATTERNS: tuple[tuple[str, str], ...] = (
     (r"\bh100\b.*\bnvl\b", ""), (r"\bh100\b.*\bpcie\b", "h100-pcie"), (r"\bh100\b", "h100-sxm"),
     (r"\ba100\b.*\bpcie\b", "a100-pcie"), (r"\ba100\b", "a100"),
     (r"\bv100\b.*\bpcie\b", "v100-pcie"), (r"\bv100\b", "v100"),
+    (r"\bh800\b", "h800"), (r"\ba800\b.*\bpcie\b", "a800-pcie"), (r"\ba800\b", "a800"), (r"\bv100s\b", "v100s"),
     (r"\bl40s\b", "l40s"), (r"\bl4\b", "l4"), (r"\bmi325x\b", "mi325x"), (r"\bmi300x\b", "mi300x"),
 )
