@@ -132,9 +132,12 @@ def kernels(device: torch.device) -> dict[str, Any]:
     out: dict[str, Any] = {}
     q = torch.randn(b, h, s, d, device=device, dtype=dtype, requires_grad=True)
     k, v = (torch.randn(b, kv, s, d, device=device, dtype=dtype, requires_grad=True) for _ in range(2))
+    wide = [x.repeat_interleave(h // kv, dim=1) for x in (k, v)]  # the efficient kernel takes no GQA
     for backend in ("FLASH_ATTENTION", "EFFICIENT_ATTENTION", "CUDNN_ATTENTION", "MATH"):
         def call(backend: str = backend) -> torch.Tensor:
             with sdpa_kernel(getattr(SDPBackend, backend)):
+                if backend == "EFFICIENT_ATTENTION":
+                    return F.scaled_dot_product_attention(q, *wide, is_causal=True)
                 return F.scaled_dot_product_attention(q, k, v, is_causal=True, enable_gqa=True)
         out[f"sdpa {backend.lower()}"] = run(call, expect([s], b))
     with contextlib.suppress(ImportError):
@@ -144,11 +147,15 @@ def kernels(device: torch.device) -> dict[str, Any]:
         qv = torch.randn(s, h, d, device=device, dtype=dtype, requires_grad=True)
         kvv = [torch.randn(s, kv, d, device=device, dtype=dtype, requires_grad=True) for _ in range(2)]
         def varlen() -> torch.Tensor:
-            try:  # torch 2.13 spells causal as a window open to the left only
-                return varlen_attn(qv, *kvv, cu, cu, max(lengths), max(lengths), window_size=(-1, 0),
-                                   enable_gqa=True)
-            except TypeError:
-                return varlen_attn(qv, *kvv, cu, cu, max(lengths), max(lengths), is_causal=True)
+            import inspect
+            params = inspect.signature(varlen_attn).parameters
+            keys = [x.repeat_interleave(h // kv, dim=1) for x in kvv] if "enable_gqa" not in params else kvv
+            options = {"enable_gqa": True} if "enable_gqa" in params else {}
+            if "is_causal" in params:
+                options["is_causal"] = True
+            else:  # torch 2.13 spells causal as a window open to the left only
+                options["window_size"] = (-1, 0)
+            return varlen_attn(qv, *keys, cu, cu, max(lengths), max(lengths), **options)
         out["varlen_attn"] = run(varlen, expect(lengths, 1))
     return out
 
@@ -372,7 +379,7 @@ def report(result: dict[str, Any]) -> str:
              f"CUDA {env.get('cuda', '-')}), torch {env['torch']}, transformers {env['transformers']}, "
              f"lightning {env.get('lightning', '-')}; {result['date']}", "",
              "Counts of one training step (FLOP; 1 multiply-add = 2 FLOP; attention causal)"]
-    for size, c in result["counts"].items():
+    for size, c in result.get("counts", {}).items():
         raw = c["FlopCounterMode"]
         lines.append(f"  {size}: analytic {c['analytic']:.4e}  measured {c['measured']:.4e} "
                      f"({c['measured_vs_analytic']:+.1e})  FlopCounterMode "
@@ -404,41 +411,54 @@ def report(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def sections(args: Any, device: torch.device, big: str, small: str, rounds: int, steps: int, tmp: str,
+             result: dict[str, Any]) -> None:
+    t0 = time.perf_counter()
+    if args.only_overhead:
+        result["overhead"] = [overhead(big, device, rounds, steps)]
+        result["seconds"] = time.perf_counter() - t0
+        return
+    result["counts"] = {}
+    for size in dict.fromkeys((big, small)):
+        model, batch, spec = build(size, device)
+        result["counts"][size] = counts(model, batch, spec)
+        del model
+    result["kernels"] = kernels(device)
+    result["overhead"] = [overhead(big, device, rounds, steps), overhead(small, device, 2 * rounds, 3 * steps),
+                          overhead(small, device, 2 * rounds, 3 * steps, compiled=True)]
+    result["fsdp2"] = fsdp2(small, device)
+    result["hf"] = hf_ledger(small, device, tmp, 6)
+    result["lightning"] = lightning_ledger(small, device, tmp, 6)
+    result["energy"] = energy(big, device, 10)
+    result["seconds"] = time.perf_counter() - t0
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--cpu-smoke", action="store_true", help="tiny sizes on CPU: checks the script, no timings")
+    parser.add_argument("--rounds", type=int, default=None, help="timing rounds of the large model (default 3)")
+    parser.add_argument("--only-overhead", action="store_true", help="the large model's overhead rows alone")
     args = parser.parse_args()
     if not args.cpu_smoke and not torch.cuda.is_available():
         print("benchmarks/gpu.py: no CUDA GPU here; it measures on one GPU (see --cpu-smoke). Nothing to do.")
         return
     device = torch.device("cpu") if args.cpu_smoke else torch.device("cuda", 0)
     big, small = ("smoke", "smoke") if args.cpu_smoke else ("886M", "134M")
-    rounds, steps = (2, 2) if args.cpu_smoke else (3, 10)
+    rounds, steps = (2, 2) if args.cpu_smoke else (args.rounds or 3, 10)
     import datetime as dt
     result: dict[str, Any] = {"environment": environment(device), "date": dt.date.today().isoformat()}
+    import torch.distributed as dist
     with tempfile.TemporaryDirectory() as tmp:
         process_group(device, tmp)
-        t0 = time.perf_counter()
-        result["counts"] = {}
-        for size in dict.fromkeys((big, small)):
-            model, batch, spec = build(size, device)
-            result["counts"][size] = counts(model, batch, spec)
-            del model
-        result["kernels"] = kernels(device)
-        result["overhead"] = [overhead(big, device, rounds, steps), overhead(small, device, rounds, 2 * steps),
-                              overhead(small, device, rounds + 2, 2 * steps, compiled=True)]
-        result["fsdp2"] = fsdp2(small, device)
-        result["hf"] = hf_ledger(small, device, tmp, 6)
-        result["lightning"] = lightning_ledger(small, device, tmp, 6)
-        result["energy"] = energy(big, device, 10)
-        result["seconds"] = time.perf_counter() - t0
-        import torch.distributed as dist
-        dist.destroy_process_group()
+        try:
+            sections(args, device, big, small, rounds, steps, tmp, result)
+        finally:  # an NCCL group left open hangs the interpreter's exit
+            dist.destroy_process_group()
     text = report(result)
     print(text)
     out = Path(os.environ.get("FLOPCOUNT_RESULTS", ROOT / "benchmarks" / "results"))
     out.mkdir(parents=True, exist_ok=True)
-    stem = "gpu-smoke" if args.cpu_smoke else "gpu"
+    stem = ("gpu-overhead" if args.only_overhead else "gpu") + ("-smoke" if args.cpu_smoke else "")
     (out / f"{stem}.json").write_text(json.dumps(result, indent=2, default=str))
     (out / f"{stem}.txt").write_text(text + "\n")
 

@@ -332,3 +332,23 @@ if __name__ == "__main__":
      "lightning": lightning_ddp,
      "append": lambda l, t, n: append_rows(l, t, int(n)),
      "cluster": lambda l, n, w, s, o: cluster(l, n, int(w), int(s), o)}[command](*args)
+
+
+def lagged_rank(rank: int, world: int, init_file: str, ledger: str, out: str) -> None:
+    """5 steps of (rank+1)·10^6 FLOP with a line at 7.5·10^6: what each rank saw."""
+    from flopcount.monitor import ComputeMonitor
+
+    with gloo(rank, world, init_file):
+        monitor = ComputeMonitor("lagged", ledger=ledger, flush_seconds=None, handle_signals=False,
+                                 lines={"eu-gpai": 7_500_000})
+        in_flight, crossed = [], []
+        for _ in range(5):
+            events = monitor.step((rank + 1) * 10**6, tokens=1)
+            crossed += [[e.threshold, e.step] for e in events if e.kind == "crossed"]
+            in_flight.append(len(monitor._inflight))
+        crossed += [[e.threshold, e.step] for e in monitor.events if e.kind == "crossed" and
+                    [e.threshold, e.step] not in crossed]
+        training = monitor.training
+        monitor.close()
+        with open(f"{out}.{rank}", "w") as f:
+            json.dump({"in_flight_after_step": in_flight, "crossed": crossed, "training": training}, f)
