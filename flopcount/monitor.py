@@ -90,9 +90,12 @@ class _Totals:
     recomputed: int = 0
     tokens: int = 0
     eval_tokens: int = 0
+    work: int = 0          # every training-loop FLOP recorded, whatever total its phase kind feeds
+
+    SIZE = 7               # fields, in as_list() order (sums across ranks, saved states)
 
     def as_list(self) -> list[int]:
-        return [self.training, self.cumulative, self.eval, self.recomputed, self.tokens, self.eval_tokens]
+        return [self.training, self.cumulative, self.eval, self.recomputed, self.tokens, self.eval_tokens, self.work]
 
     @classmethod
     def of(cls, values: Iterable[int]) -> "_Totals":
@@ -243,6 +246,7 @@ class ComputeMonitor:
             return
         if kind != "train":
             raise ValueError(f"kind must be 'train' or 'eval', got {kind!r}")
+        c.work += int(flops)   # what ran: the ledger row stores it, whatever total it counts toward
         c.training += int(flops) if self.kind.training else 0
         c.cumulative += int(flops) if self.kind.cumulative else 0
         c.recomputed += int(recomputed)
@@ -290,7 +294,8 @@ class ComputeMonitor:
             self.current = _Totals()
             return
         fresh = self._fresh_history  # rank 0's fresh reading of other runs travels with the sum
-        values = self.current.as_list() + (fresh.as_list() if fresh else [0] * 6) + [int(fresh is not None)]
+        n = _Totals.SIZE
+        values = self.current.as_list() + (fresh.as_list() if fresh else [0] * n) + [int(fresh is not None)]
         self._inflight.append((PendingSum(values, self._device), step))
         self._fresh_history, self.current = None, _Totals()
         self._settle(keep)
@@ -299,9 +304,10 @@ class ComputeMonitor:
         """Read the sums started, oldest first, until `keep` are left in flight."""
         while len(self._inflight) > keep:
             values = self._inflight.popleft()[0].result()
-            self.pending = self.pending.plus(_Totals.of(values[:6]))
-            if values[12]:
-                self._history = _Totals.of(values[6:12])
+            n = _Totals.SIZE
+            self.pending = self.pending.plus(_Totals.of(values[:n]))
+            if values[2 * n]:
+                self._history = _Totals.of(values[n:2 * n])
 
     def _settled_steps(self) -> int:
         return self.step_index - sum(1 for _, step in self._inflight if step)
@@ -492,7 +498,7 @@ class ComputeMonitor:
                 extra["parameters"] = self.parameters
             if self._notes:
                 extra["notes"] = list(self._notes)
-            flops = delta.training if self.kind.training else delta.cumulative
+            flops = delta.work  # what ran; which total it feeds is decided when the ledger is read
             peak = self._peak()
             if peak and wall > 0:  # achieved utilisation of the row's interval
                 extra["mfu"] = flops / (wall * devices * peak)
@@ -553,7 +559,7 @@ class ComputeMonitor:
         self._resolve()
         q = self._quantities(self._run_totals())
         run = self._run_totals()
-        executed = run.training if self.kind.training else run.cumulative
+        executed = run.work
         out = {"flopcount/training_flop": float(q["training"]), "flopcount/cumulative_flop": float(q["cumulative"]),
                "flopcount/run_training_flop": float(run.training)}
         now, joules = self.clock(), (self.energy() if self.energy else None)
@@ -656,7 +662,10 @@ class ComputeMonitor:
         if self._resolved:
             self._history = self._ledger_history()  # the restored run is no longer "earlier"
         self._resolve()
-        self.flushed, self.pending, self.current = _Totals.of(int(v) for v in state["totals"]), _Totals(), _Totals()
+        totals = [int(v) for v in state["totals"]]
+        if len(totals) == _Totals.SIZE - 1:  # saved before `work` was kept: it was what the rows hold
+            totals.append(totals[0] if self.kind.training else totals[1])
+        self.flushed, self.pending, self.current = _Totals.of(totals), _Totals(), _Totals()
         self._fired = {tuple(k) for k in state["fired"]}
         self._started = True
         self._last_flush_step = self.step_index

@@ -13,7 +13,7 @@ from .errors import InputError
 from .ledger import Ledger, Row, counted_rows, load_key
 from .ledger import checkpoint as cp
 from .ledger import keys
-from .numbers import flop_text, sig2
+from .numbers import flop_text, multiple, sig2
 from .render import table, wrap
 from .thresholds import Context, evaluate, line_int
 
@@ -58,6 +58,7 @@ def summarise(ledger: Ledger) -> dict[str, Any]:
         elif row.row_kind == "eval":
             p["eval"] += row.flops
         elif kind is not None:
+            p["ran"] += row.flops  # what ran, whatever total it counts toward (data.phases)
             p["training"] += row.flops if kind.training else 0
             p["cumulative"] += row.flops if kind.cumulative else 0
         p["recomputed"] += row.flops_recomputed
@@ -85,7 +86,7 @@ def summarise(ledger: Ledger) -> dict[str, Any]:
     return out
 
 
-FLOP_KEYS = ("training", "cumulative", "base_training_compute", "eval", "lost", "recomputed", "value")
+FLOP_KEYS = ("ran", "training", "cumulative", "base_training_compute", "eval", "lost", "recomputed", "value")
 
 
 def _json_flop(node: Any) -> Any:
@@ -112,14 +113,19 @@ def cmd_status(args: argparse.Namespace) -> int:
     for name, m in summary.items():
         lines += ["", f"{name}: training {sig2(m['training'])} FLOP, cumulative {sig2(m['cumulative'])} FLOP"
                   + (f" (incl. base {sig2(m['base_training_compute'])})" if m["base_training_compute"] else "")]
-        rows = [["phase", "training", "cumulative", "eval", "steps", "lost"]]
+        rows = [["phase", "ran", "training", "cumulative", "eval", "steps", "lost"]]
+        neither = []
         for phase, p in m["phases"].items():
-            rows.append([f"{phase} ({p['kind']})" if p["kind"] != phase else phase, sig2(p.get("training", 0)),
+            kind = PHASE_KINDS.get(p["kind"])
+            if kind and not (kind.training or kind.cumulative) and p.get("ran"):
+                neither.append(f"  {phase}: {sig2(p['ran'])} FLOP ran, counted in neither total ({kind.note})")
+            rows.append([f"{phase} ({p['kind']})" if p["kind"] != phase else phase, sig2(p.get("ran", 0)),
+                         sig2(p.get("training", 0)),
                          sig2(p.get("cumulative", 0)), sig2(p.get("eval", 0)), _steps_text(p),
                          sig2(p["lost"]) if p.get("lost") else ""])
-        lines += table(rows)
+        lines += table(rows) + neither
         lines += table([["threshold", "line", "status", "margin"]]
-                        + [[t["id"], f"> {sig2(t['value'])}", t["status"].upper(), f"×{t['margin']:.3g}"]
+                        + [[t["id"], f"> {sig2(t['value'])}", t["status"].upper(), multiple(t["margin"])]
                            for t in m["thresholds"]])
     sys.stdout.write("\n".join(wrap(lines)) + "\n")
     return 0 if check.ok else 1
