@@ -21,7 +21,7 @@ from .data.phases import BY_ID as PHASE_KINDS
 from .data.thresholds import BY_ID as THRESHOLD_BY_ID
 from .energy import JOULES_PER_KWH, estimate_kwh
 from .errors import InputError
-from .estimate import MethodEstimate, PhaseResult, estimate, phase_adds, verdict
+from .estimate import MethodEstimate, PhaseResult, estimate, phase_adds, phases_context, verdict
 from .formulas import forward_flops, generation_flops
 from .hardware import HardwareUse, find_accelerator
 from .ledger import Ledger, Row, counted_rows, load_key
@@ -29,7 +29,7 @@ from .ledger import checkpoint as cp
 from .numbers import flop_text, sig2
 from .plan import BaseModel, ModelRef, Phase, Plan
 from .status import run_steps
-from .thresholds import Evaluation, line_int
+from .thresholds import Context, Evaluation, bounded, line_int, status
 
 CONVENTION = "1 multiply-add = 2 FLOP"
 PRIMARY = ("measured", "full", "6ND", "hardware", "reported")
@@ -83,6 +83,7 @@ class _Phase:
     energy_note: str | None = None        # how the ledger's energy was read (NVML, codecarbon)
     emissions_kg: float | None = None
     rows: list = field(default_factory=list)
+    upper_bound: bool = False             # the plan's tokens are a maximum (the run can stop early)
 
     @property
     def primary(self) -> str:
@@ -95,7 +96,7 @@ def _from_plan(plan: Plan) -> tuple[list[_Phase], Any]:
     for pr in result.phases:
         p = pr.phase
         entry = _Phase(p.name, p.kind.id, tokens=p.tokens, start=p.start and p.start.isoformat(),
-                       end=p.end and p.end.isoformat())
+                       end=p.end and p.end.isoformat(), upper_bound=p.upper_bound)
         for method, e in pr.estimates.items():
             entry.estimates[method] = (e.total, e.low, e.high, e.formula)
         if p.hardware is not None:
@@ -225,10 +226,11 @@ def _crossings(phases: list[_Phase], lines: dict[str, tuple[int, str]], base: in
 
 def verdict_phases(phases: list[dict], hardware: list[dict]) -> list[PhaseResult]:
     """A record's phases as the verdict engine reads them: each method's interval as
-    written (whole FLOP), the primary, the kind, the start date, and for a phase counted by
-    the hardware method the accelerator time and peak it was counted from (hardware rows).
-    A phase read from a ledger has no model spec or sequence length; the engine reads only
-    a phase's kind, start and hardware."""
+    written (whole FLOP), the primary, the kind, the start date, whether its tokens are only
+    a maximum (`bound: "upper"`), and for a phase counted by the hardware method the
+    accelerator time and peak it was counted from (hardware rows). A phase read from a
+    ledger has no model spec or sequence length; the engine reads only a phase's kind,
+    start, bound and hardware."""
     used = {h["phase"]: h for h in hardware if "peak_flops" in h and h.get("utilization")}
     out = []
     for p in phases:
@@ -236,7 +238,7 @@ def verdict_phases(phases: list[dict], hardware: list[dict]) -> list[PhaseResult
         use = None if h is None else HardwareUse(find_accelerator(h["accelerator"]), h["accelerator_hours"],
                                                  h["precision"], tuple(h["utilization"]), h["devices"])
         phase = Phase(p["name"], PHASE_KINDS[p["kind"]], ModelRef(p["name"]), 0, "", tokens=p["tokens"],
-                      hardware=use, start=_day(p["start"]))
+                      hardware=use, start=_day(p["start"]), upper_bound=p.get("bound") == "upper")
         estimates = {m: MethodEstimate(m, int(e["total"]), int(e["low"]), int(e["high"]), None, e["description"])
                      for m, e in p["estimates"].items()}
         out.append(PhaseResult(phase, estimates, p["primary"]))
@@ -370,7 +372,8 @@ def build(*, plan: Plan | None = None, ledger_path: str | Path | None = None, mo
                       for m, (t, lo, hi, d) in p.estimates.items()},
         "wall_clock_hours": _clean(p.wall_hours), "accelerator_hours": _clean(p.accelerator_hours),
         "start": p.start,
-        "end": p.end, "recomputed_flop": None if p.recomputed is None else flop_text(p.recomputed)} for p in phases]
+        "end": p.end, "recomputed_flop": None if p.recomputed is None else flop_text(p.recomputed),
+        **({"bound": "upper"} if p.upper_bound else {})} for p in phases]
     # the verdicts from what the record states (phases as written, hardware rows), as --check re-derives them
     evaluations = verdicts(phase_rows, hardware, lineage_base, modalities, placed_on_market)
     lines = {e.threshold.id: (e.line, e.threshold.quantity) for e in evaluations if e.applies}
@@ -383,13 +386,14 @@ def build(*, plan: Plan | None = None, ledger_path: str | Path | None = None, mo
                            "status": e.status, "margin": e.margin, "compared": flop_text(e.compared),
                            "basis": e.basis, "crossed_at": crossings.get(t.id),
                            "notify_by": e.notify_by.isoformat() if e.notify_by else None, "duty": e.duty or None,
-                           "notes": list(e.notes), "legal_status": t.status + ("" if t.verified else " (unverified)")})
+                           "notes": list(e.notes), "legal_status": t.status + ("" if t.verified else " (unverified)"),
+                           **({"bound": e.bound} if e.bound else {})})
     mod_rule = None
     if is_mod:
         ev = next(e for e in evaluations if e.threshold.id == "eu-modification")
         mod_rule = {"line": str(line_int(ev.line)), "line_exact": str(ev.line), "basis": ev.basis,
                     "modification_compute": flop_text(sums["training"][0]), "status": ev.status,
-                    "becomes_provider": ev.status != "below", "conservative": ev.status == "straddles"}
+                    "becomes_provider": ev.status != "below", "conservative": ev.status in ("straddles", "at most")}
 
     counted = [p for p in phases if p not in uncounted]
     wall = [p.wall_hours for p in counted if p.wall_hours is not None]
@@ -490,6 +494,13 @@ def check(record: dict, source: str, ledger_path: str | Path | None = None,
     rule = record["lineage"].get("modification_rule") or {}
     provider = not record["lineage"]["is_modification"] or rule.get("becomes_provider", True)
     statuses = {t["id"]: t["status"] for t in record["thresholds"]}
+    over = ("crossed", "straddles", "at most")  # a line decided met (or possibly met), as Evaluation.met
+    met = (*over, "presumed")
+    try:  # the quantities the record's phases make only a maximum, as the engine reads them
+        phases = verdict_phases(record["phases"], record["hardware"])
+        ctx = Context(upper_bound=phases_context(phases, None).upper_bound)
+    except (InputError, KeyError, ValueError, TypeError):  # the notes check says what is wrong
+        ctx = Context()
     for i, t in enumerate(record["thresholds"]):
         q = quantity_total.get(t["quantity"])
         known = THRESHOLD_BY_ID.get(t["id"])
@@ -509,16 +520,17 @@ def check(record: dict, source: str, ledger_path: str | Path | None = None,
             base_model = record["lineage"]["base_model"] or {}
             ok = (t["id"] == "eu-systemic-risk" and base_model.get("systemic_risk") and provider) or \
                  (t["id"] == "eu-gpai" and (record["lineage"]["is_modification"] or
-                                            statuses.get("eu-systemic-risk") in ("crossed", "straddles")))
+                                            statuses.get("eu-systemic-risk") in over))
             if not ok:
                 problems.append(f"thresholds[{i}].status: 'presumed' has no basis in the record")
             continue
-        low, high = int(q["low"]), int(q["high"])
-        status = "crossed" if low > int(t["line"]) else ("below" if high <= int(t["line"]) else "straddles")
-        if status != t["status"] and not (t["id"] == "eu-gpai" and t["status"] == "below" and status != "below"):
-            problems.append(f"thresholds[{i}].status: {t['status']!r} but the totals say {status!r}")
-    if statuses.get("eu-systemic-risk") in ("crossed", "straddles", "presumed") and \
-            statuses.get("eu-gpai") not in ("crossed", "straddles", "presumed", None):
+        # the engine's rule (thresholds.status, then `bounded` for a maximum), on the record's totals
+        want, _ = bounded(status(int(q["low"]), int(q["high"]), int(t["line"])), t["quantity"], ctx)
+        if want != t["status"] and not (t["id"] == "eu-gpai" and t["status"] == "below" and want != "below"):
+            problems.append(f"thresholds[{i}].status: {t['status']!r} but the totals say {want!r}"
+                            + (" (an upper bound: the phases marked bound 'upper' can stop early)"
+                               if t["quantity"] in ctx.upper_bound else ""))
+    if statuses.get("eu-systemic-risk") in met and statuses.get("eu-gpai") not in (*met, None):
         problems.append("thresholds: systemic risk is met but the GPAI row is not (a systemic-risk model is a "
                         "general-purpose AI model)")
     problems += _check_notes(record)
@@ -527,9 +539,10 @@ def check(record: dict, source: str, ledger_path: str | Path | None = None,
 
 
 def _check_notes(record: dict) -> list[str]:
-    """Each threshold row's notes as the verdict engine gives them from the record's own
-    phases, hardware rows and lineage (`verdicts`, as `build` wrote them). A row without
-    notes (a record written before them) is accepted only where the engine gives none."""
+    """Each threshold row's notes and bound as the verdict engine gives them from the
+    record's own phases, hardware rows and lineage (`verdicts`, as `build` wrote them). A
+    row without notes (a record written before them) is accepted only where the engine
+    gives none; a row without a bound is not one (records before bounds had none)."""
     lineage, general = record["lineage"], record["documentation_form"]["general"]
     b = lineage["base_model"] or {}
     base = BaseModel(b.get("name") or "base model", int(b["training_compute"]) if b.get("training_compute") else None,
@@ -541,6 +554,7 @@ def _check_notes(record: dict) -> list[str]:
     except (InputError, KeyError, ValueError, TypeError) as exc:  # the phase checks above say what is wrong
         return [f"thresholds: notes not re-derived from the phases ({type(exc).__name__}: {exc})"]
     expected = {e.threshold.id: list(e.notes) for e in evaluations}
+    bounds = {e.threshold.id: e.bound for e in evaluations}
     problems = []
     for i, t in enumerate(record["thresholds"]):
         want, have = expected.get(t["id"], []), t.get("notes")
@@ -549,6 +563,9 @@ def _check_notes(record: dict) -> list[str]:
                             f"({'; '.join(want)}) — a record written before notes: write it again")
         elif have is not None and have != want:
             problems.append(f"thresholds[{i}].notes: {have} but the record's phases give {want}")
+        if t.get("bound") != bounds.get(t["id"]):
+            problems.append(f"thresholds[{i}].bound: {t.get('bound')!r} but the record's phases give "
+                            f"{bounds.get(t['id'])!r}")
     return problems
 
 

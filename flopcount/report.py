@@ -56,8 +56,9 @@ def _form_rows(record: dict) -> list[list[str]]:
             ["training time, range (national authorities)", tt["range"] or "—"],
             ["training time, wall-clock days", "—" if tt["wall_clock_days"] is None else f"{tt['wall_clock_days']:,}"],
             ["training time, hardware-days", "—" if tt["hardware_days"] is None else f"{tt['hardware_days']:,}"],
-            ["computation used for training (FLOP)", f"{c['flop']} (order of magnitude {c['order_of_magnitude']}); "
-                                                     f"method: {', '.join(c['methods'])}"],
+            ["computation used for training (FLOP)", ("at most " if "training" in bounded(record) else "")
+             + f"{c['flop']} (order of magnitude {c['order_of_magnitude']}); method: {', '.join(c['methods'])}"
+             + ("; an upper bound: the run can stop early" if "training" in bounded(record) else "")],
             ["uncertainty", c["uncertainty"]["statement"]],
             ["energy used for training (MWh)", en["mwh"] + (f" (range {en['range_mwh'][0]} – {en['range_mwh'][1]})"
                                                            if en.get("range_mwh") else "")
@@ -75,17 +76,34 @@ def _span(iv: dict) -> str:
     return _f(iv["total"]) if iv["low"] == iv["high"] else f"{_f(iv['total'])} ({_f(iv['low'])} – {_f(iv['high'])})"
 
 
+UPPER_TEXT = ("AT MOST: the compared figure is an upper bound — a phase's tokens are only a maximum (the run can "
+              "stop early: a wall-clock limit, a step cap); the line may or may not be crossed, and the tokens "
+              "trained decide (flopcount --tokens, or tokens: in the plan). Never read as crossed.")
+
+
+def bounded(record: dict) -> set[str]:
+    """The quantities (training, cumulative, ...) whose figure is only a maximum, as the
+    record's threshold rows say (bound "upper")."""
+    return {t["quantity"] for t in record["thresholds"] if t.get("bound") == "upper"}
+
+
+def _tokens(p: dict) -> str:
+    if p["tokens"] is None:
+        return "—"
+    return f"at most {p['tokens']:,} (upper bound)" if p.get("bound") == "upper" else f"{p['tokens']:,}"
+
+
 def _tables(record: dict) -> list[tuple[str, list[str], list[list[str]]]]:
     """(title, header, rows) for every table; shared by Markdown and HTML."""
     methods = [m["id"] for m in record["methods"]]
-    phases = [[p["name"], p["kind"], "+".join(k for k, v in p["counts_in"].items() if v) or "neither",
-               "—" if p["tokens"] is None else f"{p['tokens']:,}",
+    phases = [[p["name"], p["kind"], "+".join(k for k, v in p["counts_in"].items() if v) or "neither", _tokens(p),
                *(_span(p["estimates"][m]) + (" *" if m == p["primary"] else "") if m in p["estimates"] else "—"
                  for m in methods)] for p in record["phases"]]
-    t = record["totals"]
-    totals = [[label, _span(t[q]), f"{int(t[q]['total']):,}"] for label, q in (
-        ("training compute", "training"), ("cumulative compute", "cumulative"),
-        ("cumulative incl. base model", "lineage_cumulative"))]
+    t, most = record["totals"], bounded(record)
+    totals = [[label, ("at most " if quantity in most else "") + _span(t[q]), f"{int(t[q]['total']):,}"]
+              for label, q, quantity in (("training compute", "training", "training"),
+                                         ("cumulative compute", "cumulative", "cumulative"),
+                                         ("cumulative incl. base model", "lineage_cumulative", "cumulative"))]
     thresholds = [[x["id"], f"> {_f(x['line'])}", x["quantity"].replace("_", " "), x["status"].upper(),
                    f"×{multiple(x['margin'])}",
                    "—" if not x["crossed_at"] else f"{x['crossed_at']['date']} (steps {x['crossed_at']['steps'][0]}–"
@@ -140,12 +158,17 @@ def verdict(record: dict) -> str:
         parts.append("EU: the modifier does not become the provider (one-third rule), no EU duty")
     else:
         systemic, gpai = by_id.get("eu-systemic-risk"), by_id.get("eu-gpai")
-        if systemic and systemic["status"] in ("crossed", "straddles", "presumed"):
+        if systemic and systemic["status"] == "at most":
+            parts.append("EU: systemic risk at most (an upper bound over the line: the run can stop early; the tokens "
+                         "trained decide, notify only if it trains past the line)")
+        elif systemic and systemic["status"] in ("crossed", "straddles", "presumed"):
             when = f" — notify the Commission by {systemic['notify_by']}" if systemic["notify_by"] else \
                 " — notify the Commission (date: give the runs' start dates)"
             parts.append(f"EU: systemic risk {systemic['status']}{when}")
         elif gpai:
-            parts.append(f"EU: general-purpose AI model {gpai['status']}; systemic risk below")
+            upper = " (an upper bound: the run can stop early; the tokens trained decide)" \
+                if gpai["status"] == "at most" else ""
+            parts.append(f"EU: general-purpose AI model {gpai['status']}{upper}; systemic risk below")
     parts += [f"{t['id']} {t['status']}" for t in record["thresholds"] if not t["id"].startswith("eu-")
               and t["legal_status"].split(" ")[0] != "revoked"]
     return "; ".join(parts)
@@ -183,6 +206,8 @@ def to_markdown(record: dict) -> str:
     for title, header, rows in _tables(record):
         out += ["", f"## {title}", "", "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
         out += ["| " + " | ".join(str(c).replace("|", "\\|") for c in row) + " |" for row in rows]
+        if title == THRESHOLDS_TABLE and bounded(record):
+            out += ["", UPPER_TEXT]
         if title == THRESHOLDS_TABLE and threshold_notes(record):
             out += ["", "Notes on the thresholds (uncertainty around a line; the status stays the primary method's):",
                     ""] + [f"- **{tid}**: {note}" for tid, note in threshold_notes(record)]
@@ -224,7 +249,10 @@ def charts(record: dict) -> list[tuple[str, str]]:
 
 CSS = """body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;color:#222}
 table{border-collapse:collapse;margin:0.5em 0 1.5em}td,th{border:1px solid #ccc;padding:4px 8px;text-align:left}
-th{background:#f3f3f3}.crossed{color:#b00;font-weight:600}img{max-width:100%}figure{margin:1em 0}"""
+th{background:#f3f3f3}.crossed{color:#b00;font-weight:600}.at-most{color:#a60;font-weight:600}img{max-width:100%}
+figure{margin:1em 0}"""
+
+CELL_CLASS = {"CROSSED": "crossed", "AT MOST": "at-most"}
 
 LOADED = """<script>window.addEventListener('load',function(){var n=0;document.querySelectorAll('img')
 .forEach(function(i){if(i.complete&&i.naturalWidth>0)n++;});document.body.setAttribute('data-images-loaded',n);});
@@ -259,9 +287,11 @@ def to_html(record: dict) -> str:
     for title, header, rows in _tables(record):
         parts.append(f"<h2>{e(title)}</h2><table><tr>" + "".join(f"<th>{e(h)}</th>" for h in header) + "</tr>")
         for row in rows:
-            parts.append("<tr>" + "".join(f"<td class='{'crossed' if c == 'CROSSED' else ''}'>{_html(str(c))}</td>"
+            parts.append("<tr>" + "".join(f"<td class='{CELL_CLASS.get(c, '')}'>{_html(str(c))}</td>"
                                           for c in row) + "</tr>")
         parts.append("</table>")
+        if title == THRESHOLDS_TABLE and bounded(record):
+            parts.append(f"<p id='upper-bound'>{_html(UPPER_TEXT)}</p>")
         if title == THRESHOLDS_TABLE and threshold_notes(record):
             parts.append("<p>Notes on the thresholds (uncertainty around a line; the status stays the primary "
                          "method's):</p><ul id='threshold-notes'>" + "".join(

@@ -129,12 +129,100 @@ def test_no_verdict_from_an_upper_bound_says_crossed():
     assert all(ev.status != "crossed" for ev in modification)
 
 
-@pytest.mark.xfail(strict=True, reason="record.py (not this module's owner) rebuilds phases without their "
-                                       "upper bound: records still say crossed (README/issue 28 report)")
-def test_record_from_an_upper_bound_says_at_most(tmp_path):
-    out = cli("record", "--plan", str(LLAMA3_8B_FP8), "-o", str(tmp_path / "r"))
+@pytest.fixture(scope="module")
+def upper_record(tmp_path_factory) -> Path:
+    """`flopcount record` on NVIDIA's 235-minute Llama 3 8B script: STEM.json/.md/.html."""
+    stem = tmp_path_factory.mktemp("record") / "r"
+    out = cli("record", "--plan", str(LLAMA3_8B_FP8), "-o", str(stem))
     assert out.returncode == 0, out.stderr
-    never_crossed((tmp_path / "r.json").read_text())
+    return stem
+
+
+def test_record_from_an_upper_bound_says_at_most(upper_record):
+    """The record of the 235-minute script says what estimate says: the phase's 16T tokens
+    are a maximum (bound "upper"), training compute 16 × 10^12 × 57,912,852,480 =
+    926,605,639,680,000,000,000,000 is at most ×9.27 the GPAI line (AT MOST, bound upper),
+    at most ×0.0927 the systemic-risk line (below: a maximum below a line is below it);
+    JSON, Markdown and HTML: no CROSSED anywhere."""
+    text = upper_record.with_suffix(".json").read_text()
+    never_crossed(text)
+    data = json.loads(text)
+    phase = data["phases"][0]
+    assert (phase["tokens"], phase["bound"]) == (16 * 10**12, "upper")
+    assert data["totals"]["training"]["total"] == str(16 * 10**12 * 57_912_852_480) == "926605639680000000000000"
+    rows = {t["id"]: t for t in data["thresholds"]}
+    assert (rows["eu-gpai"]["status"], rows["eu-gpai"]["bound"]) == ("at most", "upper")
+    assert rows["eu-gpai"]["margin"] == 9.2660563968          # 926,605,639,680 × 10^12 / 10^23
+    assert (rows["eu-systemic-risk"]["status"], rows["eu-systemic-risk"]["bound"]) == ("below", "upper")
+    assert rows["eu-systemic-risk"]["notify_by"] is None and data["lineage"]["modification_rule"] is None
+    md = upper_record.with_suffix(".md").read_text()
+    never_crossed(md)
+    assert "EU: general-purpose AI model at most (an upper bound: the run can stop early" in md
+    assert "| eu-gpai | > 1.0×10^23 | training | AT MOST | ×9.27 |" in md
+    assert "| at most 16,000,000,000,000 (upper bound) |" in md
+    assert "| training compute | at most 9.3×10^23 | 926,605,639,680,000,000,000,000 |" in md
+    assert "AT MOST: the compared figure is an upper bound" in md
+    assert "| computation used for training (FLOP) | at most 9.3×10^23" in md
+    html = upper_record.with_suffix(".html").read_text()
+    never_crossed(html)
+    assert "<td class='at-most'>AT MOST</td>" in html and "<p id='upper-bound'>AT MOST: the compared figure" in html
+
+
+def test_record_check_accepts_at_most(upper_record):
+    """record --check re-derives the rows through the engine's rule (thresholds.status, then
+    `bounded` for the quantities the phases make a maximum) and accepts AT MOST."""
+    out = cli("record", "--check", str(upper_record.with_suffix(".json")))
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "OK (schema, arithmetic, derived fields; no ledger)" in out.stdout
+
+
+def test_record_check_fails_when_at_most_is_edited(upper_record, tmp_path):
+    """Field by field: 'at most' flipped to 'crossed'; the systemic row's 'below' flipped to
+    'at most' (9.3×10^23 is at or below 10^25); the row's bound dropped; the phase's bound
+    dropped while the row keeps 'at most' (the totals then say crossed, and the engine gives
+    no bound). Each fails --check (exit 1) naming the field."""
+    original = json.loads(upper_record.with_suffix(".json").read_text())
+    gpai = next(i for i, t in enumerate(original["thresholds"]) if t["id"] == "eu-gpai")
+    systemic = next(i for i, t in enumerate(original["thresholds"]) if t["id"] == "eu-systemic-risk")
+
+    def edited(change) -> str:
+        data = json.loads(json.dumps(original))
+        change(data)
+        path = tmp_path / "edited.json"
+        path.write_text(json.dumps(data))
+        out = cli("record", "--check", str(path))
+        assert out.returncode == 1, out.stdout + out.stderr
+        return out.stdout
+
+    said = edited(lambda d: d["thresholds"][gpai].update(status="crossed"))
+    assert (f"thresholds[{gpai}].status: 'crossed' but the totals say 'at most' (an upper bound: the phases "
+            "marked bound 'upper' can stop early)") in said
+    said = edited(lambda d: d["thresholds"][systemic].update(status="at most"))
+    assert f"thresholds[{systemic}].status: 'at most' but the totals say 'below'" in said
+    said = edited(lambda d: d["thresholds"][gpai].pop("bound"))
+    assert f"thresholds[{gpai}].bound: None but the record's phases give 'upper'" in said
+    said = edited(lambda d: d["phases"][0].pop("bound"))
+    assert f"thresholds[{gpai}].status: 'at most' but the totals say 'crossed'" in said
+    assert f"thresholds[{gpai}].bound: 'upper' but the record's phases give None" in said
+    path = tmp_path / "lower.json"
+    data = json.loads(json.dumps(original))
+    data["phases"][0]["bound"] = "lower"
+    path.write_text(json.dumps(data))
+    out = cli("record", "--check", str(path))
+    assert out.returncode == 2 and "phases.0.bound" in out.stderr and len(out.stderr.splitlines()) == 1, out.stderr
+
+
+def test_record_with_the_tokens_trained_is_crossed(tmp_path):
+    """--tokens 2T replaces the bound: 2 × 10^12 × 57,912,852,480 = 1.16×10^23 > 10^23, a
+    record without bounds whose GPAI row is crossed, and --check agrees."""
+    stem = tmp_path / "r"
+    out = cli("record", "--plan", str(LLAMA3_8B_FP8), "--tokens", "2T", "-o", str(stem))
+    assert out.returncode == 0, out.stderr
+    data = json.loads(stem.with_suffix(".json").read_text())
+    assert "bound" not in data["phases"][0] and all("bound" not in t for t in data["thresholds"])
+    assert data["totals"]["training"]["total"] == str(2 * 10**12 * 57_912_852_480)
+    assert next(t for t in data["thresholds"] if t["id"] == "eu-gpai")["status"] == "crossed"
+    assert cli("record", "--check", str(stem.with_suffix(".json"))).returncode == 0
 
 
 # --- Hugging Face run folders ---------------------------------------------------------------
