@@ -51,6 +51,38 @@ NVIDIA_H800 = "NVIDIA H800 Tensor Core GPU datasheet (SXM: FP64 1 TFLOPS; TF32 9
 NVIDIA_A800 = "NVIDIA A800 40GB/80GB datasheets (the A100's compute figures: TF32 156, BF16/FP16 312, INT8 624 dense)"
 NVIDIA_V100S = "NVIDIA V100S PCIe datasheet (double 8.2, single 16.4, tensor 130 TFLOPS; 250 W)"
 HUAWEI_ASCEND_910 = "Huawei Ascend 910 launch (Aug 2019): 256 TFLOPS FP16, 512 TOPS INT8, 310 W"
+# Issue 28, second batch. Vendor pages found and read with the search tools are cited by
+# address and line; where only third-party reproductions of a vendor's figures were found,
+# the row is verified=False and the note says whose page the numbers come from.
+GOOGLE_TPU7X = ("https://docs.cloud.google.com/tpu/docs/tpu7x (System architecture table: peak compute per chip "
+                "2307 TFLOPs (BF16), 4614 TFLOPs (FP8))")
+GOOGLE_TPU_V2 = ("Google I/O 2017 Cloud TPU announcement: 180 teraflops per four-chip board (as reported by "
+                 "androidcentral.com); cloud.google.com/tpu/docs/v2 gives no per-chip figure")
+AMD_MI355X = ("AMD ROCm Blogs, 'Matrix Core Programming on AMD CDNA3 and CDNA4 architecture' (2025-09-30), "
+              "https://rocm.blogs.amd.com/software-tools-optimization/matrix-cores-cdna/README.html, MI355X table: "
+              "Matrix FP64 78.6 TF, FP32 157.3 TF, FP16 2.5 PF, FP8 5 PF, FP4 10 PF")
+AMD_MI250X = ("AMD Instinct MI250X product figures (FP64/FP32 matrix 95.7, FP16/BF16/INT8 383 TFLOPS per OAM), "
+              "consistent with AMD lab notes 'AMD matrix cores' (gpuopen.com/learn/amd-lab-notes/"
+              "amd-lab-notes-matrix-cores-readme): 1024 FP16 and 256 FP64 FLOP/clock/CU, x 220 CU x 1.7 GHz")
+AWS_TRAINIUM = ("https://awsdocs-neuron.readthedocs-hosted.com/en/latest/general/arch/neuron-hardware/trainium.html "
+                "(Each Trainium chip: 380 INT8 TOPS, 190 FP16/BF16/cFP8/TF32 TFLOPS, 47.5 FP32 TFLOPS)")
+AWS_TRAINIUM2 = ("AWS Neuron docs, about-neuron/arch/neuron-hardware/trainium2.rst (Trainium2 chip: 1,299 FP8 TFLOPS, "
+                 "667 BF16/FP16/TF32 TFLOPS, 2,563 sparse TFLOPS, 181 FP32 TFLOPS)")
+INTEL_GAUDI2 = ("Intel's Gaudi 2 figures as reproduced at the Gaudi 3 launch (Intel Vision 2024): 432 TFLOPS BF16 "
+                "matrix, 600 W (pcguia.pt/2024/04/nvidia-e-amd-tem-um-novo-rival-no-mercado-de-ia-a-intel)")
+INTEL_GAUDI3 = ("Intel Vision 2024 Gaudi 3 figures: 1835 TFLOPS FP8 and BF16 matrix, 900 W OAM (as reproduced by "
+                "pcguia.pt, same article; evokernel-specs.pages.dev/hardware/gaudi-3 lists the same)")
+NVIDIA_H20 = ("NVIDIA HGX H20 figures as reported (no NVIDIA datasheet line found here): FP16 148 TFLOPS dense, "
+              "INT8 296, TF32 74, FP32 44, FP64 1 (zangshuxian.com/new/674733024499207168); 400 W, 296 INT8 TOPS "
+              "(willitrunai.com/es/gpus/h20-96gb; tweaktown.com/news/95224)")
+NVIDIA_L20 = ("NVIDIA L20 48 GB as listed by technical.city/pl/video/L20 and topcpu.net (11,776 CUDA cores, "
+              "2,520 MHz boost: FP32 59.35 TFLOPS; 275 W); no NVIDIA Tensor Core line found")
+NVIDIA_B300 = ("NVIDIA HGX B300 8-GPU table as reproduced at fibermall.com/blog/?p=17161 (FP8 72 PF*, FP16/BF16 "
+               "36 PF*, TF32 18 PF* with sparsity; FP32 600 TF; FP64 10 TF): / 8 GPUs, sparse halved; agrees with "
+               "glennklockwood.com/garden/processors/B300")
+NVIDIA_GB300 = ("NVIDIA GB300 NVL72 rack figures as reproduced at verda.com/blog/gb300-nvl72-architecture (dense: "
+                "FP4 1,080 PF, FP8 360 PF, FP16/BF16 180 PF; per GPU TF32 1.25 PF, 1.4 kW) / 72 GPUs; FP4 "
+                "1,080 PF dense also at vendordeep.com/report/nvidia-launches-blackwell-ultra-gb300")
 
 ACCELERATORS: tuple[Accelerator, ...] = (
     Accelerator("a100", "NVIDIA A100 SXM4 (40/80 GB)",
@@ -131,6 +163,62 @@ ACCELERATORS: tuple[Accelerator, ...] = (
     Accelerator("ascend-910", "Huawei Ascend 910", _peaks(fp16=256 * T, int8=512 * T), 310, HUAWEI_ASCEND_910,
                 aliases=("ascend910", "910a", "huawei-ascend-910"), verified=False, vendor="Huawei",
                 note="Vendor launch figures, no datasheet line found here; no bf16 figure is published for it."),
+    # Issue 28, second batch: accelerators real runs used that the table lacked.
+    Accelerator("h20", "NVIDIA H20 96 GB (HGX)",
+                _peaks(fp64=1 * T, fp32=44 * T, tf32=74 * T, bf16=148 * T, fp16=148 * T, fp8=296 * T, int8=296 * T),
+                400, NVIDIA_H20, aliases=("h20-96gb", "hgx-h20", "nvidia-h20"), verified=False,
+                note="China export variant of Hopper. Third-party reproductions of NVIDIA's figures, no NVIDIA line "
+                     "read here; bf16 = fp16 and fp8 = int8 on Hopper Tensor Cores (TweakTown prints '296 TFLOPs')."),
+    Accelerator("l20", "NVIDIA L20 48 GB", _peaks(fp32=59.35 * T), 275, NVIDIA_L20,
+                aliases=("l20-48gb", "nvidia-l20"), verified=False,
+                note="Only the FP32 rate (cores x boost clock x 2) is listed anywhere found here; no Tensor Core "
+                     "(tf32/bf16/fp16/fp8) figure could be tied to a source, so none is given."),
+    Accelerator("b300", "NVIDIA B300 (HGX, Blackwell Ultra)",
+                _peaks(fp64=1.25 * T, fp32=75 * T, tf32=1.125 * P, bf16=2.25 * P, fp16=2.25 * P, fp8=4.5 * P),
+                None, NVIDIA_B300, aliases=("b300-sxm", "hgx-b300", "nvidia-b300"), verified=False,
+                note="Third-party reproductions of NVIDIA's HGX table. fp4 and int8 left out: the copies disagree "
+                     "(dense FP4 13.1-14 PF; INT8 0.15-4.5 POPS). Power left out: 1,100 W and 1,400 W both quoted."),
+    Accelerator("gb300", "NVIDIA GB300 (Blackwell Ultra GPU in NVL72)",
+                _peaks(tf32=1.25 * P, bf16=2.5 * P, fp16=2.5 * P, fp8=5 * P, fp4=15 * P),
+                1400, NVIDIA_GB300, aliases=("gb300-nvl72", "nvidia-gb300"), verified=False,
+                note="Third-party reproductions of NVIDIA's NVL72 figures, divided by 72; fp64/fp32/int8 left out "
+                     "(no rack figure found that the copies agree on)."),
+    Accelerator("mi250x", "AMD Instinct MI250X (OAM, both GCDs)",
+                _peaks(fp64=95.7 * T, fp32=95.7 * T, bf16=383 * T, fp16=383 * T, int8=383 * T),
+                500, AMD_MI250X, aliases=("amd-mi250x", "instinct-mi250x", "mi250x-oam"), vendor="AMD", verified=False,
+                note="One OAM = two GCDs, and torch/rocm-smi list each GCD as its own device: count modules with "
+                     "this row, devices with mi250x-gcd. AMD datasheet PDF not read here; the per-CU rates check "
+                     "the figures (1024 x 220 x 1.7e9 = 383.0e12)."),
+    Accelerator("mi250x-gcd", "AMD Instinct MI250X, one GCD (as one device)",
+                _peaks(fp64=95.7 / 2 * T, fp32=95.7 / 2 * T, bf16=383 / 2 * T, fp16=383 / 2 * T, int8=383 / 2 * T),
+                250, AMD_MI250X + "; halved per GCD", aliases=("amd-mi250x-gcd",), vendor="AMD", verified=False,
+                note="Half the MI250X OAM (two GCDs per module); power is half the module's 500 W."),
+    Accelerator("mi355x", "AMD Instinct MI355X",
+                _peaks(fp64=78.6 * T, fp32=157.3 * T, bf16=2.5 * P, fp16=2.5 * P, fp8=5 * P, fp4=10 * P),
+                1400, AMD_MI355X, aliases=("amd-mi355x", "instinct-mi355x"), vendor="AMD",
+                note="Matrix (dense) rates from AMD's own table; bf16 = fp16 (same MFMA shapes and cycle counts, "
+                     "same post). Power 1,400 W from AMD's Hot Chips 2025 talk as reported, not from that table."),
+    Accelerator("tpu-v2", "Google TPU v2", _peaks(bf16=45 * T), None, GOOGLE_TPU_V2,
+                aliases=("tpuv2", "v2"), vendor="Google", verified=False,
+                note="180 TFLOPS per four-chip board / 4 (Google's 2017 announcement, as reported); Google's v2 "
+                     "page defers to Jouppi et al., CACM 2020, not read here."),
+    Accelerator("tpu7x", "Google TPU7x (Ironwood)", _peaks(bf16=2307 * T, fp8=4614 * T), None, GOOGLE_TPU7X,
+                aliases=("tpu-v7", "tpu-v7x", "tpuv7", "v7", "ironwood"), vendor="Google"),
+    Accelerator("gaudi2", "Intel Gaudi 2 (HL-225H)", _peaks(bf16=432 * T), 600, INTEL_GAUDI2,
+                aliases=("gaudi-2", "intel-gaudi2", "intel-gaudi-2", "hl-225h"), vendor="Intel", verified=False,
+                note="Intel's figure as reproduced in the press; fp8 left out (the copy found prints 835 TFLOPS, "
+                     "other copies 865)."),
+    Accelerator("gaudi3", "Intel Gaudi 3 (HL-325L OAM)", _peaks(bf16=1835 * T, fp8=1835 * T), 900, INTEL_GAUDI3,
+                aliases=("gaudi-3", "intel-gaudi3", "intel-gaudi-3", "hl-325l"), vendor="Intel", verified=False,
+                note="Intel's launch figures as reproduced in the press; the PCIe card (HL-338) is a 600 W part."),
+    Accelerator("trainium", "AWS Trainium (Trn1)",
+                _peaks(fp32=47.5 * T, tf32=190 * T, bf16=190 * T, fp16=190 * T, fp8=190 * T, int8=380 * T),
+                None, AWS_TRAINIUM, aliases=("trainium1", "trn1", "aws-trainium", "aws-trainium1"), vendor="AWS",
+                note="fp8 is AWS's cFP8. Older revisions of the page printed 420 INT8 TOPS."),
+    Accelerator("trainium2", "AWS Trainium2 (Trn2)",
+                _peaks(fp32=181 * T, tf32=667 * T, bf16=667 * T, fp16=667 * T, fp8=1299 * T),
+                None, AWS_TRAINIUM2, aliases=("trn2", "aws-trainium2"), vendor="AWS",
+                note="Dense figures as printed (the page prints sparse apart: 2,563 TFLOPS)."),
 )
 
 #: Device names as `torch.cuda.get_device_name()` / nvidia-smi / rocm-smi report them,
@@ -142,6 +230,9 @@ ACCELERATORS: tuple[Accelerator, ...] = (
 #: issue 10; mosaicml/composer PR 2265), "NVIDIA A100-SXM4-40GB" (composer PR 2265),
 #: "A100-SXM4-40GB" (pytorch/pytorch issue 57922), "A100-SXM-80GB" (facebookresearch/d2go
 #: issue 103). The other spellings follow NVIDIA's and AMD's product names, unchecked here.
+#: An MI250X shows up as one device per GCD (half a module), so its name maps to mi250x-gcd;
+#: "AMD Instinct MI250X/MI250" names either part (the MI250 has fewer CUs) and maps to nothing.
+#: Habana's torch reports "GAUDI2"/"GAUDI3" (habana_frameworks hpu.get_device_name), unchecked here.
 DEVICE_NAME_PATTERNS: tuple[tuple[str, str], ...] = (
     (r"\bgb200\b", "gb200"), (r"\bb200\b", "b200"), (r"\bh200\b", "h200"),
     (r"\bh100\b.*\bnvl\b", ""), (r"\bh100\b.*\bpcie\b", "h100-pcie"), (r"\bh100\b", "h100-sxm"),
@@ -149,4 +240,7 @@ DEVICE_NAME_PATTERNS: tuple[tuple[str, str], ...] = (
     (r"\bv100\b.*\bpcie\b", "v100-pcie"), (r"\bv100\b", "v100"),
     (r"\bh800\b", "h800"), (r"\ba800\b.*\bpcie\b", "a800-pcie"), (r"\ba800\b", "a800"), (r"\bv100s\b", "v100s"),
     (r"\bl40s\b", "l40s"), (r"\bl4\b", "l4"), (r"\bmi325x\b", "mi325x"), (r"\bmi300x\b", "mi300x"),
+    (r"\bgb300\b", "gb300"), (r"\bb300\b", "b300"), (r"\bh20\b", "h20"), (r"\bl20\b", "l20"),
+    (r"\bmi355x\b", "mi355x"), (r"\bmi250x/mi250\b", ""), (r"\bmi250x\b", "mi250x-gcd"),
+    (r"\bgaudi ?2\b", "gaudi2"), (r"\bgaudi ?3\b", "gaudi3"),
 )
