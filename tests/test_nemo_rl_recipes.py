@@ -82,6 +82,42 @@ def test_dpo_tulu3_reference_and_steps():
     assert any("max_num_steps (2,110)" in n and "--samples" in n for n in result.notes)
 
 
+def test_grpo_deepscaler_without_samples_is_at_most_never_crossed(tmp_path):
+    """Without --samples the DeepScaler recipe runs grpo.max_num_steps: 1,000,000 × 128 × 8 =
+    1,024,000,000 sequences of at most 8,192 tokens (8,388,608,000,000). Per sequence
+    31,062,981,869,568 (rollout) + 110,504,139,816,960 (update) + 36,834,713,272,320
+    (old-policy forward) = 178,401,834,958,848; × 1,024,000,000 = 182,683,478,997,860,352,000,000
+    = 1.8×10^23, ×1.83 the GPAI line. Both caps (steps, sequence length) make it a maximum:
+    AT MOST, in estimate and in the record, which --check accepts; before, CROSSED. The same
+    tokens given as --tokens are a count, and cross."""
+    result, plan, est = imported(GRPO, base_config=str(R1_DISTILL_15B))
+    assert [(p.tokens, p.upper_bound) for p in plan.phases] == [(8_388_608_000_000, True)] * 3
+    assert result.trace["phases[0].upper_bound"] == "policy.max_total_sequence_length, grpo.max_num_steps"
+    spec = plan.model.spec
+    per_sequence = (generation_flops(spec, 8192) + training_flops(spec, 8192, "full").total
+                    + forward_flops(spec, 8192, "full").total)
+    assert per_sequence == 31_062_981_869_568 + 110_504_139_816_960 + 36_834_713_272_320 == 178_401_834_958_848
+    assert est.training.total == 1_024_000_000 * per_sequence == 182_683_478_997_860_352_000_000
+    rows = {ev.threshold.id: ev for ev in est.evaluations}
+    assert (rows["eu-gpai"].status, rows["eu-gpai"].bound) == ("at most", "upper")
+    assert all(ev.status != "crossed" for ev in est.evaluations)
+    # with the dataset size the steps are known (314); the sequence cap still bounds the count
+    result, plan, _ = imported(GRPO, base_config=str(R1_DISTILL_15B), samples="40315")
+    assert all(p.upper_bound for p in plan.phases)
+    assert result.trace["phases[0].upper_bound"] == "policy.max_total_sequence_length"
+    _, plan, est = imported(GRPO, base_config=str(R1_DISTILL_15B), tokens="8388608000000")
+    assert not any(p.upper_bound for p in plan.phases)
+    assert est.training.total == 182_683_478_997_860_352_000_000
+    assert next(ev for ev in est.evaluations if ev.threshold.id == "eu-gpai").status == "crossed"
+    stem = tmp_path / "r"
+    out = cli("record", "--plan", str(GRPO), "--base-config", str(R1_DISTILL_15B), "-o", str(stem))
+    assert out.returncode == 0, out.stderr
+    text = stem.with_suffix(".json").read_text()
+    assert '"crossed"' not in text and '"status": "at most"' in text
+    check = cli("record", "--check", str(stem.with_suffix(".json")))
+    assert check.returncode == 0, check.stdout + check.stderr
+
+
 @pytest.mark.parametrize("path", [SFT, GRPO, DPO, RECIPES / "nemo-rl" / "examples" / "configs" / "sft.yaml"])
 def test_nemo_rl_recipes_are_sniffed(path):
     assert find(path).name == "nemo-rl"

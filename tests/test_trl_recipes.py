@@ -175,6 +175,26 @@ def test_dpo_zephyr_qlora_adapter():
     assert any(n.startswith("QLoRA") for n in result.notes)
 
 
+def test_dpo_and_grpo_counted_from_caps_are_upper_bounds():
+    """Counts from the sequence caps are maxima, marked on every phase (the verdict engine
+    reads them "at most"): zephyr DPO's 125,204,480 tokens (2 × 61,135 × max_length 1,024)
+    and Qwen2.5 GRPO's 24,576,000 (16,000 × (512 + 1,024)). Both are far below every line
+    (DPO 5.5×10^18), and a maximum below a line is below it, bound "upper". --tokens (the
+    tokens TRL logged) is the count: no bound."""
+    result, plan, est = imported(DPO_FULL, base_config=str(MISTRAL_7B), samples="61135")
+    assert [(p.tokens, p.upper_bound) for p in plan.phases] == [(125_204_480, True)] * 2
+    assert result.trace["phases[0].upper_bound"] == result.trace["phases[1].upper_bound"] == "max_length"
+    assert all((ev.status, ev.bound) == ("below", "upper") for ev in est.evaluations if ev.applies)
+    result, plan, _ = imported(GRPO_QWEN, base_config=str(QWEN25_15B), samples="1000")
+    assert [(p.tokens, p.upper_bound) for p in plan.phases] == [(24_576_000, True)] * 3
+    assert result.trace["phases[2].upper_bound"] == "max_prompt_length, max_completion_length"
+    assert any("the verdict reads 'at most'" in n for n in result.notes)
+    for path, config in ((DPO_FULL, MISTRAL_7B), (GRPO_QWEN, QWEN25_15B)):
+        result, plan, est = imported(path, base_config=str(config), tokens="9,876,543")
+        assert not any(p.upper_bound for p in plan.phases) and not any(k.endswith("upper_bound") for k in result.trace)
+        assert all(ev.bound is None for ev in est.evaluations)
+
+
 # --- TrainingArguments JSON --------------------------------------------------------------
 
 def test_training_arguments_json_written_by_transformers(tmp_path):

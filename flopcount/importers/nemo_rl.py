@@ -9,7 +9,8 @@ the algorithm's `max_num_steps` and `max_num_epochs`, and LoRA (`policy.dtensor_
 
 Steps: min(max_num_steps, max_num_epochs × ⌊dataset / batch⌋) — NeMo-RL's own rule
 (dataloaders drop the last partial batch); without `--samples` the run is max_num_steps long,
-said as an upper bound. Per step: SFT trains on train_global_batch_size sequences; DPO on as
+said as an upper bound. Sequences are at most max_total_sequence_length: without `--tokens`
+every phase is marked `upper_bound`, so a verdict over a line reads "at most", never "crossed". Per step: SFT trains on train_global_batch_size sequences; DPO on as
 many preference pairs (two sequences each) with a reference forward over both (NeMo-RL's DPO
 always computes reference log-probabilities); GRPO generates num_prompts_per_step ×
 num_generations_per_prompt sequences, trains on each once, runs the policy forward for
@@ -129,7 +130,8 @@ def import_(path: Path, flags: Flags = Flags()) -> Imported:
     r.to("phases[0].tokens", "--tokens" if flags.tokens else " × ".join((step_origin, *origins, "seq_len")))
     if flags.tokens is None:
         notes.append(f"each sequence is at most {seq:,} tokens (policy.max_total_sequence_length): the counts are "
-                     "upper bounds (pass --tokens, the tokens of the sequences trained on once, for the real count)")
+                     "upper bounds (the verdict reads 'at most'; pass --tokens, the tokens of the sequences trained "
+                     "on once, for the real count)")
     kind = flags.kind or KINDS[a]
     if a == "grpo":
         old_policy = not (r.raw("loss_fn.force_on_policy_ratio", False)
@@ -148,6 +150,11 @@ def import_(path: Path, flags: Flags = Flags()) -> Imported:
             phases.append(passes.reference(tokens))
     if any(p.get("kind") == "auxiliary-model" for p in phases):
         notes.append(passes.REFERENCE_NOTE)
+    if flags.tokens is None:  # caps: the sequence length, and without --samples the step count
+        caps = ("policy.max_total_sequence_length", *(() if samples is not None else (f"{a}.max_num_steps",)))
+        for i, phase in enumerate(phases):
+            phase["upper_bound"] = True
+            r.to(f"phases[{i}].upper_bound", *caps, sep=", ")
     if r.raw("policy.dtensor_cfg.activation_checkpointing", False) or r.raw(
             "policy.megatron_cfg.activation_checkpointing", False):
         notes.append("activation checkpointing re-runs forward work on the hardware; flopcount counts each forward "

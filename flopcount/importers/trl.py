@@ -8,7 +8,8 @@ keys only that trainer has (GRPO: `num_generations`, `reward_funcs`; DPO: `beta`
 TrainingArguments. Keys left out take TRL's defaults (`data/recipes.py TRL_DEFAULTS`, cited).
 
 What each trainer runs, per example (sequence lengths are caps, so every count is an upper
-bound unless `--tokens` gives the real one):
+bound unless `--tokens` gives the real one: DPO and GRPO phases are then marked
+`upper_bound`, so a verdict over a line reads "at most", never "crossed"; SFT as `finetune`):
 - SFT: forward and backward over each sequence (as Axolotl and LLaMA-Factory).
 - DPO: each preference pair is two sequences (chosen, rejected), trained on together; the
   frozen reference model runs one forward over both every step (once over the dataset with
@@ -125,6 +126,14 @@ def _count(r: Recipe, flags: Flags, keys: Keys, what: str) -> tuple[Examples | N
     return examples(r, flags, keys, what), None
 
 
+def upper_bound(r: Recipe, phases: list[dict], *origins: str) -> None:
+    """Mark every phase's tokens a maximum (counted from the caps `origins`): the verdict
+    engine reads their figures as upper bounds ("at most")."""
+    for i, phase in enumerate(phases):
+        phase["upper_bound"] = True
+        r.to(f"phases[{i}].upper_bound", *origins, sep=", ")
+
+
 def _dpo(r: Recipe, path: Path, flags: Flags, keys: Keys, adapter, notes: list[str]) -> Imported:
     config = base_model(r, flags, keys.base)
     seq = flags.count("seq_len") or r.count(keys.seq)
@@ -135,7 +144,8 @@ def _dpo(r: Recipe, path: Path, flags: Flags, keys: Keys, adapter, notes: list[s
         tokens = 2 * n.count * seq
         r.to("phases[0].tokens", "2 sequences (chosen, rejected)", *length_origins(keys, n), keys.seq)
         notes.append(f"each sequence is padded to its batch's longest, at most {seq:,} tokens: an upper bound "
-                     "(pass --tokens, the chosen + rejected tokens of the run, for the real count)")
+                     "(the verdict reads 'at most'; pass --tokens, the chosen + rejected tokens of the run, for the "
+                     "real count)")
     else:
         r.to("phases[0].tokens", "--tokens")
     update = {"name": "DPO update", "kind": kind, "tokens": tokens, **trainable(adapter)}
@@ -153,17 +163,20 @@ def _dpo(r: Recipe, path: Path, flags: Flags, keys: Keys, adapter, notes: list[s
         phases.append(passes.reference(reference))
         r.to("phases[1].tokens", "phases[0].tokens" + (" / epochs" if reference != tokens else ""))
         notes.append(passes.REFERENCE_NOTE)
+    if n is not None:
+        upper_bound(r, phases, "--seq-len" if flags.seq_len else keys.seq)
     return r.imported(path.stem, {"config": str(config.resolve())}, seq, phases, notes)
 
 
 def _grpo(r: Recipe, path: Path, flags: Flags, keys: Keys, adapter, notes: list[str]) -> Imported:
     config = base_model(r, flags, keys.base)
     if flags.seq_len:
-        seq = flags.count("seq_len")
-        r.to("seq_len", "--seq-len")
+        seq, caps = flags.count("seq_len"), ("--seq-len",)
+        r.to("seq_len", *caps)
     elif r.has("max_prompt_length"):
-        seq = r.count("max_prompt_length") + r.count("max_completion_length")
-        r.to("seq_len", "max_prompt_length", "max_completion_length", sep=" + ")
+        seq, caps = r.count("max_prompt_length") + r.count("max_completion_length"), ("max_prompt_length",
+                                                                                       "max_completion_length")
+        r.to("seq_len", *caps, sep=" + ")
     else:
         raise InputError("GRPO sequences are prompt + completion, and current TRL does not cap prompts: pass "
                          "--seq-len (longest prompt + max_completion_length) or add max_prompt_length",
@@ -183,8 +196,8 @@ def _grpo(r: Recipe, path: Path, flags: Flags, keys: Keys, adapter, notes: list[
         tokens = sequences * seq
         r.to("phases[0].tokens", *origins, "seq_len")
         notes.append(f"completions stop at end-of-sequence and prompts vary: {seq:,} tokens per sequence is a cap, "
-                     "so every count is an upper bound (pass --tokens, the generated sequences' tokens, for the "
-                     "real count)")
+                     "so every count is an upper bound (the verdict reads 'at most'; pass --tokens, the generated "
+                     "sequences' tokens, for the real count)")
     else:
         r.to("phases[0].tokens", "--tokens")
     accumulation = r.count(keys.accumulation)
@@ -210,6 +223,8 @@ def _grpo(r: Recipe, path: Path, flags: Flags, keys: Keys, adapter, notes: list[
            "reference model": ("phases[0].tokens (beta > 0)",)}
     for i, phase in enumerate(phases[1:], 1):
         r.to(f"phases[{i}].tokens", *why[phase["name"]])
+    if n is not None:
+        upper_bound(r, phases, *caps)
     rewards = [f for f in r.raw("reward_funcs", []) or [] if isinstance(f, str) and "/" in f]
     if rewards or r.has("reward_model_name_or_path"):
         notes.append("reward models' forward passes are an auxiliary model's (Annex A.1: need not be included): "
