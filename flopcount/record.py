@@ -8,6 +8,7 @@ arithmetic; with its ledger, also its provenance (`check(..., ledger=...)`).
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from dataclasses import dataclass, field
@@ -84,6 +85,8 @@ class _Phase:
     emissions_kg: float | None = None
     rows: list = field(default_factory=list)
     upper_bound: bool = False             # the plan's tokens are a maximum (the run can stop early)
+    utilization_source: str | None = None  # "given", "default" or "measured" (the run's MFU, ledger)
+    mfu_work: tuple[int, float] = (0, 0.0)  # ledger: FLOP of rows with an MFU, and their peak capacity
 
     @property
     def primary(self) -> str:
@@ -103,6 +106,7 @@ def _from_plan(plan: Plan) -> tuple[list[_Phase], Any]:
             hw = p.hardware
             entry.accelerator, entry.devices, entry.precision = hw.accelerator.id, hw.devices, hw.precision
             entry.accelerator_hours, entry.peak, entry.utilization = hw.hours, hw.peak, hw.utilization
+            entry.utilization_source = "given" if hw.utilization_given else "default"
             if hw.devices:
                 entry.wall_hours = hw.hours / hw.devices
         if entry.wall_hours is None and p.start and p.end:  # calendar days, both dates included
@@ -155,6 +159,8 @@ def phases_from_ledger(rows: list[Row], source: str, model: str | None, preferre
             p.energy_note = r.extra["energy_note"]
         if "energy_joules" in r.extra:
             p.energy_joules = (p.energy_joules or 0.0) + r.extra["energy_joules"]
+        if r.flops and isinstance(r.extra.get("mfu"), (int, float)) and r.extra["mfu"] > 0:
+            p.mfu_work = (p.mfu_work[0] + r.flops, p.mfu_work[1] + r.flops / r.extra["mfu"])
         info["base"] = r.extra.get("base_training_compute", info["base"])
         info["base_systemic_risk"] = r.extra.get("base_systemic_risk", info["base_systemic_risk"])
     for p in phases.values():
@@ -252,6 +258,43 @@ def verdicts(phases: list[dict], hardware: list[dict], base: BaseModel | None,
     return verdict(verdict_phases(phases, hardware), base, modalities, placed_on_market)
 
 
+def _read_ledger(ledger_path: str | Path, key_file: str | Path | None, model: str | None,
+                 plan: Plan | None) -> tuple[list[_Phase], dict[str, Any], dict[str, Any]]:
+    """The ledger's phases for the record's model, what its rows say of the model, and the
+    ledger's identity (verified first: a ledger failing verification is refused)."""
+    with Ledger(ledger_path, create=False, key=load_key(key_file)) as ledger:
+        check = ledger.verify(ledger.key)
+        if not check.ok:
+            raise InputError("ledger failed verification: " + "; ".join(check.problems), source=ledger.display)
+        measured, info = phases_from_ledger(list(ledger.rows()), ledger.display, model,
+                                            plan.model.name if plan else None)
+        point = cp.make(check.rows, check.head, ledger.key)
+    return measured, info, {"path": str(ledger_path), "rows": check.rows, "head": check.head,
+                            "verified": check.ok, "model": info["model"], "checkpoint": point.to_json()}
+
+
+def achieved_utilization(measured: list[_Phase]) -> dict[str, float]:
+    """Each ledger phase's MFU, FLOP-weighted over the rows that carry one."""
+    return {m.name: m.mfu_work[0] / m.mfu_work[1] for m in measured if m.mfu_work[1] > 0}
+
+
+def with_measured_utilization(plan: Plan, measured: list[_Phase]) -> Plan:
+    """The plan with each phase's default utilisation band (30–50%) replaced by the run's
+    measured MFU where the ledger has it for that phase: FLOP counted ÷ (time × devices ×
+    peak), FLOP-weighted over its rows. A band the plan states is kept: it is the
+    provider's own figure. The hardware method then cross-checks the plan's accelerator
+    time against what the run achieved, not against a generic band."""
+    achieved = achieved_utilization(measured)
+    phases = []
+    for ph in plan.phases:
+        hw = ph.hardware
+        if hw is not None and not hw.utilization_given and ph.name in achieved:
+            u = achieved[ph.name]
+            ph = dataclasses.replace(ph, hardware=dataclasses.replace(hw, utilization=(u, u)))
+        phases.append(ph)
+    return dataclasses.replace(plan, phases=tuple(phases))
+
+
 def build(*, plan: Plan | None = None, ledger_path: str | Path | None = None, model: str | None = None,
           provider: str = "unknown provider", contact: str | None = None, open_source: bool = False,
           modalities: frozenset[str] | None = None, placed_on_market: dt.date | None = None,
@@ -263,22 +306,22 @@ def build(*, plan: Plan | None = None, ledger_path: str | Path | None = None, mo
     phases: list[_Phase] = []
     spec, params, base, base_systemic, base_name = None, None, None, False, None
     notes: list[str] = []
+    ledger_read = _read_ledger(ledger_path, key_file, model, plan) if ledger_path is not None else None
     if plan is not None:
+        if ledger_read is not None:
+            plan = with_measured_utilization(plan, ledger_read[0])
         phases, result = _from_plan(plan)
+        achieved = achieved_utilization(ledger_read[0]) if ledger_read is not None else {}
+        for entry in phases:
+            if entry.utilization_source == "default" and entry.name in achieved:
+                entry.utilization_source = "measured"
         spec, params = plan.model.spec, result.parameters
         if plan.base is not None:
             base, base_systemic, base_name = plan.base.training_compute, plan.base.systemic_risk, plan.base.name
         notes += list(result.notes)
     ledger_info, ledger_parameters = None, None
-    if ledger_path is not None:
-        with Ledger(ledger_path, create=False, key=load_key(key_file)) as ledger:
-            check = ledger.verify(ledger.key)
-            if not check.ok:
-                raise InputError("ledger failed verification: " + "; ".join(check.problems), source=ledger.display)
-            measured, info = phases_from_ledger(list(ledger.rows()), ledger.display, model, plan.model.name if plan else None)
-            point = cp.make(check.rows, check.head, ledger.key)
-        ledger_info = {"path": str(ledger_path), "rows": check.rows, "head": check.head, "verified": check.ok,
-                       "model": info["model"], "checkpoint": point.to_json()}
+    if ledger_read is not None:
+        measured, info, ledger_info = ledger_read
         by_name = {p.name: p for p in phases}
         for m in measured:
             if m.name in by_name:
@@ -330,6 +373,7 @@ def build(*, plan: Plan | None = None, ledger_path: str | Path | None = None, mo
             hardware.append({"phase": p.name, "accelerator": acc.id, "name": acc.name, "devices": p.devices,
                              "precision": precision, **({"peak_flops": peak_flops} if peak_flops else {}),
                              "utilization": list(p.utilization) if p.utilization else [],
+                             **({"utilization_source": p.utilization_source} if p.utilization_source else {}),
                              "accelerator_hours": _clean(p.accelerator_hours)})
         if p.energy_joules is not None:
             kwh = p.energy_joules / JOULES_PER_KWH

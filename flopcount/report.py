@@ -31,6 +31,20 @@ ANNEX_MAP = (
 )
 
 
+
+#: how a hardware row's utilisation was obtained, as the record's tables say it
+UTILIZATION_SOURCES = {"given": "given", "default": "default band", "measured": "the run's measured MFU"}
+
+
+def _utilization(h: dict) -> str:
+    """"38.2% (the run's measured MFU)", "30%–50% (default band)", or — without one."""
+    values = list(dict.fromkeys(h.get("utilization", [])))
+    if not values:
+        return "—"
+    text = "–".join(f"{u:.1%}" if len(values) == 1 else f"{u:.0%}" for u in values)
+    source = UTILIZATION_SOURCES.get(h.get("utilization_source", ""))
+    return f"{text} ({source})" if source else text
+
 def _f(value: str | int | float | None) -> str:
     """Two significant figures from the exact value (FLOP are decimal strings)."""
     if value is None:
@@ -116,7 +130,7 @@ def _tables(record: dict) -> list[tuple[str, list[str], list[list[str]]]]:
                  ["start", tt.get("start") or "—"], ["end", tt.get("end") or "—"]]
     hardware = [[h["phase"], h["name"], str(h["devices"] or "—"), h["precision"],
                  _rate(h["peak_flops"]) if "peak_flops" in h else no_peak(h),
-                 "–".join(f"{u:.0%}" for u in h.get("utilization", [])) or "—",
+                 _utilization(h),
                  "—" if h["accelerator_hours"] is None else f"{h['accelerator_hours']:,.0f}"] for h in record["hardware"]]
     e = record["energy"]
     energy = [["method", e["method"]],

@@ -6,6 +6,7 @@ run's MFU; the cross-rank sum is read a step later, exactly."""
 from __future__ import annotations
 
 import warnings
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -287,3 +288,47 @@ def test_cross_rank_sums_read_a_step_later_exactly(tmp_path):
     assert results[0]["in_flight_after_step"] == [1, 1, 1, 1, 1]
     assert results[0]["crossed"] == [["eu-gpai", 2]] and results[0]["training"] == 15 * 10**6
     assert sum(r.flops for r in rows(ledger)) == 15 * 10**6
+
+
+def test_record_hardware_cross_check_uses_the_runs_measured_mfu(tmp_path):
+    """A plan phase on 16 H100 SXM hours in bf16 with the default utilisation band, and a
+    ledger of that phase whose rows carry the run's MFU: 4 steps of 10^15 FLOP in 8 s on one
+    device at 989.4 TFLOP/s → MFU 4·10^15 / (8 · 989.4·10^12) = 50.53%. The record's hardware
+    estimate is 16 h · 3600 s · 989.4·10^12 · 0.5053 = 2.88·10^19 FLOP (= 4·10^15 × 7,200,
+    the ledger's rate over the plan's hours), a point not a 30–50% band, and the hardware
+    row says the utilisation is the run's measured MFU."""
+    import textwrap
+
+    from flopcount.plan import load_plan
+    from flopcount.record import build
+    from flopcount.report import to_markdown
+    now = [0.0]
+    monitor = ComputeMonitor("tiny", ledger=tmp_path / "l.db", accelerator="h100-sxm", flush_seconds=None,
+                             hardware={"device": "cuda", "accelerator": "h100-sxm", "precision": "bf16"},
+                             handle_signals=False, clock=lambda: now[0])
+    for i in range(4):
+        now[0] = 2.0 * (i + 1)
+        monitor.step(10**15, tokens=1)
+    monitor.close()
+    config = (Path(__file__).parent.parent / "examples" / "configs" / "llama-2-7b.json").resolve()
+    plan_file = tmp_path / "plan.yaml"
+    plan_file.write_text(textwrap.dedent(f"""\
+        flopcount_plan: 1
+        name: tiny
+        model: {{name: tiny, config: {config}}}
+        seq_len: 4096
+        phases:
+          - name: pre-training
+            kind: pre-training
+            tokens: 1M
+            hardware: {{accelerator: h100-sxm, gpus: 1, hours: 16, precision: bf16}}
+        """))
+    record = build(plan=load_plan(plan_file), ledger_path=tmp_path / "l.db")
+    hw = record["hardware"][0]
+    u = 4e15 / (8 * 989.4e12)
+    assert hw["utilization_source"] == "measured" and hw["utilization"] == [pytest.approx(u), pytest.approx(u)]
+    est = record["phases"][0]["estimates"]["hardware"]
+    assert float(est["total"]) == pytest.approx(4e15 * 16 * 3600 / 8) and est["low"] == est["high"] == est["total"]
+    assert "50.5% (the run's measured MFU)" in to_markdown(record)
+    from flopcount.record import check
+    assert check(record, "record.json", ledger_path=tmp_path / "l.db") == []
