@@ -145,10 +145,13 @@ class StepMeter:
     def _analytic_count(self, measured: Measurement) -> int | None:
         """The analytic FLOP of the batch's documents in the meter's convention — forward
         and backward, or forward alone for a step that ran no backward (evaluation) — or
-        None without a spec, or when some parameters are frozen (the full formula would
-        not apply)."""
+        None without a spec, for models of several towers (a vision tower's or an encoder's
+        input is not in the token lengths), or when some parameters are frozen (the full
+        formula would not apply)."""
         lengths = _documents(self._inputs)  # shapes only, except for packed rows
-        if self.spec is None or not lengths or not all(p.requires_grad for p in self.model.parameters()):
+        if self.spec is None or len(self.spec.towers) != 1 or not lengths:  # one text tower: lengths say it all
+            return None
+        if not all(p.requires_grad for p in self.model.parameters()):
             return None
         from ..formulas import forward_flops, training_flops
         attention, backward = self.options["attention"], measured.backward != 0
