@@ -196,7 +196,7 @@ def monitors(tmp: str, model: torch.nn.Module, spec: Any, batch: dict, ranks: bo
     """Each monitor mode as a step context: measured once per shape (then cached), analytic
     (nothing intercepted), and the measured mode summing across ranks a step late or at once."""
     from flopcount.callbacks.pytorch import StepTracker
-    from flopcount.collective import group_device
+    from flopcount.run.collective import group_device
     from flopcount.monitor import ComputeMonitor
 
     def tracker(name: str, multi: bool = False, lag: int = 1, **options: Any) -> Callable[[], Any]:

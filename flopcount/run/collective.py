@@ -109,3 +109,23 @@ def _wide(values: list[int], device: Any) -> list[int]:
 def all_reduce_ints(values: list[int], device: Any) -> list[int]:
     """Exact cross-rank sum, waited for (start, resume, and the history shared at start)."""
     return PendingSum(values, device).result()
+
+
+def distributed() -> tuple[int, int]:
+    """(rank, world size) when torch.distributed is initialised, else (0, 1)."""
+    try:
+        import torch.distributed as dist
+    except ImportError:
+        return 0, 1
+    if dist.is_available() and dist.is_initialized():
+        return dist.get_rank(), dist.get_world_size()
+    return 0, 1
+
+
+def local_world() -> int:
+    """Processes on this node (torchrun's LOCAL_WORLD_SIZE; 1 when not set)."""
+    import os
+    try:
+        return max(1, int(os.environ.get("LOCAL_WORLD_SIZE", "1")))
+    except ValueError:
+        return 1

@@ -1,0 +1,12 @@
+"""The training-loop monitor, in parts with one job each.
+
+- `monitor`: `ComputeMonitor`, the façade the adapters feed (its public API is stable);
+- `totals`: the exact per-run counters and how they add up;
+- `collective`: exact sums across torch.distributed ranks, started now and read later;
+- `watch`: which lines apply and what a step's check decides (pure functions);
+- `events`: what a check reports (warnings, events, the stop exception);
+- `rows`: the ledger rows a write appends (extras: hardware, MFU, energy, notes);
+- `signals`: writing what is pending on SIGTERM/SIGINT and at exit.
+
+`flopcount.monitor` re-exports the public names.
+"""
