@@ -34,12 +34,13 @@ class Importer:
 
 def _registry() -> list[Importer]:
     """Importers in sniffing order: the most specific shapes first."""
-    from . import axolotl, hf_run, ledger, lightning_log, llamafactory, maxtext, megatron, megatron_bridge, nemo_rl, torchtitan, trl
+    from . import axolotl, hf_run, ledger, lightning_log, llamafactory, maxtext, megatron, megatron_bridge, nemo_rl, neox, torchtitan, trl
     return [Importer("hf-trainer-run", hf_run.sniff, hf_run.import_),
             Importer("flopcount-ledger", ledger.sniff, ledger.import_),
             Importer("lightning-log", lightning_log.sniff, lightning_log.import_),
             Importer("torchtitan", torchtitan.sniff, torchtitan.import_),
             Importer("megatron", megatron.sniff, megatron.import_),
+            Importer("gpt-neox", neox.sniff, neox.import_),
             Importer("maxtext", maxtext.sniff, maxtext.import_),
             Importer("nemo-rl", nemo_rl.sniff, nemo_rl.import_),
             Importer("megatron-bridge", megatron_bridge.sniff, megatron_bridge.import_),
