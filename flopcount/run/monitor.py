@@ -32,7 +32,6 @@ import logging
 import time
 import uuid
 import warnings
-from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
@@ -41,8 +40,9 @@ from ..data.phases import BY_ID as PHASE_KINDS, PhaseKind
 from ..data.thresholds import Threshold
 from ..ledger import Ledger, Row, counted_rows, load_key, process_tag
 from . import watch
-from .collective import PendingSum, all_reduce_ints, distributed, group_device
+from .collective import all_reduce_ints, distributed, group_device
 from .events import ThresholdEvent, ThresholdStop, ThresholdWarning, user_stacklevel
+from .reduction import Reduction
 from .rows import EnergyMeter, mfu, rows
 from .signals import SignalGuard
 from .totals import Totals, restored
@@ -102,11 +102,8 @@ class ComputeMonitor:
         self._device: Any = None             # the collectives' device, set by _resolve()
         self.step_index = 0                  # completed steps
         self.flushed = Totals()              # exact, all ranks, as written to the ledger
-        self.pending = Totals()              # summed across ranks since the last write
         self.current = Totals()              # this rank, the step in progress
-        self._history = Totals()             # other runs of this model in the ledger
-        self._fresh_history: Totals | None = None
-        self._inflight: deque[tuple[PendingSum, bool]] = deque()  # (sum started, is a step)
+        self._sums = Reduction()             # summed across ranks since the last write; other runs
         self._fired: set[tuple[str, str]] = set()
         self.should_stop = False
         self.events: list[ThresholdEvent] = []
@@ -136,7 +133,16 @@ class ComputeMonitor:
         self._device = group_device() if self.world > 1 else None  # once: the backend does not change
         if self._ledger is None and self.ledger is not None and self.rank == 0:
             self._ledger = Ledger(self.ledger, key=load_key(self.key_file))
-        self._history = self._ledger_history()
+        self._sums.history = self._ledger_history()
+
+    @property
+    def pending(self) -> Totals:
+        """Summed across ranks, not yet written."""
+        return self._sums.pending
+
+    @property
+    def _inflight(self) -> Any:
+        return self._sums.inflight
 
     def _ledger_history(self) -> Totals:
         """Other runs of this model as rank 0 reads them, shared with every rank
@@ -239,26 +245,14 @@ class ComputeMonitor:
     def _sum(self, *, step: bool, keep: int) -> None:
         """Start this rank's work's sum across ranks; read every sum but the last `keep`."""
         self._resolve()
-        if self.world == 1:
-            self.pending, self.current = self.pending.plus(self.current), Totals()
-            return
-        fresh, n = self._fresh_history, Totals.SIZE  # rank 0's reading of other runs travels with it
-        values = self.current.as_list() + (fresh.as_list() if fresh else [0] * n) + [int(fresh is not None)]
-        self._inflight.append((PendingSum(values, self._device), step))
-        self._fresh_history, self.current = None, Totals()
-        self._settle(keep)
+        self._sums.add(self.current, self._device, self.world, step=step, keep=keep)
+        self.current = Totals()
 
     def _settle(self, keep: int = 0) -> None:
-        """Read the sums started, oldest first, until `keep` are left in flight."""
-        n = Totals.SIZE
-        while len(self._inflight) > keep:
-            values = self._inflight.popleft()[0].result()
-            self.pending = self.pending.plus(Totals.of(values[:n]))
-            if values[2 * n]:
-                self._history = Totals.of(values[n:2 * n])
+        self._sums.settle(keep)
 
     def _settled_steps(self) -> int:
-        return self.step_index - sum(1 for _, step in self._inflight if step)
+        return self.step_index - self._sums.steps_in_flight()
 
     # -- totals -------------------------------------------------------------------------
     def _run_totals(self) -> Totals:
@@ -284,8 +278,9 @@ class ComputeMonitor:
 
     def _quantities(self, run: Totals) -> dict[str, int]:
         base = self.base_training_compute or 0
-        training = self.prior_training + self._history.training + run.training
-        return {"training": training, "cumulative": self.prior_cumulative + self._history.cumulative + run.cumulative
+        history = self._sums.history
+        training = self.prior_training + history.training + run.training
+        return {"training": training, "cumulative": self.prior_cumulative + history.cumulative + run.cumulative
                 + base, "modification": training, "training_lineage": training + base}
 
     def _per_step(self) -> dict[str, float]:
@@ -377,14 +372,14 @@ class ComputeMonitor:
                             rerun=start < self._rerun_until, extra=extra):
                 self._ledger.append(row)
             self._notes = []
-        self.flushed, self.pending = self.flushed.plus(delta), Totals()
+        self.flushed = self.flushed.plus(self._sums.take_pending())
         self._last_flush_step, self._last_flush_time = end, now
         if self._ledger is not None and self.rank == 0 and self.include_ledger_history:
             fresh = self._read_history()  # other runs of this model may be writing too
             if self.world == 1:
-                self._history = fresh
+                self._sums.history = fresh
             else:                         # shared with every rank at the next step's sum
-                self._fresh_history = fresh
+                self._sums.fresh = fresh
 
     def _peak(self) -> float | None:
         """Dense peak FLOP/s of one device at the run's precision, where the table has it."""
@@ -459,9 +454,10 @@ class ComputeMonitor:
         self._settle()  # sums started before the restore belong to the steps it replaces
         self.run, self.step_index = state["run"], int(state["step"])
         if self._resolved:
-            self._history = self._ledger_history()  # the restored run is no longer "earlier"
+            self._sums.history = self._ledger_history()  # the restored run is no longer "earlier"
         self._resolve()
-        self.flushed, self.pending, self.current = restored(state["totals"], self.kind.training), Totals(), Totals()
+        self.flushed, self.current = restored(state["totals"], self.kind.training), Totals()
+        self._sums.take_pending()
         self._fired = {tuple(k) for k in state["fired"]}
         self._started = True
         self._last_flush_step = self.step_index
