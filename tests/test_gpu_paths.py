@@ -249,19 +249,25 @@ def test_measured_step_of_a_compiled_model_leaves_no_recompile():
     assert tracker.monitor.training == 3 * 2 * training_flops(_spec_of(model), SEQ, "full").total
 
 
+def h100_run(ledger, model: str = "mfu") -> ComputeMonitor:
+    """4 steps of 10^15 FLOP ending at 2, 4, 6 and 8 s on one H100 SXM in bf16 (a set clock)."""
+    now = [0.0]
+    monitor = ComputeMonitor(model, ledger=ledger, accelerator="h100-sxm", flush_seconds=None,
+                             hardware={"device": "cuda", "accelerator": "h100-sxm", "precision": "bf16"},
+                             handle_signals=False, clock=lambda: now[0])
+    for i in range(4):
+        now[0] = 2.0 * (i + 1)
+        monitor.step(10**15, tokens=1)
+    return monitor
+
+
 def test_ledger_rows_carry_the_runs_mfu(tmp_path):
     """An H100 SXM run in bf16 (989.4 TFLOP/s dense, the table's figure): 4 steps of 10^15
     FLOP over 8 s on 1 device → MFU 4·10^15 / (8 · 989.4·10^12) = 50.5%; metrics() gives the
     same over its own window."""
     from flopcount.hardware import find_accelerator, peak
     top = peak(find_accelerator("h100-sxm"), "bf16")
-    now = [0.0]
-    monitor = ComputeMonitor("mfu", ledger=tmp_path / "l.db", accelerator="h100-sxm", flush_seconds=None,
-                             hardware={"device": "cuda", "accelerator": "h100-sxm", "precision": "bf16"},
-                             handle_signals=False, clock=lambda: now[0])
-    for i in range(4):
-        now[0] = 2.0 * (i + 1)
-        monitor.step(10**15, tokens=1)
+    monitor = h100_run(tmp_path / "l.db")
     metrics = monitor.metrics()
     monitor.close()
     row = rows(tmp_path / "l.db")[0]
@@ -302,14 +308,7 @@ def test_record_hardware_cross_check_uses_the_runs_measured_mfu(tmp_path):
     from flopcount.plan import load_plan
     from flopcount.record import build
     from flopcount.report import to_markdown
-    now = [0.0]
-    monitor = ComputeMonitor("tiny", ledger=tmp_path / "l.db", accelerator="h100-sxm", flush_seconds=None,
-                             hardware={"device": "cuda", "accelerator": "h100-sxm", "precision": "bf16"},
-                             handle_signals=False, clock=lambda: now[0])
-    for i in range(4):
-        now[0] = 2.0 * (i + 1)
-        monitor.step(10**15, tokens=1)
-    monitor.close()
+    h100_run(tmp_path / "l.db", "tiny").close()
     config = (Path(__file__).parent.parent / "examples" / "configs" / "llama-2-7b.json").resolve()
     plan_file = tmp_path / "plan.yaml"
     plan_file.write_text(textwrap.dedent(f"""\
