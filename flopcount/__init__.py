@@ -17,4 +17,12 @@ from .spec import ModelSpec, count_parameters  # noqa: E402
 
 __all__ = ["ComputeMonitor", "InputError", "ModelSpec", "ThresholdWarning", "__version__", "count_parameters",
            "estimate", "forward_flops", "kaplan_6nd", "load_plan", "load_spec", "spec_from_mapping",
-           "training_flops"]
+           "suite", "training_flops"]
+
+
+def __getattr__(name: str):
+    """`flopcount.suite(...)` imports pandas only when called (importing flopcount does not)."""
+    if name == "suite":
+        from .suite import suite
+        return suite
+    raise AttributeError(f"module 'flopcount' has no attribute {name!r}")

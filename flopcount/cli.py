@@ -308,6 +308,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_record(sub)
     from .import_cli import add_parser as add_import
     add_import(sub)
+    from .suite_cli import add_parser as add_suite
+    add_suite(sub)
     thr = sub.add_parser("thresholds", help="list the threshold table")
     thr.add_argument("--json", action="store_true")
     thr.set_defaults(func=cmd_thresholds)
@@ -336,6 +338,9 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "keygen": ("flopcount keygen provider.key",),
     "import": ("flopcount import out/ --seq-len 2048 > plan.yaml",
                "flopcount import tests/recipes/torchtitan/llama3_8b.toml --gpus 64"),
+    "suite": ("flopcount suite tests/recipes/neox/pythia-suite.yaml",
+              "flopcount suite tests/recipes/neox/pythia-suite.yaml -o out/pythia --format json",
+              "flopcount suite recipes/ --checkpoints 0,every:1000 --vocab-size 50277 --gpus 64"),
     "plot": ("flopcount plot planning -o planning.png",
              "flopcount plot run compute.db --planned-steps 100000 -o run.png"),
     "record": ("flopcount record --plan examples/plans/gpt3-175b.yaml -o out/gpt3",

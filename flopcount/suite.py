@@ -1,0 +1,425 @@
+"""Model suites: every model of a release at every checkpoint, one table.
+
+A suite is a suite file (`flopcount_suite: 1`), a folder of recipes / configs / plans (one
+model each), or a mapping of the suite file's shape. Each model is resolved once, through
+the same paths `flopcount estimate` takes (importers, `plan_from_mapping`, `estimate`), at
+its run's last step: that gives its parameters, each method's FLOP per token and the run's
+total. A checkpoint at step s has trained s × tokens-per-step tokens; its FLOP by each
+analytic method is that many tokens × the per-token figure, rounded as `estimate` rounds
+(`numbers.to_int`), so the last checkpoint's row equals `estimate`'s total exactly.
+
+Arithmetic: steps and tokens are int64 numpy arrays (checked to fit); FLOP are exact Python
+ints in object-dtype arrays (Pythia 12B passes 2^63 = 9.2×10^18 FLOP at its first few
+hundred steps, so int64 cannot hold them, and float64 would round them). The hardware
+method, where a model has one, is an interval for the whole run: a checkpoint gets the
+share of it its tokens are of the run's (float64, stated in the notes).
+
+Threshold statuses come from the verdict engine (`estimate.verdict`), called on a
+checkpoint's phase, never re-derived here. Compute grows with the step and each status
+holds over one interval of compute, so the engine is asked at the first and last checkpoint
+and, where they differ, at the middle one, recursively: O(lines × log checkpoints) calls.
+
+The obligations summary per regime (issue 27) is not here: `flopcount.law` does not
+exist yet; its columns are left out, not guessed.
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Mapping
+
+import numpy as np
+
+from .data import assumptions
+from .errors import InputError
+from .estimate import MethodEstimate, PhaseResult, Result, estimate, verdict
+from .fields import Fields, load_mapping
+from .plan import Plan, is_plan, plan_from_mapping
+from .spec import count_parameters
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+SUITE_KEY = "flopcount_suite"
+MODEL_FIELDS = ("name", "recipe", "config", "plan", "gpus", "vocab_size", "seq_len", "tokens_per_step", "steps",
+                "checkpoints", "kind")
+RELEASE_FIELDS = ("modalities", "placed_on_market", "released", "licence", "license", "weights_public")
+INT64_MAX = np.iinfo(np.int64).max
+EXACT = ("full", "6ND")   # methods with an exact per-token figure
+
+
+@dataclass(frozen=True)
+class Checkpoints:
+    """Listed steps plus every `every` steps up to `to` (default: the run's last step)."""
+
+    steps: tuple[int, ...] = ()
+    every: int | None = None
+    to: int | None = None
+
+    def resolve(self, last: int, source: str, where: str) -> np.ndarray:
+        to = last if self.to is None else self.to
+        listed = set(self.steps)
+        if self.every:
+            listed |= set(range(self.every, to + 1, self.every))
+        if not listed:
+            raise InputError("no checkpoints: give steps, or every (with to)", source=source, field=where)
+        past = max(listed)
+        if past > last:
+            raise InputError(f"checkpoint at step {past:,} is past the run's last step {last:,}", source=source,
+                             field=where)
+        return np.array(sorted(listed), dtype=np.int64)
+
+
+def read_checkpoints(f: Fields, name: str) -> Checkpoints:
+    sub = f.sub(name)
+    sub.only(("steps", "every", "to"))
+    steps = tuple(sub.int_list("steps", [])) if sub.has("steps") else ()
+    if any(s < 0 for s in steps):
+        raise sub.error("steps", "steps are whole numbers from 0")
+    every = sub.count("every", None)
+    to = sub.count("to", None, allow_zero=True)
+    if to is not None and every is None:
+        raise sub.error("to", "applies with every")
+    return Checkpoints(steps, every, to)
+
+
+def parse_checkpoints(text: str, flag: str = "--checkpoints") -> Checkpoints:
+    """`0,1,2,4,every:1000,to:143000` (to defaults to each run's last step)."""
+    steps, every, to = [], None, None
+    for item in (t.strip() for t in text.split(",") if t.strip()):
+        key, _, value = item.rpartition(":")
+        try:
+            number = int(value.replace("_", ""))
+        except ValueError:
+            raise InputError(f"{item!r} is not a step, every:N or to:N", field=flag) from None
+        if number < 0 or key not in ("", "every", "to") or (key == "every" and number == 0):
+            raise InputError(f"{item!r} is not a step, every:N or to:N", field=flag)
+        if key == "every":
+            every = number
+        elif key == "to":
+            to = number
+        else:
+            steps.append(number)
+    if to is not None and every is None:
+        raise InputError("to:N applies with every:N", field=flag)
+    return Checkpoints(tuple(steps), every, to)
+
+
+@dataclass(frozen=True)
+class Model:
+    """One model of a suite, resolved: its plan, estimated once at the run's last step."""
+
+    name: str
+    source: str
+    result: Result
+    last_step: int
+    tokens_per_step: int
+    steps: np.ndarray             # checkpoint steps, ascending int64
+    notes: tuple[str, ...] = ()
+
+    @property
+    def plan(self) -> Plan:
+        return self.result.plan
+
+
+@dataclass(frozen=True)
+class Suite:
+    name: str
+    models: tuple[Model, ...]
+    provider: dict = field(default_factory=dict)
+    release: dict = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+
+    @property
+    def rows(self) -> int:
+        return sum(len(m.steps) for m in self.models)
+
+
+# --- resolving models ------------------------------------------------------------------
+
+def _recipe_steps(path: Path) -> np.ndarray | None:
+    """The checkpoints a recipe saves, where its framework says (GPT-NeoX)."""
+    from .importers import find
+    importer = find(path)
+    if importer is not None and importer.name == "gpt-neox":
+        from .importers.neox import save_steps
+        return np.array(save_steps(path), dtype=np.int64)
+    return None
+
+
+def _single_phase(mapping: dict, source: str) -> dict:
+    phases = mapping.get("phases")
+    if not isinstance(phases, list) or len(phases) != 1 or not isinstance(phases[0], dict):
+        raise InputError("a suite model is one training run: this plan needs exactly one phase", source=source,
+                         field="phases")
+    return phases[0]
+
+
+def _step_tokens(phase: dict, seq_len: int, entry: Fields, source: str) -> tuple[int, int]:
+    """(last step, tokens per step) of a one-phase plan mapping: its steps × batch_size, or
+    its tokens with the entry's tokens_per_step."""
+    if "steps" in phase and "batch_size" in phase:
+        pf = Fields(phase, source, "phases[0]")
+        return pf.count("steps", allow_zero=True), pf.count("batch_size") * seq_len
+    if not entry.has("tokens_per_step"):
+        raise entry.error("tokens_per_step", "the run gives tokens, not steps: give tokens_per_step (and steps)")
+    per = entry.count("tokens_per_step")
+    tokens = Fields(phase, source, "phases[0]").count("tokens")
+    if tokens % per:
+        raise entry.error("tokens_per_step", f"{per:,} does not divide the run's {tokens:,} tokens")
+    return tokens // per, per
+
+
+def resolve_model(entry: Fields, base_dir: Path, defaults: Mapping[str, Any], checkpoints: Checkpoints | None,
+                  release: Mapping[str, Any]) -> Model:
+    entry.only(MODEL_FIELDS)
+    kinds = [k for k in ("recipe", "config", "plan") if entry.has(k)]
+    if len(kinds) != 1:
+        raise entry.error(None, "give exactly one of recipe, config or plan")
+    path = base_dir / entry.text(kinds[0])
+    name = entry.text("name", path.stem)
+    value = {**defaults, **{k: entry.raw(k) for k in ("gpus", "vocab_size", "seq_len", "kind") if entry.has(k)}}
+    notes: list[str] = []
+    own_steps = None
+    if kinds[0] == "recipe":
+        from .importers import import_path
+        from .importers.recipe import Flags
+        imported = import_path(path, Flags(**{k: None if v is None else str(v) for k, v in value.items()}))
+        mapping, notes = dict(imported.plan), list(imported.notes)
+        own_steps = _recipe_steps(path)
+        plan_dir = path.resolve().parent
+    elif kinds[0] == "plan":
+        mapping = load_mapping(path)
+        if not is_plan(mapping):
+            raise InputError("not a run plan (no flopcount_plan: 1)", source=str(path))
+        plan_dir = path.resolve().parent
+    else:
+        if not (entry.has("tokens_per_step") and entry.has("steps")):
+            raise entry.error("tokens_per_step" if not entry.has("tokens_per_step") else "steps",
+                              "a config.json says nothing of the run: give tokens_per_step and steps (its last step)")
+        seq = int(value.get("seq_len") or assumptions.DEFAULT_SEQ_LEN)
+        per, last = entry.count("tokens_per_step"), entry.count("steps")
+        mapping = {"flopcount_plan": 1, "name": name, "model": {"name": name, "config": str(path.resolve())},
+                   "seq_len": seq, "phases": [{"name": "training", "kind": value.get("kind") or "pre-training",
+                                               "tokens": per * last}]}
+        plan_dir = path.resolve().parent
+        if "seq_len" not in value:
+            notes.append(f"sequence length not given: {seq:,} assumed for the full count")
+    source = str(path)
+    phase = _single_phase(mapping, source)
+    for key, val in release.items():
+        if key in ("modalities", "placed_on_market", "released"):
+            mapping.setdefault(key, val)
+    plan = plan_from_mapping(mapping, source, plan_dir)
+    last, per = _step_tokens(phase, plan.seq_len, entry, source)
+    if entry.has("steps") and kinds[0] != "config" and entry.count("steps") != last:
+        raise entry.error("steps", f"{entry.count('steps'):,} contradicts the run's {last:,} steps")
+    if last * per > INT64_MAX:
+        raise entry.error(None, f"{last * per:,} tokens do not fit the table's int64 tokens column")
+    result = estimate(plan)
+    if result.phases[0].phase.tokens != last * per:
+        raise entry.error(None, f"steps × tokens per step = {last * per:,} differs from the run's "
+                          f"{result.phases[0].phase.tokens:,} tokens")
+    given = read_checkpoints(entry, "checkpoints") if entry.has("checkpoints") else checkpoints
+    if given is not None:
+        steps = given.resolve(last, entry.source or source, entry.path("checkpoints") if entry.has("checkpoints")
+                              else "checkpoints")
+    elif own_steps is not None:
+        steps = own_steps
+        notes.append(f"checkpoints: the {len(steps)} steps the recipe saves at")
+    else:
+        raise entry.error("checkpoints", "the recipe names no save interval: give checkpoints (steps, every, to) "
+                          "or --checkpoints")
+    return Model(name, source, result, last, per, steps, tuple(notes))
+
+
+def _anchored(exc: InputError, name: str, where: str) -> InputError:
+    """A model's error, with the suite entry it came from when the file is not the suite's."""
+    return InputError(f"{exc.message} (suite model {name}, {where})" if exc.source else exc.message,
+                      source=exc.source, field=exc.field)
+
+
+def load_suite(source: str | Path | Mapping[str, Any], *, checkpoints: str | Checkpoints | None = None,
+               gpus: int | str | None = None, vocab_size: int | str | None = None,
+               seq_len: int | str | None = None) -> Suite:
+    """A suite file, a folder (every recipe, config or plan in it, one model each) or a
+    mapping of the suite file's shape; keyword values apply to every model that lacks them."""
+    if isinstance(checkpoints, str):
+        checkpoints = parse_checkpoints(checkpoints)
+    defaults = {k: v for k, v in (("gpus", gpus), ("vocab_size", vocab_size), ("seq_len", seq_len)) if v is not None}
+    if isinstance(source, Mapping):
+        data, where, base = dict(source), "suite", Path.cwd()
+    else:
+        path = Path(source)
+        if path.is_dir():
+            data, where, base = _folder(path), str(path), path
+        else:
+            data, where, base = load_mapping(path), str(path), path.parent
+    f = Fields(data, where)
+    if f.raw(SUITE_KEY, None) != 1:
+        raise f.error(SUITE_KEY, "not a suite file: it starts with flopcount_suite: 1")
+    f.only((SUITE_KEY, "name", "release", "provider", "models", "checkpoints", "gpus", "vocab_size", "seq_len"))
+    for key in ("gpus", "vocab_size", "seq_len"):
+        if f.has(key):
+            defaults.setdefault(key, f.raw(key))
+    release = dict(f.raw("release", {}) or {})
+    Fields(release, where, "release").only(RELEASE_FIELDS)
+    provider = dict(f.raw("provider", {}) or {})
+    Fields(provider, where, "provider").only(("name", "established"))
+    if checkpoints is None and f.has("checkpoints"):
+        checkpoints = read_checkpoints(f, "checkpoints")
+    entries = f.items("models")
+    if not entries:
+        raise f.error("models", "a suite needs at least one model")
+    models, seen = [], {}
+    for i, entry in enumerate(entries):
+        name = entry.text("name", Path(str(entry.raw("recipe", entry.raw("config", entry.raw("plan", ""))))).stem)
+        if name in seen:
+            raise entry.error("name", f"two models named {name!r} (models[{seen[name]}] and models[{i}])")
+        seen[name] = i
+        try:
+            models.append(resolve_model(entry, base, defaults, checkpoints, release))
+        except InputError as exc:
+            raise _anchored(exc, name, f"models[{i}]") from None
+    return Suite(f.text("name", Path(str(where)).stem), tuple(models), provider, release)
+
+
+def _folder(path: Path) -> dict:
+    """A folder as a suite: each recipe, config or plan file (sorted by name) one model."""
+    files = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in (".yml", ".yaml", ".json",
+                                                                                       ".toml", ".sh"))
+    if not files:
+        raise InputError("no recipe, config or plan files (.yml, .yaml, .json, .toml, .sh) in this folder",
+                         source=str(path))
+    models = []
+    for p in files:
+        kind = "recipe"
+        if p.suffix.lower() in (".json", ".yaml", ".yml"):
+            from .importers import find
+            if find(p) is None:
+                data = load_mapping(p)  # a malformed file is named here
+                kind = "plan" if is_plan(data) else "config"
+        models.append({"name": p.stem, kind: p.name})
+    return {SUITE_KEY: 1, "name": path.name, "models": models}
+
+
+# --- the table ---------------------------------------------------------------------------
+
+def _exact_totals(per_token: Fraction, tokens: np.ndarray) -> np.ndarray:
+    """to_int(per_token × tokens) for each checkpoint, as Python ints (object dtype):
+    floor((2·p·D + q) / 2q) for per_token = p/q, D ≥ 0 — half away from zero, as estimate rounds."""
+    p, q = per_token.numerator, per_token.denominator
+    d = tokens.astype(object)
+    return (d * (2 * p) + q) // (2 * q) if q != 1 else d * p
+
+
+def _statuses(model: Model, totals: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]) -> dict[str, list]:
+    """Each threshold's status and whether the checkpoint is over it, from the engine."""
+    pr0 = model.result.phases[0]
+    n = len(model.steps)
+    cache: dict[int, tuple] = {}
+
+    def at(i: int) -> tuple:
+        if i not in cache:
+            ests = {m: MethodEstimate(m, t[i], lo[i], hi[i], pr0.estimates[m].per_token, pr0.estimates[m].formula)
+                    for m, (t, lo, hi) in totals.items()}
+            phase = dataclasses.replace(pr0.phase, tokens=int(model.steps[i]) * model.tokens_per_step)
+            evs = verdict([PhaseResult(phase, ests, pr0.primary)], model.plan.base, model.plan.modalities,
+                          model.plan.placed_on_market)
+            cache[i] = tuple((ev.threshold.id, ev.status, ev.met) for ev in evs)
+        return cache[i]
+
+    filled: list[tuple | None] = [None] * n
+
+    def fill(lo: int, hi: int) -> None:
+        a, b = at(lo), at(hi)
+        if a == b:
+            for i in range(lo, hi + 1):
+                filled[i] = a
+            return
+        if hi - lo <= 1:
+            filled[lo], filled[hi] = a, b
+            return
+        mid = (lo + hi) // 2
+        fill(lo, mid)
+        fill(mid, hi)
+
+    fill(0, n - 1)
+    out: dict[str, list] = {}
+    for row in filled:
+        for tid, st, met in row:  # type: ignore[union-attr]
+            out.setdefault(f"status_{tid}", []).append(st)
+            out.setdefault(f"over_{tid}", []).append(met)
+    return out
+
+
+def _non_embedding(model: Model) -> int:
+    """Parameters less the embedding tables and an untied output head (Kaplan et al. 2020's
+    N, as the Pythia model cards count non-embedding parameters)."""
+    from .blocks import Head
+    spec = model.plan.model.spec
+    if spec is None:
+        return 0
+    params = count_parameters(spec)
+    untied = sum(b.width * b.vocab for _, b in spec.find(Head) if not b.tied)  # type: ignore[attr-defined]
+    return params.total - params.embedding - untied
+
+
+def columns(model: Model) -> dict[str, np.ndarray | list]:
+    """One model's rows, column by column."""
+    pr0 = model.result.phases[0]
+    steps = model.steps
+    tokens = steps * np.int64(model.tokens_per_step)
+    n = len(steps)
+    params = model.result.parameters
+    totals: dict[str, tuple] = {}
+    cols: dict[str, Any] = {"model": [model.name] * n, "step": steps, "tokens": tokens,
+                            "params_total": np.full(n, params.total if params else -1, dtype=np.int64),
+                            "params_non_embedding": np.full(n, _non_embedding(model) if params else -1,
+                                                            dtype=np.int64)}
+    run_tokens = model.last_step * model.tokens_per_step
+    for method, est in pr0.estimates.items():
+        if method in EXACT and est.per_token is not None:
+            exact = _exact_totals(est.per_token, tokens)
+            totals[method] = (exact, exact, exact)
+            per = est.per_token
+            cols[f"flop_per_token_{method}"] = [int(per) if per.denominator == 1 else float(per)] * n
+        elif method == "hardware" and run_tokens:
+            share = tokens.astype(np.float64) / float(run_tokens)
+            totals[method] = (est.total * share, est.low * share, est.high * share)
+    for method, (t, lo, hi) in totals.items():
+        cols[f"flop_{method}"], cols[f"flop_{method}_low"], cols[f"flop_{method}_high"] = t, lo, hi
+    cols["primary"] = [pr0.primary] * n
+    cols.update(_statuses(model, totals))
+    return cols
+
+
+def table(suite: Suite) -> "pd.DataFrame":
+    """One row per model × checkpoint (see the module docstring for the columns' meaning)."""
+    import pandas as pd
+    parts = [columns(m) for m in suite.models]
+    names = list(dict.fromkeys(k for p in parts for k in p))
+    data: dict[str, Any] = {}
+    for name in names:
+        chunks = []
+        for part, model in zip(parts, suite.models):
+            value = part.get(name)
+            if value is None:
+                chunks.append(np.full(len(model.steps), None, dtype=object))
+            elif isinstance(value, np.ndarray):
+                chunks.append(value)
+            else:
+                chunks.append(np.asarray(value, dtype=bool if name.startswith("over_") else object))
+        data[name] = np.concatenate(chunks) if len(chunks) > 1 else chunks[0]
+    frame = pd.DataFrame(data)
+    for name in ("model", "primary", *(c for c in names if c.startswith("status_"))):
+        frame[name] = frame[name].astype("category")
+    return frame
+
+
+def suite(source: str | Path | Mapping[str, Any], **options: Any) -> "pd.DataFrame":
+    """The table of a suite file, folder or mapping (options: checkpoints, gpus, vocab_size,
+    seq_len; see `load_suite`)."""
+    return table(load_suite(source, **options))
