@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-BENCHMARKS = ("accuracy", "overhead", "scale", "backends")
+BENCHMARKS = ("accuracy", "overhead", "scale", "backends", "suite")
 
 
 def machine() -> str:

@@ -25,6 +25,8 @@ exist yet; its columns are left out, not guessed.
 from __future__ import annotations
 
 import dataclasses
+import sys
+import types
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -423,3 +425,15 @@ def suite(source: str | Path | Mapping[str, Any], **options: Any) -> "pd.DataFra
     """The table of a suite file, folder or mapping (options: checkpoints, gpus, vocab_size,
     seq_len; see `load_suite`)."""
     return table(load_suite(source, **options))
+
+
+class _CallableModule(types.ModuleType):
+    """Importing this module makes `flopcount.suite` name the module, not the function the
+    package exports lazily; calling the module calls `suite`, so `flopcount.suite(...)`
+    works whichever it names."""
+
+    def __call__(self, source: str | Path | Mapping[str, Any], **options: Any) -> "pd.DataFrame":
+        return suite(source, **options)
+
+
+sys.modules[__name__].__class__ = _CallableModule

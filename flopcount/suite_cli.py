@@ -136,6 +136,6 @@ def cmd_suite(args: argparse.Namespace) -> int:
     lines = summary(suite, frame)
     if args.output:
         path = write(frame, suite.name, args.output, args.format)
-        lines.append(f"Table ({len(frame):,} rows × {len(frame.columns)} columns): {path}")
+        lines += [f"Table of {len(frame):,} rows × {len(frame.columns)} columns written to:", f"  {path}"]
     print("\n".join(lines))
     return 0

@@ -1,0 +1,188 @@
+"""Model suites: the real Pythia suite from its published GPT-NeoX configs (tests/recipes/neox/,
+SOURCES.md), checkpoints against `estimate` one by one, and bad input refused whole.
+
+Pythia (github.com/EleutherAI/pythia README, "Models"): 8 sizes × {standard, deduped}, 154
+checkpoints each (steps 0, 1, 2, 4, ..., 512, then every 1,000 to 143,000), 1,024 sequences ×
+2,048 tokens a step, so a checkpoint at step s has seen s × 2,097,152 tokens.
+"""
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+import flopcount
+from flopcount.cli import main
+from flopcount.errors import InputError
+from flopcount.estimate import estimate
+from flopcount.suite import load_suite, parse_checkpoints, table
+
+HERE = Path(__file__).parent
+ROOT = HERE.parent
+NEOX = HERE / "recipes" / "neox"
+SUITE = NEOX / "pythia-suite.yaml"
+LLAMA_405B = ROOT / "examples" / "configs" / "llama-3.1-405b.json"
+
+
+@pytest.fixture(scope="module")
+def pythia():
+    suite = load_suite(SUITE)
+    return suite, table(suite)
+
+
+def test_pythia_suite_rows_tokens_and_parameters(pythia):
+    """16 models × 154 checkpoints = 2,464 rows; tokens = step × 1,024 × 2,048; the 1.4B's
+    parameters are the model card's 1,414,647,808 (1,208,602,624 non-embedding) at every row."""
+    suite, frame = pythia
+    assert len(suite.models) == 16 and len(frame) == 2464
+    assert (frame.groupby("model", observed=True).size() == 154).all()
+    assert (frame["tokens"] == frame["step"] * 1024 * 2048).all()
+    row = frame[(frame.model == "pythia-1.4b") & (frame.step == 143_000)].iloc[0]
+    assert row.tokens == 299_892_736_000
+    assert (row.params_total, row.params_non_embedding) == (1_414_647_808, 1_208_602_624)
+    steps = frame[frame.model == "pythia-70m"].step.tolist()
+    assert steps[:12] == [0, 1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1000] and steps[-1] == 143_000
+
+
+def test_each_checkpoint_is_what_estimate_gives_for_its_tokens(pythia):
+    """Per-token FLOP × tokens, exactly: the last row of each model is `estimate`'s total of
+    the full run, and a middle checkpoint (70M at step 64: 64 × 2,097,152 = 134,217,728
+    tokens × 343,277,568 FLOP per token = 46,073,935,250,325,504 FLOP; 6ND: 6 × 70,426,624 ×
+    134,217,728) equals `estimate` on a plan of that many tokens."""
+    suite, frame = pythia
+    for model in suite.models:
+        last = frame[frame.model == model.name].iloc[-1]
+        assert last.flop_full == model.result.phases[0].estimates["full"].total
+        assert last.flop_6ND == model.result.phases[0].estimates["6ND"].total
+        assert isinstance(last.flop_full, int)
+    m70 = suite.models[0]
+    row = frame[(frame.model == "pythia-70m") & (frame.step == 64)].iloc[0]
+    assert row.flop_full == 134_217_728 * 343_277_568 == 46_073_935_250_325_504
+    assert row.flop_6ND == 6 * 70_426_624 * 134_217_728
+    plan = m70.plan
+    again = estimate(replace(plan, phases=(replace(plan.phases[0], tokens=134_217_728),)))
+    assert again.phases[0].estimates["full"].total == row.flop_full
+
+
+def test_deduped_and_standard_runs_are_identical_in_compute(pythia):
+    _, frame = pythia
+    for size in ("70m", "160m", "410m", "1b", "1.4b", "2.8b", "6.9b", "12b"):
+        a = frame[frame.model == f"pythia-{size}"].drop(columns="model").reset_index(drop=True)
+        b = frame[frame.model == f"pythia-{size}-deduped"].drop(columns="model").reset_index(drop=True)
+        assert a.equals(b), size
+
+
+def test_pythia_is_below_every_line(pythia):
+    """The largest, 12B: 74,034,708,480 FLOP per token × 299,892,736,000 tokens = 2.2×10^22,
+    below the GPAI criterion's 10^23."""
+    _, frame = pythia
+    over = [c for c in frame.columns if c.startswith("over_")]
+    assert over and not frame[over].to_numpy().any()
+    assert set(frame["status_eu-gpai"].unique()) == {"below"}
+    assert frame[frame.model == "pythia-12b"].flop_per_token_full.iloc[0] == 74_034_708_480
+
+
+def test_statuses_are_the_engines_at_every_checkpoint():
+    """Llama 3.1 405B (examples/configs) at T = 8,192, 2,048 sequences a step: 2,625,424,588,800
+    FLOP per token × 16,777,216 tokens = 4.4047×10^19 FLOP per step. 10^23 is passed after
+    2,271 steps, 10^25 after 227,030: with a checkpoint every 10,000 steps the first over the
+    GPAI line is step 10,000 and the first over the systemic-risk line 230,000. Every row's
+    statuses equal `estimate` run on that checkpoint alone (the bisection asks the engine
+    only O(log n) times)."""
+    data = {"flopcount_suite": 1, "name": "sweep", "release": {"modalities": ["text"]},
+            "models": [{"name": "l405", "config": str(LLAMA_405B), "tokens_per_step": 16_777_216,
+                        "steps": 1_000_000, "seq_len": 8192}], "checkpoints": {"every": 10_000}}
+    suite = load_suite(data)
+    frame = table(suite)
+    assert suite.models[0].result.phases[0].estimates["full"].per_token == 2_625_424_588_800
+    assert frame[frame["over_eu-gpai"]].step.iloc[0] == 10_000
+    assert frame[frame["over_eu-systemic-risk"]].step.iloc[0] == 230_000
+    plan = suite.models[0].plan
+    for i in range(0, 100, 7):
+        row = frame.iloc[i]
+        one = estimate(replace(plan, phases=(replace(plan.phases[0], tokens=int(row.tokens)),)))
+        assert {f"status_{e.threshold.id}": e.status for e in one.evaluations} == \
+            {c: row[c] for c in frame.columns if c.startswith("status_")}
+
+
+def test_folder_takes_each_recipe_with_its_own_save_steps(tmp_path):
+    for name in ("pythia-70m.yml", "pythia-160m.yml"):
+        shutil.copy(NEOX / "pythia" / name, tmp_path / name)
+    frame = table(load_suite(tmp_path, gpus=32, vocab_size=50277))
+    assert len(frame) == 2 * 154
+    frame = table(load_suite(tmp_path, gpus=32, vocab_size=50277, checkpoints="0,every:71500"))
+    assert frame[frame.model == "pythia-70m"].step.tolist() == [0, 71_500, 143_000]
+
+
+def test_checkpoint_spec():
+    c = parse_checkpoints("0,1,2,every:1000,to:3000")
+    assert list(c.resolve(143_000, "x", "checkpoints")) == [0, 1, 2, 1000, 2000, 3000]
+    with pytest.raises(InputError, match="past the run's last step"):
+        parse_checkpoints("150000").resolve(143_000, "x", "checkpoints")
+    for bad in ("every:0", "x:3", "1.5", "to:5"):
+        with pytest.raises(InputError):
+            parse_checkpoints(bad)
+
+
+def test_cli_summary_and_outputs(tmp_path, capsys):
+    """80 columns; the table written as CSV and JSON with exact FLOP (the 12B's last row:
+    74,034,708,480 × 299,892,736,000 = 22,202,471,285,029,601,280,000)."""
+    assert main(["suite", str(SUITE), "-o", str(tmp_path), "--format", "csv"]) == 0
+    out = capsys.readouterr().out
+    assert max(len(line) for line in out.splitlines() if str(tmp_path) not in line) <= 80  # a path stays whole
+    assert "pythia-12b-deduped" in out and out.splitlines()[-1].strip() == str(tmp_path / "pythia.csv")
+    assert "22202471285029601280000" in (tmp_path / "pythia.csv").read_text()
+    assert main(["suite", str(SUITE), "-o", str(tmp_path), "--format", "json"]) == 0
+    rows = json.loads((tmp_path / "pythia.json").read_text())["rows"]
+    assert len(rows) == 2464 and rows[-1]["flop_full"] == "22202471285029601280000"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pythia.csv", "pythia.json"]
+
+
+def _refused(args: list[str], out_dir: Path) -> str:
+    proc = subprocess.run([sys.executable, "-m", "flopcount", "suite", *args, "-o", str(out_dir)],
+                          capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 2, proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1 and "Traceback" not in proc.stderr
+    assert not out_dir.exists()  # nothing half-written
+    return proc.stderr
+
+
+def _suite_file(tmp_path: Path, edit) -> Path:
+    text = SUITE.read_text()
+    path = NEOX / f".test-suite-{tmp_path.name}.yaml"   # beside the recipes, so their paths resolve
+    path.write_text(edit(text))
+    return path
+
+
+@pytest.mark.parametrize("edit, needles", [
+    (lambda t: t.replace("{name: pythia-12b, recipe: gpt-neox/12B.yml", "{name: pythia-12b, recipe: pythia/pythia-12b.yml"),
+     ("pythia-12b.yml", "malformed YAML at line 21", "models[14]")),
+    (lambda t: t.replace("name: pythia-160m-deduped,", "name: pythia-160m,"),
+     ("two models named 'pythia-160m'", "models[3].name")),
+    (lambda t: t.replace("{name: pythia-1b, recipe: pythia/pythia-1b.yml, gpus: 64}",
+                         "{name: pythia-1b, recipe: pythia/pythia-1b.yml, gpus: 64, checkpoints: {steps: [143001]}}"),
+     ("past the run's last step 143,000", "models[6].checkpoints")),
+])
+def test_bad_input_one_line_exit_2_nothing_written(tmp_path, edit, needles):
+    """An unreadable model among sixteen (the pythia repo's own malformed pythia-12b.yml), two
+    models with one name, a checkpoint past the run's last step."""
+    path = _suite_file(tmp_path, edit)
+    try:
+        err = _refused([str(path)], tmp_path / "out")
+    finally:
+        path.unlink()
+    for needle in needles:
+        assert needle in err, err
+
+
+def test_importing_flopcount_does_not_import_pandas():
+    code = "import sys, flopcount; assert 'pandas' not in sys.modules; f = flopcount.suite; print(f.__module__)"
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 0 and proc.stdout.strip() == "flopcount.suite", proc.stderr
+    import flopcount.suite  # noqa: F401  (now flopcount.suite names the module: still callable)
+    assert len(flopcount.suite(SUITE, checkpoints="143000")) == 16
