@@ -308,6 +308,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_record(sub)
     from .import_cli import add_parser as add_import
     add_import(sub)
+    from .obligations_cli import add_parser as add_obligations
+    add_obligations(sub)
     from .suite_cli import add_parser as add_suite
     add_suite(sub)
     thr = sub.add_parser("thresholds", help="list the threshold table")
@@ -328,6 +330,8 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
                  "flopcount estimate --params 70B --tokens 2T --json",
                  "flopcount estimate --accelerator h100 --gpus 25000 --days 90 --utilization 0.4"),
     "accelerators": ("flopcount accelerators", "flopcount accelerators --json"),
+    "obligations": ("flopcount obligations examples/obligations/open-70b.yaml --as-of 2026-12-02",
+                    "flopcount obligations examples/obligations/open-70b.yaml --json"),
     "thresholds": ("flopcount thresholds",),
     "measure": ("flopcount measure examples/configs/llama-3.1-8b.json --seq-len 8192",
                 "flopcount measure my_models:build --batch 8 --seq-len 2048"),

@@ -22,6 +22,7 @@ from .errors import InputError
 from .fields import Fields, load_mapping
 from .formulas import ATTENTION_CONVENTIONS, LORA_GROUPS, LORA_TARGETS, lora_weights
 from .hardware import SECONDS_PER_HOUR, HardwareUse, default_utilization, find_accelerator, peak
+from .law.facts import Facts, read_facts
 from .spec import ModelSpec, count_parameters
 
 PLAN_KEY = "flopcount_plan"
@@ -83,6 +84,7 @@ class BaseModel:
     training_compute: int | None     # None: unknown
     systemic_risk: bool = False
     version: str | None = None       # the version modified, when several were placed on the market
+    gpai: bool | None = None         # the base is a general-purpose AI model; None: not stated
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,7 @@ class Plan:
     placed_on_market: dt.date | None = None     # first placed on the EU market (Art. 111(3))
     released: dt.date | None = None             # first released through any channel (documentation)
     attention_assumed: bool = False             # no convention given: the default applies (stated)
+    facts: Facts = Facts()                      # provider, release, deploys (flopcount.law)
 
 
 PHASE_FIELDS = ("name", "kind", "public", "work", "tokens", "steps", "batch_size", "seq_len", "attention", "model",
@@ -264,19 +267,19 @@ def read_modalities(value: object, field: str, source: str) -> frozenset[str]:
 
 
 def read_base(f: Fields) -> BaseModel:
-    f.only(("name", "training_compute", "systemic_risk", "version"))
+    f.only(("name", "training_compute", "systemic_risk", "version", "gpai"))
     value = f.raw("training_compute")
     known = not (isinstance(value, str) and value.strip().lower() == "unknown")
     return BaseModel(name=f.text("name", "base model"),
                      training_compute=f.count("training_compute") if known else None,
                      systemic_risk=f.flag("systemic_risk", False),
-                     version=f.text("version", None))
+                     version=f.text("version", None), gpai=f.flag("gpai") if f.has("gpai") else None)
 
 
 def plan_from_mapping(data: dict, source: str, plan_dir: Path | None = None) -> Plan:
     f = Fields(data, source)
     f.only(("flopcount_plan", "name", "model", "seq_len", "attention", "base_model", "phases", "modalities",
-            "placed_on_market", "released"))
+            "placed_on_market", "released", "provider", "release", "deploys"))
     version = f.count(PLAN_KEY)
     if version != 1:
         raise f.error(PLAN_KEY, f"unsupported plan version {version}; this flopcount reads version 1")
@@ -293,9 +296,11 @@ def plan_from_mapping(data: dict, source: str, plan_dir: Path | None = None) -> 
         raise f.error("phases", f"phase names must be unique; repeated: {', '.join(duplicates)}")
     base = read_base(f.sub("base_model")) if f.has("base_model") else None
     modalities = read_modalities(f.raw("modalities"), f.path("modalities"), source) if f.has("modalities") else None
+    facts = read_facts(f, base.gpai if base else None)
     return Plan(name=f.text("name", Path(source).stem), model=model, phases=phases, seq_len=defaults["seq_len"],
-                modalities=modalities, placed_on_market=_date(f, "placed_on_market"), released=_date(f, "released"),
-                attention=defaults["attention"], base=base, source=source, attention_assumed=not f.has("attention"))
+                modalities=modalities, placed_on_market=facts.release.placed_on_market, released=facts.released,
+                attention=defaults["attention"], base=base, source=source, attention_assumed=not f.has("attention"),
+                facts=facts)
 
 
 def load_plan(path: str | Path) -> Plan:

@@ -1,0 +1,46 @@
+"""From an estimate to what the law engine reads: the verdict engine's statuses (the lines
+are compared there, once), the second readings' comparisons made with the same
+`thresholds.status`, and the dates the lines became known (`thresholds.known_by`)."""
+from __future__ import annotations
+
+from dataclasses import replace
+
+from ..data.obligations import FRONTIER_LINE, SYSTEMIC_LINE
+from ..estimate import Result, verdict_context
+from ..numbers import sig2
+from ..thresholds import bounded, known_by, modification_line, status
+from .compute import ComputeSummary
+from .facts import Facts
+
+
+def facts_of(result: Result) -> Facts:
+    """The plan's facts, with a placing date given on the command line (which the plan's
+    `placed_on_market` carries) taking effect."""
+    plan = result.plan
+    release = replace(plan.facts.release, placed_on_market=plan.placed_on_market)
+    return replace(plan.facts, release=release, released=plan.released or plan.facts.released)
+
+
+def summarise(result: Result) -> ComputeSummary:
+    plan, rows = result.plan, {ev.threshold.id: ev for ev in result.evaluations}
+    ctx = verdict_context(plan, list(result.phases))
+    base = plan.base
+    base_compute = base.training_compute if base and base.training_compute else 0
+    figures = {"training": sig2(result.training.total), "cumulative": sig2(result.lineage_cumulative.total),
+               "lineage": sig2(result.training.total + base_compute)}
+    modification = cumulative_reading = None
+    known = known_by(ctx.runs, "cumulative", SYSTEMIC_LINE, base_compute)
+    if base is not None:
+        line, _ = modification_line(base.training_compute, base.systemic_risk)
+        figures["modification_line"] = f"one third of the base ({sig2(line)})"
+        modification = rows["eu-modification"].status
+        cumulative_reading = bounded(status(result.cumulative.low, result.cumulative.high, line), "cumulative", ctx)[0]
+        if base.systemic_risk:
+            known = known_by(ctx.runs, "modification", line)
+    own = bounded(status(result.training.low, result.training.high, FRONTIER_LINE), "training", ctx)[0]
+    return ComputeSummary(
+        model=plan.model.name, is_modification=base is not None, base_systemic=bool(base and base.systemic_risk),
+        modalities=plan.modalities, gpai=rows["eu-gpai"].status, systemic=rows["eu-systemic-risk"].status,
+        modification=modification, modification_cumulative=cumulative_reading,
+        frontier_lineage=rows["ca-sb53"].status, frontier_own=own, known=known,
+        frontier_known=known_by(ctx.runs, "training_lineage", FRONTIER_LINE, base_compute), figures=figures)
