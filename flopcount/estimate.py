@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from .data import assumptions
-from .data.phases import PhaseKind
 from .formulas import forward_flops, generation_flops, kaplan_6nd, training_flops
 from .hardware import SECONDS_PER_HOUR, hardware_flops
+from .ledger.summary import COUNTS_IN, adds
 from .numbers import to_int
 from .plan import BaseModel, Phase, Plan
 from .spec import Parameters, count_parameters
@@ -143,17 +143,6 @@ def choose_primary(estimates: dict[str, MethodEstimate], prefer: str | None) -> 
     return next(m for m in PRIMARY_ORDER if m in estimates)
 
 
-def phase_adds(kind: PhaseKind, high: float) -> dict[str, float]:
-    """What one phase adds to each quantity the thresholds are measured on."""
-    return {"training": high if kind.training else 0, "modification": high if kind.training else 0,
-            "training_lineage": high if kind.training else 0, "cumulative": high if kind.cumulative else 0}
-
-
-#: Which phases each quantity the thresholds are measured on sums (see `phase_adds`).
-COUNTS_IN = {"training": lambda k: k.training, "cumulative": lambda k: k.cumulative,
-             "modification": lambda k: k.training, "training_lineage": lambda k: k.training}
-
-
 def threshold_quantities(phases: list[PhaseResult], base_compute: int, pick=lambda pr: pr.best) -> dict:
     """(central, low, high) of each quantity, summing the estimate `pick` chooses per phase;
     the known compute of a base model counts in cumulative compute (its weights initialise
@@ -204,7 +193,7 @@ def phases_context(phases: list[PhaseResult], base: BaseModel | None, modalities
                    placed_on_market: dt.date | None = None) -> Context:
     """What the verdict engine needs beside the quantities: the lineage, the runs in time
     order, the primary method and every other method's figures (`alternatives`)."""
-    runs = runs_in_order(Run(pr.phase.start, phase_adds(pr.phase.kind, pr.best.high)) for pr in phases)
+    runs = runs_in_order(Run(pr.phase.start, adds(pr.phase.kind, pr.best.high)) for pr in phases)
     primaries = {pr.primary for pr in phases}
     base_compute = base.training_compute if base and base.training_compute else 0
     return Context(is_modification=base is not None, base_training=base.training_compute if base else None,

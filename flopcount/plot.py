@@ -23,6 +23,7 @@ from .data.assumptions import CHINCHILLA_TOKENS_PER_PARAM, UTILIZATION_HIGH, UTI
 from .data.models import PUBLISHED_RUNS
 from .data.phases import BY_ID as PHASE_KINDS
 from .data.thresholds import THRESHOLDS
+from .ledger.summary import counts_toward
 from .numbers import sig2
 from .planning import accelerator_days, modification_tokens, tokens_at
 
@@ -310,18 +311,9 @@ def _hlines(ax, lines: dict[str, float], colors: dict[str, str], layout: _Layout
             layout.label_line(artist, label, colors[ids[0]], (0.88, 0.7, 0.5, 0.3, 0.12), gid=f"line-label:{label}")
 
 
-def _counts_toward_kind(kind_id: str) -> str:
-    """Which totals a phase kind's FLOP count toward, from `data.phases`: "training" (and
-    cumulative), "cumulative" only, or "neither" (recorded, counted in no total)."""
-    kind = PHASE_KINDS.get(kind_id)
-    if kind is None:
-        return "neither"
-    return "training" if kind.training else "cumulative" if kind.cumulative else "neither"
-
-
 def _counts_toward(row) -> str:
     """Which totals a ledger row's FLOP count toward (eval rows: neither)."""
-    return "neither" if row.row_kind == "eval" else _counts_toward_kind(row.phase_kind)
+    return "neither" if row.row_kind == "eval" else counts_toward(row.phase_kind)
 
 
 COUNTS_TEXT = {"training": "training and cumulative compute", "cumulative": "cumulative compute only",
@@ -435,7 +427,7 @@ def run_chart(steps: Sequence[int] | None = None, cumulative: Sequence[float] | 
                 ax.plot([series.steps[i] for i in idx], [float(series.cumulative[i]) for i in idx], ls="",
                         marker=marker[k], ms=4, color=color, gid=f"kind:{k}:{series.run}")
     for k in kinds:
-        counts = _counts_toward_kind(k)
+        counts = counts_toward(k)
         ax.plot([], [], ls="", marker=marker[k], ms=5, color="black", label=f"{k}: counts toward {COUNTS_TEXT[counts]}")
     for series in runs:  # work in neither total: said in the legend with its FLOP, never added to a line
         for k in sorted({kind for _, _, kind in series.uncounted}):

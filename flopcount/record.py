@@ -22,14 +22,15 @@ from .data.phases import BY_ID as PHASE_KINDS
 from .data.thresholds import BY_ID as THRESHOLD_BY_ID
 from .energy import JOULES_PER_KWH, estimate_kwh
 from .errors import InputError
-from .estimate import MethodEstimate, PhaseResult, estimate, phase_adds, phases_context, verdict
+from .estimate import MethodEstimate, PhaseResult, estimate, phases_context, verdict
 from .formulas import forward_flops, generation_flops
 from .hardware import HardwareUse, find_accelerator
 from .ledger import Ledger, Row, counted_rows, load_key
+from .ledger.summary import COUNTS_IN, adds
 from .ledger import checkpoint as cp
 from .numbers import flop_text, sig2
 from .plan import BaseModel, ModelRef, Phase, Plan
-from .status import run_steps
+from .ledger.summary import run_steps
 from .thresholds import Context, Evaluation, bounded, line_int, status
 
 CONVENTION = "1 multiply-add = 2 FLOP"
@@ -221,7 +222,7 @@ def _crossings(phases: list[_Phase], lines: dict[str, tuple[int, str]], base: in
     totals = {"training": 0, "cumulative": base, "modification": 0, "training_lineage": base}
     found: dict[str, dict] = {}
     for r in rows:
-        for q, add in phase_adds(PHASE_KINDS[r.phase_kind], r.flops).items():
+        for q, add in adds(PHASE_KINDS[r.phase_kind], r.flops).items():
             totals[q] += add
         for tid, (line, quantity) in lines.items():
             if tid not in found and totals[quantity] > line:
@@ -345,8 +346,8 @@ def build(*, plan: Plan | None = None, ledger_path: str | Path | None = None, mo
     for p in phases:
         kind = PHASE_KINDS[p.kind]
         values = [int(flop_text(v)) for v in p.estimates[p.primary][:3]]
-        for q, on in (("training", kind.training), ("cumulative", kind.cumulative)):
-            if on:
+        for q in sums:
+            if COUNTS_IN[q](kind):
                 sums[q] = [a + b for a, b in zip(sums[q], values)]
     lineage = [v + (base or 0) for v in sums["cumulative"]]
     if plan is not None:

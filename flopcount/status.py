@@ -5,26 +5,17 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections import defaultdict
-from typing import Any, Iterable
+from typing import Any
 
 from .data.phases import BY_ID as PHASE_KINDS
 from .errors import InputError
-from .ledger import Ledger, Row, counted_rows, load_key
+from .ledger import Ledger, load_key
 from .ledger import checkpoint as cp
 from .ledger import keys
+from .ledger.summary import counts_toward, run_steps, summarise as summarise_rows  # noqa: F401 (run_steps re-exported)
 from .numbers import flop_text, multiple, sig2
 from .render import table, wrap
 from .thresholds import Context, evaluate, line_int
-
-
-def run_steps(rows: Iterable[Row]) -> dict[str, int]:
-    """The step each run reached (its highest `step_end`). Steps a resumed run re-runs keep
-    its run id, so they count once; separate runs of a model add up."""
-    reached: dict[str, int] = {}
-    for row in rows:
-        reached[row.run] = max(reached.get(row.run, 0), row.step_end)
-    return reached
 
 
 def _steps_text(phase: dict) -> str:
@@ -36,50 +27,23 @@ def _steps_text(phase: dict) -> str:
 
 
 def summarise(ledger: Ledger) -> dict[str, Any]:
-    """Per model and phase: training, cumulative, evaluation and lost (superseded) FLOP,
-    with the model's totals evaluated against the thresholds."""
-    rows = list(ledger.rows())
-    counted = {r.seq for r in counted_rows(rows)}
-    models: dict[str, Any] = {}
-    for row in rows:
-        if row.row_kind == "resume":
-            continue
-        m = models.setdefault(row.model, {"phases": defaultdict(lambda: defaultdict(int)), "base": None,
-                                          "base_systemic_risk": False, "runs": set(), "rows": defaultdict(list)})
-        m["rows"][row.phase].append(row)
-        m["runs"].add(row.run)
-        m["base"] = row.extra.get("base_training_compute", m["base"])
-        m["base_systemic_risk"] = row.extra.get("base_systemic_risk", m["base_systemic_risk"])
-        p = m["phases"][row.phase]
-        p["kind"] = row.phase_kind
-        kind = PHASE_KINDS.get(row.phase_kind)
-        if row.seq not in counted:
-            p["lost"] += row.flops
-        elif row.row_kind == "eval":
-            p["eval"] += row.flops
-        elif kind is not None:
-            p["ran"] += row.flops  # what ran, whatever total it counts toward (data.phases)
-            p["training"] += row.flops if kind.training else 0
-            p["cumulative"] += row.flops if kind.cumulative else 0
-        p["recomputed"] += row.flops_recomputed
-        p["tokens"] += row.tokens if row.row_kind != "eval" else 0
-        p["accelerator_hours"] += row.accelerator_seconds / 3600
+    """Per model and phase: what ran, training, cumulative, evaluation and lost
+    (superseded) FLOP (`ledger.summary`), with the model's totals against the thresholds."""
     out = {}
-    for name, m in models.items():
-        for phase, phase_rows in m["rows"].items():
-            by_run = run_steps(phase_rows)
-            m["phases"][phase]["steps"] = sum(by_run.values())
-            m["phases"][phase]["steps_by_run"] = by_run
-        training = sum(p["training"] for p in m["phases"].values())
-        cumulative = sum(p["cumulative"] for p in m["phases"].values()) + (m["base"] or 0)
-        lineage = training + (m["base"] or 0)
+    for name, m in summarise_rows(ledger.rows()).items():
+        training, cumulative = m.training, m.cumulative + (m.base or 0)
+        lineage = training + (m.base or 0)
         evaluations = evaluate({"training": (training,) * 3, "cumulative": (cumulative,) * 3,
                                 "modification": (training,) * 3, "training_lineage": (lineage,) * 3},
-                               Context(is_modification=m["base"] is not None, base_training=m["base"],
-                                       base_systemic=m["base_systemic_risk"]))
-        out[name] = {"training": training, "cumulative": cumulative, "base_training_compute": m["base"],
-                     "runs": sorted(m["runs"]),
-                     "phases": {k: dict(v) for k, v in m["phases"].items()},
+                               Context(is_modification=m.base is not None, base_training=m.base,
+                                       base_systemic=m.base_systemic_risk))
+        phases = {phase: {"kind": p.kind, "ran": p.ran, "training": p.training, "cumulative": p.cumulative,
+                          "eval": p.eval, "lost": p.lost, "recomputed": p.recomputed, "tokens": p.tokens,
+                          "accelerator_hours": p.accelerator_seconds / 3600,
+                          "steps": sum(p.steps_by_run.values()), "steps_by_run": p.steps_by_run}
+                  for phase, p in m.phases.items()}
+        out[name] = {"training": training, "cumulative": cumulative, "base_training_compute": m.base,
+                     "runs": sorted(m.runs), "phases": phases,
                      "thresholds": [{"id": e.threshold.id, "value": line_int(e.line), "status": e.status,
                                      "margin": e.margin, "basis": e.basis}
                                     for e in evaluations]}
@@ -116,9 +80,9 @@ def cmd_status(args: argparse.Namespace) -> int:
         rows = [["phase", "ran", "training", "cumulative", "eval", "steps", "lost"]]
         neither = []
         for phase, p in m["phases"].items():
-            kind = PHASE_KINDS.get(p["kind"])
-            if kind and not (kind.training or kind.cumulative) and p.get("ran"):
-                neither.append(f"  {phase}: {sig2(p['ran'])} FLOP ran, counted in neither total ({kind.note})")
+            if counts_toward(p["kind"]) == "neither" and p.get("ran"):
+                why = PHASE_KINDS[p["kind"]].note if p["kind"] in PHASE_KINDS else "an unknown phase kind"
+                neither.append(f"  {phase}: {sig2(p['ran'])} FLOP ran, counted in neither total ({why})")
             rows.append([f"{phase} ({p['kind']})" if p["kind"] != phase else phase, sig2(p.get("ran", 0)),
                          sig2(p.get("training", 0)),
                          sig2(p.get("cumulative", 0)), sig2(p.get("eval", 0)), _steps_text(p),

@@ -38,7 +38,8 @@ from typing import Any, Callable, Iterable
 
 from ..data.phases import BY_ID as PHASE_KINDS, PhaseKind
 from ..data.thresholds import Threshold
-from ..ledger import Ledger, Row, counted_rows, load_key, process_tag
+from ..ledger import Ledger, Row, load_key, process_tag
+from ..ledger.summary import adds, summarise
 from . import watch
 from .collective import all_reduce_ints, distributed, group_device
 from .events import ThresholdEvent, ThresholdStop, ThresholdWarning, user_stacklevel
@@ -157,11 +158,9 @@ class ComputeMonitor:
         on rank 0 — earlier runs, and runs on other clusters writing to it right now."""
         history = Totals()
         if self.include_ledger_history and self._ledger is not None and self.rank == 0:
-            for r in counted_rows([r for r in self._ledger.rows(model=self.model) if r.run != self.run]):
-                kind = PHASE_KINDS.get(r.phase_kind)
-                if r.row_kind != "eval" and kind is not None:
-                    history.training += r.flops if kind.training else 0
-                    history.cumulative += r.flops if kind.cumulative else 0
+            earlier = summarise(self._ledger.rows(model=self.model), exclude_run=self.run).get(self.model)
+            if earlier is not None:
+                history.training, history.cumulative = earlier.training, earlier.cumulative
         return history
 
     @property
@@ -199,9 +198,10 @@ class ComputeMonitor:
             c.eval += int(flops)
             c.eval_tokens += int(tokens)
             return
+        more = adds(self.kind, int(flops))
         c.work += int(flops)   # what ran: the ledger row stores it, whatever total it counts toward
-        c.training += int(flops) if self.kind.training else 0
-        c.cumulative += int(flops) if self.kind.cumulative else 0
+        c.training += more["training"]
+        c.cumulative += more["cumulative"]
         c.recomputed += int(recomputed)
         c.tokens += int(tokens)
 
@@ -288,9 +288,7 @@ class ComputeMonitor:
         if steps:
             t = run.training / steps
             return {"training": t, "cumulative": run.cumulative / steps, "modification": t, "training_lineage": t}
-        e = self.expected_flops_per_step or 0
-        t, c = (e if self.kind.training else 0), (e if self.kind.cumulative else 0)
-        return {"training": t, "cumulative": c, "modification": t, "training_lineage": t}
+        return {q: float(v) for q, v in adds(self.kind, self.expected_flops_per_step or 0).items()}
 
     def thresholds(self) -> list[tuple[Threshold, int, str]]:
         """(threshold, line in FLOP, quantity) for every line that applies to this run."""
