@@ -4,7 +4,7 @@ A ledger of 6 rows signed with an HMAC key, a head witnessed after them, and a c
 record built from it. Each attack changes a copy; then, from weakest to strongest, we ask:
 does `verify` alone see it (the chain)? `verify --key`? `verify --key --expect
 WITNESS`? `record --check` with the ledger? Is the file refused on opening? The first
-mechanism that sees it is the attack's outcome; the README's "Tamper evidence" table is
+mechanism that sees it is the attack's outcome; the docs' tamper-evidence table (docs/explanation/tamper-evidence.md) is
 checked against this list. Attacks run on SQLite (file-level attacks need a file); the
 chain and signature checks are the same code on PostgreSQL (test_ledger.py).
 """
@@ -63,7 +63,7 @@ ATTACKS: dict[str, tuple[str, str]] = {
     "under-reporting-writer": ("a modified training script records fewer FLOP than ran", "undetectable"),
 }
 
-#: Why the undetectable ones cannot be detected, as the README says.
+#: Why the undetectable ones cannot be detected, as the docs' table says.
 WHY = {
     "false-clock": "rows carry what the writer says; dates are as good as the writing machine's clock",
     "under-reporting-writer": "the ledger proves what was written, not what ran: compare the hardware method "
@@ -286,11 +286,11 @@ def test_attack(name, base, tmp_path, monkeypatch):
         assert facts["counted"] == 6 * 10**24 + 15
 
 
-def test_the_readme_table_is_this_list():
-    """Every attack in the README's table with the same outcome, and no others."""
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = text[text.index("### Tamper evidence"):]
-    section = section[:section.index("\n## ")]
+def test_the_docs_table_is_this_list():
+    """Every attack in the docs' table with the same outcome, and no others."""
+    text = (ROOT / "docs" / "explanation" / "tamper-evidence.md").read_text(encoding="utf-8")
+    section = text[text.index("| attack |"):]
+    section = section[:section.index("\n\n")]
     rows = dict(re.findall(r"^\| `([a-z-]+)` \| [^|]+ \| \*\*([a-z+]+)\*\*", section, re.M))
     assert rows == {k: v[1] for k, v in ATTACKS.items()}
     for name, reason in WHY.items():
