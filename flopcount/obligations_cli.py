@@ -54,12 +54,25 @@ def _flags(facts, args: argparse.Namespace):
     return replace(facts, provider=provider, release=release)
 
 
-def obligations_of(args: argparse.Namespace) -> Obligations:
+def _load(path: str):
+    """A run plan is read directly (its facts live there); any other path as `estimate`
+    reads it (flopcount.cli.resolve_plan), with no release facts: all `not_stated`."""
+    from pathlib import Path
+    from .fields import load_mapping
+    from .plan import is_plan, plan_from_mapping
+    if Path(path).is_file() and Path(path).suffix.lower() in (".yaml", ".yml", ".json"):
+        data = load_mapping(path)
+        if is_plan(data):
+            return plan_from_mapping(data, path)
     from .cli import resolve_plan
+    return resolve_plan(path, argparse.Namespace())
+
+
+def obligations_of(args: argparse.Namespace) -> Obligations:
     from .estimate import estimate
     from .law.summary import facts_of, summarise
     as_of = _as_of(args.as_of)
-    result = estimate(resolve_plan(args.path, argparse.Namespace()))
+    result = estimate(_load(args.path))
     return assess(summarise(result), _flags(facts_of(result), args), as_of)
 
 
