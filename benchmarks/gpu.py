@@ -388,7 +388,7 @@ def report(result: dict[str, Any]) -> str:
                      f"failed {c['failed'] or 'none'}")
     lines += ["", "Attention kernels, GQA, causal: flopcount's forward/backward against the worked formula"]
     for name, k in result.get("kernels", {}).items():
-        lines.append(f"  {name:<22}" + (f"not run ({k['not run']})" if "not run" in k else
+        lines.append(f"  {name:<26}" + (f"not run ({k['not run']})" if "not run" in k else
                      f"{'exact' if k['exact'] else 'DIFFERS'}  fwd {k['forward']:.4e} bwd {k['backward']:.4e}  "
                      f"{', '.join(k['ops'])}" + (f" failed {k['failed']}" if k["failed"] else "")))
     lines += ["", "Overhead per step (median of rounds; condition ÷ plain − 1)"]
