@@ -54,12 +54,14 @@ def flags_from(args: argparse.Namespace, kind: str | None = None):
 
 
 def import_plan(path: str, args: argparse.Namespace):
-    """The Plan of an importable recipe or run at `path`, or None when no importer knows it."""
-    from .importers import find, import_path
+    """The Plan of an importable recipe or run at `path`; None for what estimate reads itself
+    (run plan, model config, adapter, model id); the one line for anything else."""
+    from .importers.identify import identify
     from .plan import plan_from_mapping
-    if find(path) is None:
+    found = identify(path)  # the one sniffing step: an unknown file is refused here, for every command
+    if found.importer is None:
         return None
-    imported = import_path(path, flags_from(args))
+    imported = found.importer.read(Path(path), flags_from(args))
     plan = plan_from_mapping(imported.plan, path, Path(path).resolve().parent)
     # the importer's caveats (upper bounds, passes not counted) travel into estimates and records
     return dataclasses.replace(plan, notes=plan.notes + tuple(f"{Path(path).name}: {n}" for n in imported.notes))

@@ -60,7 +60,7 @@ def test_missing_facts_are_asked_for_by_flag(run, tmp_path, capsys):
     (tmp_path / "training_args.bin").write_bytes(b"\x80\x04pickle")
     assert main(["import", str(tmp_path)]) == 2
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "not a recipe or finished run" in err
+    assert err.count("\n") == 1 and "not a recipe, run, plan or model config flopcount reads" in err
     assert main(["import", str(tmp_path / "training_args.bin")]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "a pickle" in err and "never does" in err

@@ -60,10 +60,13 @@ MEGATRON_DEFAULTS = {"make_vocab_size_divisible_by": 128, "position_embedding_ty
 MAXTEXT_SOURCE = "github.com/AI-Hypercomputer/maxtext @ e591f30"
 
 #: MaxText base.yml values for keys a model file and run config leave out
-#: (src/maxtext/configs/base.yml at MAXTEXT_SOURCE).
+#: (src/maxtext/configs/base.yml at MAXTEXT_SOURCE). The two mesh axes base.yml leaves to
+#: auto-sharding (-1: "recommended ... to be auto-sharded"; every other ici_/dcn_ axis is 1) and
+#: per_device_batch_size 12.0, as base.yml sets them (checked again at 000b810, 2026).
 MAXTEXT_DEFAULTS = {"head_dim": 128, "vocab_size": 32000, "logits_via_embedding": False, "num_experts": 1,
                     "num_experts_per_tok": 1, "mlp_activations": ["silu", "linear"], "decoder_block": "llama2",
-                    "max_target_length": 2048, "gradient_accumulation_steps": 1}
+                    "max_target_length": 2048, "gradient_accumulation_steps": 1, "per_device_batch_size": 12.0,
+                    "ici_fsdp_parallelism": -1, "dcn_data_parallelism": -1}
 #: MaxText decoder blocks flopcount maps, to the config.json model_type of the same structure.
 MAXTEXT_BLOCKS = {"llama2": "llama", "mistral": "llama", "mixtral": "mixtral"}
 
@@ -94,3 +97,12 @@ TRL_DEFAULTS = {
              "num_iterations": 1, "use_vllm": False, "vllm_importance_sampling_correction": True},
     "trainer": dict(_TRL_COMMON),
 }
+
+NEMO1_SOURCE = ("github.com/NVIDIA/NeMo nemo/collections/nlp/models/language_modeling/megatron_gpt_model.py "
+                "(NeMo 1.x), the cfg.get defaults of model_provider_func")
+#: NeMo 1.x Megatron GPT: what the model is built with when the config leaves a key out (NEMO1_SOURCE:
+#: `activation=cfg.get('activation', 'gelu')`, `bias=cfg.get('bias', True)`,
+#: `share_embeddings_and_output_weights=cfg.get(..., True)`, `position_embedding_type=cfg.get(...,
+#: 'learned_absolute')`), and Lightning's num_nodes default 1.
+NEMO1_DEFAULTS = {"model.activation": "gelu", "model.bias": True, "model.share_embeddings_and_output_weights": True,
+                  "model.position_embedding_type": "learned_absolute", "trainer.num_nodes": 1}

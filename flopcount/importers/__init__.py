@@ -34,14 +34,17 @@ class Importer:
 
 def _registry() -> list[Importer]:
     """Importers in sniffing order: the most specific shapes first."""
-    from . import axolotl, hf_run, ledger, lightning_log, llamafactory, maxtext, megatron, megatron_bridge, nemo_rl, neox, torchtitan, trl
+    from . import axolotl, hf_run, ledger, lightning_log, llamafactory, maxtext, megatron, megatron_bridge, nemo1, nemo_rl, neox, torchtitan, trl
     return [Importer("hf-trainer-run", hf_run.sniff, hf_run.import_),
             Importer("flopcount-ledger", ledger.sniff, ledger.import_),
             Importer("lightning-log", lightning_log.sniff, lightning_log.import_),
             Importer("torchtitan", torchtitan.sniff, torchtitan.import_),
             Importer("megatron", megatron.sniff, megatron.import_),
+            Importer("megatron-functional-test", megatron.sniff_functional, megatron.import_functional),
             Importer("gpt-neox", neox.sniff, neox.import_),
             Importer("maxtext", maxtext.sniff, maxtext.import_),
+            Importer("maxtext-script", maxtext.sniff_script, maxtext.import_script),
+            Importer("nemo1", nemo1.sniff, nemo1.import_),
             Importer("nemo-rl", nemo_rl.sniff, nemo_rl.import_),
             Importer("megatron-bridge", megatron_bridge.sniff, megatron_bridge.import_),
             Importer("axolotl", axolotl.sniff, axolotl.import_),
@@ -60,15 +63,12 @@ PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".pkl", ".pickle")
 
 
 def import_path(path: str | Path, flags: "Flags | None" = None) -> Imported:
+    """The import of a recipe or run; anything else gets the one line `identify` gives it
+    (the same line `estimate` and `record` give)."""
+    from .identify import identify
     from .recipe import Flags
-    if Path(path).is_file() and Path(path).suffix in PICKLE_SUFFIXES:
-        raise InputError("a pickle: loading it can run any code, so flopcount never does; give the run "
-                         "folder (its trainer_state.json and config.json are read instead)", source=str(path))
-    importer = find(path)
-    if importer is None and Path(path).is_file() and Path(path).suffix.lower() in (".yaml", ".yml", ".json"):
-        from ..fields import load_mapping
-        load_mapping(path)  # a malformed file is named as such, not as an unknown recipe
-    if importer is None:
-        raise InputError("not a recipe or finished run flopcount can import (known: "
-                         + ", ".join(i.name for i in _registry()) + ")", source=str(path))
-    return importer.read(Path(path), flags or Flags())
+    found = identify(path)
+    if found.importer is None:
+        raise InputError(f"a {found.name}: nothing to import; `flopcount estimate` and `record --plan` read it "
+                         "directly", source=str(path))
+    return found.importer.read(Path(path), flags or Flags())

@@ -7,7 +7,10 @@ Two saved forms are read, never executed:
   defaults (named in a note: the environment may have overridden them); a script whose
   quoting spans lines (heredocs) is split line by line;
 - the `arguments` block Megatron prints at start-up (`  num_layers ........ 32`), which is
-  in every training log and holds every value after Megatron filled its defaults.
+  in every training log and holds every value after Megatron filled its defaults;
+- a functional-test `model_config.yaml` (Megatron-LM `tests/functional_tests/test_cases/`):
+  its `MODEL_ARGS:` mapping of flags to values (`--num-layers: 12`, `--bf16: true`; a flag
+  set to `false` is not passed), read as the same arguments; `ENV_VARS` are not read.
 
 The model becomes a config.json mapping of the family it matches (GPT-2 style for plain
 GELU MLPs with learned positions, Llama for SwiGLU, Mixtral for SwiGLU MoE on every layer,
@@ -31,7 +34,8 @@ from typing import Any
 from ..data.recipes import MEGATRON_DEFAULTS, MEGATRON_SOURCE
 from ..errors import InputError
 from . import Imported
-from .recipe import Flags, Recipe
+from ..fields import load_mapping
+from .recipe import Flags, Recipe, run_plan, yaml_mapping
 
 FRAMEWORK = "Megatron-LM"
 ARGS_BLOCK = re.compile(r"^-+ arguments -+$(.*?)^-+ end of arguments -+$", re.M | re.S)
@@ -60,6 +64,27 @@ def sniff(path: Path) -> bool:
     text = _text(path)
     return text is not None and (bool(ARGS_BLOCK.search(text)) or
                                  ("--num-layers" in text and "--hidden-size" in text))
+
+
+def _model_args(path: Path) -> dict | None:
+    """The MODEL_ARGS mapping of a functional-test YAML (None: not one)."""
+    data = yaml_mapping(path)
+    args = data.get("MODEL_ARGS") if data else None
+    if not isinstance(args, dict) or not args or not all(str(k).startswith("--") for k in args):
+        return None
+    return args
+
+
+def sniff_functional(path: Path) -> bool:
+    return _model_args(path) is not None
+
+
+def import_functional(path: Path, flags: Flags = Flags()) -> Imported:
+    """A functional-test model_config.yaml: MODEL_ARGS read as the launch flags they become."""
+    load_mapping(path)  # a malformed file is named as such
+    args = _model_args(path) or {}
+    data = {str(k)[2:].replace("-", "_"): v for k, v in args.items() if v is not False}
+    return read_args(path, data, {}, flags)
 
 
 def _value(text: str) -> Any:
@@ -163,7 +188,7 @@ def _padded_vocab(r: _Args, flags: Flags, tp: int) -> int:
 
 
 def _model(r: _Args, flags: Flags) -> dict:
-    for flag in ("hybrid_override_pattern", "experimental_attention_variant"):
+    for flag in ("hybrid_override_pattern", "experimental_attention_variant", "squared_relu"):
         if r.get(flag) not in (None, False):
             raise r.error(flag, "this architecture is not mapped from Megatron arguments yet; give the model as "
                           "a config.json in a run plan")
@@ -290,7 +315,15 @@ def _early_exit(r: _Args, phase: dict, batch: int, seq: int, world: int | None, 
 def import_(path: Path, flags: Flags = Flags()) -> Imported:
     text = _text(path) or ""
     data, fed = (parse_log(text), {}) if ARGS_BLOCK.search(text) else parse_script(text, str(path))
-    r = _Args(data, str(path), FRAMEWORK)
+    return read_args(path, data, fed, flags)
+
+
+def read_args(path: Path, data: dict[str, Any], fed: dict[str, dict[str, str]], flags: Flags,
+              framework: str = FRAMEWORK, ignored_note: bool = True) -> Imported:
+    """Megatron arguments (underscore names) → the import; `fed`: the script defaults each
+    argument took. Other formats that map onto these arguments (functional-test YAML, NeMo
+    1.x) call this with their own `framework` name, and may give their own ignored-keys note."""
+    r = _Args(data, str(path), framework)
     for key in ("num_layers", "hidden_size", "num_attention_heads"):
         if not r.has(key):
             raise r.missing(f"--{key.replace('_', '-')}", f"--{key.replace('_', '-')} N")
@@ -355,4 +388,7 @@ def import_(path: Path, flags: Flags = Flags()) -> Imported:
     if world is not None:
         notes.append(f"{world} devices (tensor {tp} × pipeline {pp} × context {cp} × data "
                      f"{world // (tp * pp * cp)})")
-    return r.imported(path.stem, {"name": path.stem, "spec": model}, seq, [phase], notes)
+    name = path.parent.name if path.stem == "model_config" else path.stem
+    if not ignored_note:
+        return Imported(plan=run_plan(name, {"name": name, "spec": model}, seq, phase), trace=r.trace, notes=notes)
+    return r.imported(name, {"name": name, "spec": model}, seq, [phase], notes)
