@@ -34,7 +34,8 @@ IMPORT_FLAGS = {
     "--trainer": "the TRL trainer a config is for (sft, dpo, grpo; trainer: plain TrainingArguments), where "
                  "its keys and folder do not say",
 }
-RECIPES = ("torchtitan TOML, Megatron arguments, MaxText / NeMo-RL / Axolotl / LLaMA-Factory / TRL YAML, "
+RECIPES = ("torchtitan TOML, Megatron arguments (launch script, log, functional-test YAML), MaxText YAML or launch "
+           "script, NeMo 1.x Hydra YAML, NeMo-RL / Axolotl / LLaMA-Factory / TRL YAML, "
            "TrainingArguments JSON, a Hugging Face Trainer output folder (PEFT too), a Lightning log folder, "
            "or a flopcount ledger")
 
