@@ -42,9 +42,10 @@ MODEL_KEYS = ("base_emb_dim", "base_num_query_heads", "base_num_kv_heads", "base
 SEARCH_UP = 3  # folders above the run config searched for models/<model_name>.yml
 
 
-#: a MaxText training entry point on a launch line: `-m MaxText.train`, `MaxText/train.py`,
-#: `-m maxtext.train` (after the script's variables are substituted)
-ENTRY = re.compile(r"^(?:MaxText|maxtext)(?:[./]trainers?)?[./]train(?:\.py)?$")
+#: a MaxText training entry point on a launch line (after the script's variables are
+#: substituted): `-m MaxText.train`, `MaxText/train.py`, `src/MaxText/train.py`,
+#: `-m maxtext.trainers.pre_train.train`
+ENTRY = re.compile(r"^(?:src/)?(?:MaxText|maxtext)(?:[./]\w+)*?[./]train(?:\.py)?$")
 MESH_AXIS = re.compile(r"^(?:ici|dcn)_\w+_parallelism$")
 MAX_BYTES = 1 << 20
 
