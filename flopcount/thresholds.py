@@ -166,12 +166,14 @@ def known_by(runs: Sequence[Run], quantity: str, line: Fraction | int, offset: f
 def _deadline(ctx: Context, known: dt.date | None, days: int) -> tuple[dt.date | None, str]:
     applies_from = dt.date.fromisoformat(CHAPTER_V_APPLIES)
     legacy = ctx.placed_on_market is not None and ctx.placed_on_market < applies_from
-    if known is None and ctx.placed_on_market is not None:
-        known = ctx.placed_on_market  # on the market: training was done, the compute known
-    if known is None:
-        return None, (f"within {days} days of when it became known that the line would be met — at the latest "
-                      "the start of the run that crosses it (Art. 52(1); Guidelines §2.3). Give the phases' start "
-                      "dates (plan field start) to date it")
+    if known is None:  # the date it became known is the run's, never the placing on the market (Art. 52(1))
+        latest = (f"; the model was on the market by {ctx.placed_on_market.isoformat()}, so it was known before then"
+                  if ctx.placed_on_market is not None else "")
+        return None, (f"notify the Commission within {days} days of when it became known that the line would be met "
+                      "— at the latest the start of the run that crosses it (Art. 52(1); Guidelines §2.3); that date "
+                      f"is not stated{latest}: give the phases' start dates (plan field start) to date it"
+                      + (f"; placed on the market before {CHAPTER_V_APPLIES}: the other obligations by "
+                         f"{LEGACY_COMPLIANCE} (Art. 111(3))" if legacy else ""))
     when = max(known, applies_from) + dt.timedelta(days=days)
     text = f"notify the Commission without delay and by {when.isoformat()} (Art. 52(1): two weeks after it became known"
     text += f", at the latest {known.isoformat()}" if known >= applies_from else \

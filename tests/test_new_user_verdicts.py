@@ -239,7 +239,8 @@ def test_point5_adapter_folder(capsys, adapter_dir, tmp_path):
     empty.mkdir()
     assert main(["estimate", str(empty), "--tokens", "1T"]) == 2
     err = capsys.readouterr().err
-    assert f"{empty}: a folder without config.json or adapter_config.json" in err and err.count("\n") == 1
+    assert f"{empty}: not a recipe, run, plan or model config" in err and err.count("\n") == 1  # the one sniffing step
+    assert "a folder with no config.json, adapter_config.json" in err
 
 
 # --- Point 7 (parts) ------------------------------------------------------------------

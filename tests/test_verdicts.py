@@ -141,6 +141,22 @@ def test_deadline_unknown_without_dates():
     assert ev.status == "crossed" and ev.notify_by is None and "start dates" in ev.duty
 
 
+def test_placing_on_the_market_is_not_when_the_crossing_became_known():
+    """Art. 52(1): notify within two weeks of the threshold being met or of it becoming
+    known that it will be met — a date of the run (its start, at the latest), never the
+    placing on the market, which comes after training. Without run dates the deadline is
+    not stated (the line says so and keeps its verb), the market date only bounds it from
+    above, and a model placed before 2 Aug 2025 keeps its Art. 111(3) note."""
+    ev = verdicts(plan(phase("pre-training", 2 * E25), placed_on_market="2026-06-01"))["eu-systemic-risk"]
+    assert ev.status == "crossed" and ev.notify_by is None
+    assert ev.duty.startswith("notify the Commission within 14 days of when it became known")
+    assert "not stated" in ev.duty and "on the market by 2026-06-01, so it was known before then" in ev.duty
+    legacy = verdicts(plan(phase("pre-training", 2 * E25), placed_on_market="2025-03-01"))["eu-systemic-risk"]
+    assert legacy.notify_by is None and "the other obligations by 2027-08-02 (Art. 111(3))" in legacy.duty
+    dated = verdicts(plan(phase("pre-training", 2 * E25, "2026-02-01"), placed_on_market="2026-06-01"))
+    assert str(dated["eu-systemic-risk"].notify_by) == "2026-02-15"  # the run's start + 14 days
+
+
 def test_straddling_one_third_is_conservative():
     """An interval across one third makes the modifier the provider, conservatively."""
     ev = verdicts(plan(phase("fine-tuning", start="2026-01-01",
