@@ -124,6 +124,16 @@ def to_int(value: Fraction | int) -> int:
     return int(value.numerator * 2 + value.denominator) // (2 * value.denominator)
 
 
+def exact_int(value: int | float | Fraction) -> int:
+    """The integer a FLOP figure stands for: exact for ints and fractions; a float as the
+    decimal it was written as (its shortest repr, 1.0000001e25 -> 10000001000000000000000000),
+    never its binary expansion (10000001000000000245104640)."""
+    if isinstance(value, float):
+        from decimal import ROUND_HALF_UP, Decimal
+        return int(Decimal(repr(value)).to_integral_value(ROUND_HALF_UP))
+    return to_int(value)
+
+
 def flop_text(value: int | float | Fraction | None) -> str | None:
     """FLOP as a decimal-integer string (the JSON type of FLOP in every flopcount output)."""
     if value is None:

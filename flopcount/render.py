@@ -15,7 +15,7 @@ from typing import Any
 from . import __version__
 from .data.assumptions import DEFAULT_ATTENTION_REASON
 from .estimate import METHODS, MethodEstimate, Quantity, Result, per_token_training
-from .numbers import flop_text, human, multiple, sig2
+from .numbers import exact_int, flop_text, human, multiple, sig2
 from .thresholds import line_int
 
 CONVENTION = "1 multiply-add = 2 FLOP"
@@ -170,7 +170,7 @@ def to_text(result: Result, methods: tuple[str, ...] = METHODS) -> str:
     out += ["", "Thresholds (strictly greater than the line crosses it)", *table(rows)]
     for ev in result.evaluations:
         if ev.status == "crossed" and sig2(ev.low) == sig2(ev.line):
-            out.append(f"  {ev.threshold.id}: {ev.low:,.0f} FLOP is over the line although both round to "
+            out.append(f"  {ev.threshold.id}: {exact_int(ev.low):,} FLOP is over the line although both round to "
                        f"{sig2(ev.line)}")
         if not ev.basis.endswith(" compute"):
             out.append(f"  {ev.threshold.id}: {ev.basis}")

@@ -44,3 +44,21 @@ def test_to_int_rounds_half_up_exactly():
     assert to_int(Fraction(5, 2)) == 3 and to_int(Fraction(7, 3)) == 2
     big = 10**26 + 1
     assert to_int(Fraction(big * 3, 3)) == big  # no float on the way
+
+
+def test_a_float_flop_figure_is_the_decimal_written():
+    """Issue 26 item 5: 1.0000001e25 given in a plan printed as 10,000,001,000,000,000,245,104,640
+    (the binary float's expansion); what was written is 10,000,001 × 10^18."""
+    from flopcount.numbers import exact_int
+    assert exact_int(1.0000001e25) == 10_000_001 * 10**18
+    assert exact_int(2**80) == 2**80 and exact_int(0.5) == 1
+
+
+def test_estimate_prints_the_figure_given(tmp_path, capsys):
+    from flopcount.cli import main
+    plan = tmp_path / "p.yaml"
+    plan.write_text("flopcount_plan: 1\nmodel: {params: 7000000000}\n"
+                    "phases:\n  - {kind: pre-training, flops: 1.0000001e25, start: 2026-01-01}\n")
+    assert main(["estimate", str(plan)]) == 0
+    out = capsys.readouterr().out
+    assert "10,000,001,000,000,000,000,000,000 FLOP is over the line" in out and "245,104,640" not in out
