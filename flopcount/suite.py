@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any, Mapping
 import numpy as np
 
 from .data import assumptions
+from .data.phases import BY_ID
 from .errors import InputError
 from .estimate import MethodEstimate, PhaseResult, Result, estimate, verdict
 from .fields import Fields, load_mapping
@@ -46,7 +47,7 @@ if TYPE_CHECKING:
 
 SUITE_KEY = "flopcount_suite"
 MODEL_FIELDS = ("name", "recipe", "config", "plan", "gpus", "vocab_size", "seq_len", "tokens_per_step", "steps",
-                "checkpoints", "kind")
+                "checkpoints", "kind", "from", "soup")
 RELEASE_FIELDS = ("modalities", "placed_on_market", "released", "licence", "license", "weights_public")
 INT64_MAX = np.iinfo(np.int64).max
 EXACT = ("full", "6ND")   # methods with an exact per-token figure
@@ -120,6 +121,17 @@ class Model:
     tokens_per_step: int
     steps: np.ndarray             # checkpoint steps, ascending int64
     notes: tuple[str, ...] = ()
+    builds_on: str = ""           # earlier stages / ingredients, in words ("" for a run from scratch)
+
+    @property
+    def prior(self) -> tuple[PhaseResult, ...]:
+        """The phases behind this run's starting weights (earlier stages, soup ingredients)."""
+        return self.result.phases[:-1]
+
+    @property
+    def run(self) -> PhaseResult:
+        """This model's own run, the phase whose steps the checkpoints count."""
+        return self.result.phases[-1]
 
     @property
     def plan(self) -> Plan:
@@ -141,14 +153,84 @@ class Suite:
 
 # --- resolving models ------------------------------------------------------------------
 
-def _recipe_steps(path: Path) -> np.ndarray | None:
+def _recipe_steps(path: Path, last: int | None = None) -> np.ndarray | None:
     """The checkpoints a recipe saves, where its framework says (GPT-NeoX)."""
     from .importers import find
     importer = find(path)
     if importer is not None and importer.name == "gpt-neox":
         from .importers.neox import save_steps
         return np.array(save_steps(path), dtype=np.int64)
+    if importer is not None and importer.name == "olmo" and last is not None:
+        from .importers import olmo
+        return np.array(olmo.save_steps(path, last), dtype=np.int64)
     return None
+
+
+def _is_olmo(path: Path) -> bool:
+    from .importers import find
+    importer = find(path)
+    return importer is not None and importer.name == "olmo"
+
+
+def _chain(entry: Fields, path: Path | None, plan: Plan, models: Mapping[str, Model]) -> tuple[Plan, str, list[str]]:
+    """`from: NAME`: this run starts from model NAME's checkpoint (the step its OLMo
+    `load_path` names, else NAME's last step); NAME's phases up to that step come first, so
+    every checkpoint counts them (Guidelines Annex A.1: compute behind the weights a model
+    is initialised from counts toward its cumulative compute)."""
+    name = entry.text("from")
+    base = models.get(name)
+    if base is None:
+        raise entry.error("from", f"no earlier model named {name!r} in this suite")
+    step = None
+    if path is not None and _is_olmo(path):
+        from .importers import olmo
+        step = olmo.load_step(path)
+    how = f"the checkpoint its load_path names" if step is not None else f"{name}'s last step"
+    step = base.last_step if step is None else step
+    if step > base.last_step:
+        raise entry.error("from", f"starts from step {step:,} of {name}, past its last step {base.last_step:,}")
+    own = base.run.phase
+    start = dataclasses.replace(own, tokens=step * base.tokens_per_step, name=f"{own.name} (to step {step:,})")
+    if plan.model.spec is not None and base.plan.model.spec is not None and \
+            count_parameters(plan.model.spec).total != count_parameters(base.plan.model.spec).total:
+        raise entry.error("from", f"{name} has another architecture ({count_parameters(base.plan.model.spec).total:,}"
+                          f" parameters): a run continues the same weights")
+    phases = (*(pr.phase for pr in base.prior), start, *plan.phases)
+    note = (f"cumulative reading: starts from {name} at step {step:,} ({how}): its {step * base.tokens_per_step:,} "
+            "tokens" + (" and what it builds on" if base.prior else "") + " count at every checkpoint "
+            "(Guidelines Annex A.1: compute behind initialising weights counts toward cumulative compute)")
+    return dataclasses.replace(plan, phases=phases), f"{name}@{step}", [note]
+
+
+def _soup(entry: Fields, models: Mapping[str, Model]) -> Model:
+    """`soup: [NAMES]`: weights averaged from the named runs' last checkpoints. Its compute
+    is every ingredient's own run plus, once, what they all start from; the ingredients'
+    runs are kind `merged-weights` (data/phases.py: compute behind merged or averaged weights
+    counts toward cumulative compute, Guidelines Annex A.1). One checkpoint: the soup."""
+    names = entry.raw("soup")
+    if not isinstance(names, list) or len(names) < 2 or not all(isinstance(n, str) for n in names):
+        raise entry.error("soup", "must list two or more earlier models by name")
+    parts = []
+    for n in names:
+        if n not in models:
+            raise entry.error("soup", f"no earlier model named {n!r} in this suite")
+        parts.append(models[n])
+    first = parts[0]
+    for m in parts[1:]:
+        if tuple(pr.phase for pr in m.prior) != tuple(pr.phase for pr in first.prior):
+            raise entry.error("soup", f"{m.name} and {first.name} start from different weights: a soup averages "
+                              "runs from one start")
+        if m.result.parameters and first.result.parameters and m.result.parameters.total != first.result.parameters.total:
+            raise entry.error("soup", f"{m.name} and {first.name} differ in architecture")
+    merged = [dataclasses.replace(m.run.phase, kind=BY_ID["merged-weights"]) for m in parts]
+    plan = dataclasses.replace(first.plan, name=entry.text("name"), phases=(*(pr.phase for pr in first.prior), *merged))
+    last = parts[-1]
+    note = (f"cumulative reading: soup of {', '.join(names)}: each ingredient's own run (kind merged-weights: compute "
+            "behind merged or averaged weights counts toward cumulative compute, Guidelines Annex A.1) plus, once, "
+            f"what they start from ({first.builds_on or 'nothing'}); training compute (the GPAI criterion) counts "
+            "only the shared start, the ingredients count toward cumulative compute")
+    return Model(entry.text("name"), entry.source or "", estimate(plan), last.last_step, last.tokens_per_step,
+                 np.array([last.last_step], dtype=np.int64), (note,), "soup: " + ", ".join(names))
 
 
 def _single_phase(mapping: dict, source: str) -> dict:
@@ -175,8 +257,14 @@ def _step_tokens(phase: dict, seq_len: int, entry: Fields, source: str) -> tuple
 
 
 def resolve_model(entry: Fields, base_dir: Path, defaults: Mapping[str, Any], checkpoints: Checkpoints | None,
-                  release: Mapping[str, Any]) -> Model:
+                  release: Mapping[str, Any], models: Mapping[str, Model] | None = None) -> Model:
     entry.only(MODEL_FIELDS)
+    models = models or {}
+    if entry.has("soup"):
+        extra = [k for k in MODEL_FIELDS if entry.has(k) and k not in ("name", "soup")]
+        if extra or not entry.has("name"):
+            raise entry.error(extra[0] if extra else "name", "a soup has a name and its soup list only")
+        return _soup(entry, models)
     kinds = [k for k in ("recipe", "config", "plan") if entry.has(k)]
     if len(kinds) != 1:
         raise entry.error(None, "give exactly one of recipe, config or plan")
@@ -188,9 +276,14 @@ def resolve_model(entry: Fields, base_dir: Path, defaults: Mapping[str, Any], ch
     if kinds[0] == "recipe":
         from .importers import import_path
         from .importers.recipe import Flags
-        imported = import_path(path, Flags(**{k: None if v is None else str(v) for k, v in value.items()}))
+        flags = Flags(**{k: None if v is None else str(v) for k, v in value.items()})
+        if path.is_file() and _is_olmo(path):   # its length may be epochs of data: the entry's steps
+            from .importers import olmo
+            imported = olmo.import_(path, flags, steps=entry.count("steps") if entry.has("steps") else None)
+        else:
+            imported = import_path(path, flags)
         mapping, notes = dict(imported.plan), list(imported.notes)
-        own_steps = _recipe_steps(path)
+        own_steps = _recipe_steps(path, _phase_steps(mapping))
         plan_dir = path.resolve().parent
     elif kinds[0] == "plan":
         mapping = load_mapping(path)
@@ -220,10 +313,14 @@ def resolve_model(entry: Fields, base_dir: Path, defaults: Mapping[str, Any], ch
         raise entry.error("steps", f"{entry.count('steps'):,} contradicts the run's {last:,} steps")
     if last * per > INT64_MAX:
         raise entry.error(None, f"{last * per:,} tokens do not fit the table's int64 tokens column")
+    builds_on = ""
+    if entry.has("from"):
+        plan, builds_on, more = _chain(entry, path if kinds[0] == "recipe" else None, plan, models)
+        notes += more
     result = estimate(plan)
-    if result.phases[0].phase.tokens != last * per:
+    if result.phases[-1].phase.tokens != last * per:
         raise entry.error(None, f"steps × tokens per step = {last * per:,} differs from the run's "
-                          f"{result.phases[0].phase.tokens:,} tokens")
+                          f"{result.phases[-1].phase.tokens:,} tokens")
     given = read_checkpoints(entry, "checkpoints") if entry.has("checkpoints") else checkpoints
     if given is not None:
         steps = given.resolve(last, entry.source or source, entry.path("checkpoints") if entry.has("checkpoints")
@@ -234,7 +331,15 @@ def resolve_model(entry: Fields, base_dir: Path, defaults: Mapping[str, Any], ch
     else:
         raise entry.error("checkpoints", "the recipe names no save interval: give checkpoints (steps, every, to) "
                           "or --checkpoints")
-    return Model(name, source, result, last, per, steps, tuple(notes))
+    return Model(name, source, result, last, per, steps, tuple(notes), builds_on)
+
+
+def _phase_steps(mapping: dict) -> int | None:
+    phases = mapping.get("phases")
+    if isinstance(phases, list) and len(phases) == 1 and isinstance(phases[0], dict):
+        steps = phases[0].get("steps")
+        return steps if isinstance(steps, int) else None
+    return None
 
 
 def _anchored(exc: InputError, name: str, where: str) -> InputError:
@@ -282,7 +387,7 @@ def load_suite(source: str | Path | Mapping[str, Any], *, checkpoints: str | Che
             raise entry.error("name", f"two models named {name!r} (models[{seen[name]}] and models[{i}])")
         seen[name] = i
         try:
-            models.append(resolve_model(entry, base, defaults, checkpoints, release))
+            models.append(resolve_model(entry, base, defaults, checkpoints, release, {m.name: m for m in models}))
         except InputError as exc:
             raise _anchored(exc, name, f"models[{i}]") from None
     return Suite(f.text("name", Path(str(where)).stem), tuple(models), provider, release)
@@ -319,16 +424,17 @@ def _exact_totals(per_token: Fraction, tokens: np.ndarray) -> np.ndarray:
 
 def _statuses(model: Model, totals: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]) -> dict[str, list]:
     """Each threshold's status and whether the checkpoint is over it, from the engine."""
-    pr0 = model.result.phases[0]
+    pr0 = model.run
     n = len(model.steps)
     cache: dict[int, tuple] = {}
 
     def at(i: int) -> tuple:
         if i not in cache:
-            ests = {m: MethodEstimate(m, t[i], lo[i], hi[i], pr0.estimates[m].per_token, pr0.estimates[m].formula)
-                    for m, (t, lo, hi) in totals.items()}
+            ests = {m: MethodEstimate(m, own[i], own_lo[i], own_hi[i], pr0.estimates[m].per_token,
+                                      pr0.estimates[m].formula)
+                    for m, (own, own_lo, own_hi) in totals.items()}
             phase = dataclasses.replace(pr0.phase, tokens=int(model.steps[i]) * model.tokens_per_step)
-            evs = verdict([PhaseResult(phase, ests, pr0.primary)], model.plan.base, model.plan.modalities,
+            evs = verdict([*model.prior, PhaseResult(phase, ests, pr0.primary)], model.plan.base, model.plan.modalities,
                           model.plan.placed_on_market)
             cache[i] = tuple((ev.threshold.id, ev.status, ev.met) for ev in evs)
         return cache[i]
@@ -370,10 +476,14 @@ def _non_embedding(model: Model) -> int:
 
 
 def columns(model: Model) -> dict[str, np.ndarray | list]:
-    """One model's rows, column by column."""
-    pr0 = model.result.phases[0]
+    """One model's rows, column by column. `tokens` and the FLOP columns count everything
+    behind the checkpoint's weights: the run's own steps plus its prior phases (earlier
+    stages, soup ingredients); `run_tokens` is the run's own."""
+    pr0 = model.run
     steps = model.steps
-    tokens = steps * np.int64(model.tokens_per_step)
+    run_tok = steps * np.int64(model.tokens_per_step)
+    prior_tokens = sum(pr.phase.tokens or 0 for pr in model.prior)
+    tokens = run_tok + np.int64(prior_tokens)
     n = len(steps)
     params = model.result.parameters
     totals: dict[str, tuple] = {}
@@ -381,18 +491,26 @@ def columns(model: Model) -> dict[str, np.ndarray | list]:
                             "params_total": np.full(n, params.total if params else -1, dtype=np.int64),
                             "params_non_embedding": np.full(n, _non_embedding(model) if params else -1,
                                                             dtype=np.int64)}
+    if model.prior:
+        cols["run_tokens"] = run_tok
+        cols["builds_on"] = [model.builds_on] * n
     run_tokens = model.last_step * model.tokens_per_step
     for method, est in pr0.estimates.items():
+        if any(method not in pr.estimates for pr in model.prior):
+            continue   # a method that cannot count every phase gives no cumulative figure
         if method in EXACT and est.per_token is not None:
-            exact = _exact_totals(est.per_token, tokens)
+            exact = _exact_totals(est.per_token, run_tok)
             totals[method] = (exact, exact, exact)
             per = est.per_token
             cols[f"flop_per_token_{method}"] = [int(per) if per.denominator == 1 else float(per)] * n
         elif method == "hardware" and run_tokens:
-            share = tokens.astype(np.float64) / float(run_tokens)
+            share = run_tok.astype(np.float64) / float(run_tokens)
             totals[method] = (est.total * share, est.low * share, est.high * share)
     for method, (t, lo, hi) in totals.items():
-        cols[f"flop_{method}"], cols[f"flop_{method}_low"], cols[f"flop_{method}_high"] = t, lo, hi
+        before = [pr.estimates[method] for pr in model.prior]
+        add = (sum(e.total for e in before), sum(e.low for e in before), sum(e.high for e in before))
+        cols[f"flop_{method}"], cols[f"flop_{method}_low"], cols[f"flop_{method}_high"] = \
+            (t + add[0], lo + add[1], hi + add[2]) if before else (t, lo, hi)
     cols["primary"] = [pr0.primary] * n
     cols.update(_statuses(model, totals))
     return cols

@@ -34,7 +34,7 @@ class Importer:
 
 def _registry() -> list[Importer]:
     """Importers in sniffing order: the most specific shapes first."""
-    from . import axolotl, hf_run, ledger, lightning_log, llamafactory, maxtext, megatron, megatron_bridge, nemo1, nemo_rl, neox, torchtitan, trl
+    from . import axolotl, hf_run, ledger, lightning_log, llamafactory, maxtext, megatron, megatron_bridge, nemo1, nemo_rl, neox, olmo, torchtitan, trl
     return [Importer("hf-trainer-run", hf_run.sniff, hf_run.import_),
             Importer("flopcount-ledger", ledger.sniff, ledger.import_),
             Importer("lightning-log", lightning_log.sniff, lightning_log.import_),
@@ -42,6 +42,7 @@ def _registry() -> list[Importer]:
             Importer("megatron", megatron.sniff, megatron.import_),
             Importer("megatron-functional-test", megatron.sniff_functional, megatron.import_functional),
             Importer("gpt-neox", neox.sniff, neox.import_),
+            Importer("olmo", olmo.sniff, olmo.import_),
             Importer("maxtext", maxtext.sniff, maxtext.import_),
             Importer("maxtext-script", maxtext.sniff_script, maxtext.import_script),
             Importer("nemo1", nemo1.sniff, nemo1.import_),
