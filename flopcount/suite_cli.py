@@ -25,7 +25,8 @@ def add_parser(sub: Any) -> None:
     p = sub.add_parser("suite", help="every model of a suite at every checkpoint: one table")
     p.add_argument("path", help="a suite file (flopcount_suite: 1) or a folder of recipes, configs or run plans "
                                 "(one model each)")
-    p.add_argument("-o", "--output", metavar="DIR", help="write the table to DIR/<suite name>.<format>")
+    p.add_argument("-o", "--output", metavar="DIR", help="write the table to DIR/<suite name>.<format>, "
+                   "DIR/index.html (table and chart) and one compute record per model in DIR/records/")
     p.add_argument("--format", choices=FORMATS, default="csv", help="table format with -o (default csv)")
     p.add_argument("--checkpoints", metavar="SPEC", help="checkpoint steps for every model lacking its own: "
                    "a comma list of steps, every:N, to:N (to defaults to the run's last step), e.g. "
@@ -135,7 +136,10 @@ def cmd_suite(args: argparse.Namespace) -> int:
     frame = table(suite)
     lines = summary(suite, frame)
     if args.output:
-        path = write(frame, suite.name, args.output, args.format)
-        lines += [f"Table of {len(frame):,} rows × {len(frame.columns)} columns written to:", f"  {path}"]
+        from .suite_page import write_page
+        written = write_page(suite, frame, args.output, f"{suite.name}.{args.format}", _payload(frame, args.format))
+        table_path = Path(args.output) / f"{suite.name}.{args.format}"
+        lines += [f"Table ({len(frame):,} rows × {len(frame.columns)} columns), index.html and "
+                  f"{len(suite.models)} records:", f"  {len(written)} files; the table:", f"  {table_path}"]
     print("\n".join(lines))
     return 0

@@ -140,7 +140,7 @@ def test_cli_summary_and_outputs(tmp_path, capsys):
     assert main(["suite", str(SUITE), "-o", str(tmp_path), "--format", "json"]) == 0
     rows = json.loads((tmp_path / "pythia.json").read_text())["rows"]
     assert len(rows) == 2464 and rows[-1]["flop_full"] == "22202471285029601280000"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["pythia.csv", "pythia.json"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["index.html", "pythia.csv", "pythia.json", "records"]
 
 
 def _refused(args: list[str], out_dir: Path) -> str:
@@ -186,3 +186,32 @@ def test_importing_flopcount_does_not_import_pandas():
     assert proc.returncode == 0 and proc.stdout.strip() == "flopcount.suite", proc.stderr
     import flopcount.suite  # noqa: F401  (now flopcount.suite names the module: still callable)
     assert len(flopcount.suite(SUITE, checkpoints="143000")) == 16
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="headless Chromium not installed (.ci/run installs it)")
+def test_suite_page_renders_in_headless_chromium(tmp_path):
+    """-o DIR: the table, index.html and one record per model (json, md, html) with its
+    checkpoint table as an annex CSV; the page loads in a real browser with its chart image
+    decoded and the suite table (one row per model) present. OLMo 2 (tests/recipes/olmo)."""
+    suite_file = HERE / "recipes" / "olmo" / "olmo-2-1124-suite.yaml"
+    out = tmp_path / "page"
+    assert main(["suite", str(suite_file), "-o", str(out)]) == 0
+    records = sorted(p.name for p in (out / "records").iterdir())
+    assert len(records) == 11 * 4 and "OLMo-2-1124-7B.json" in records
+    assert "OLMo-2-1124-7B.checkpoints.csv" in records
+    data = json.loads((out / "records" / "OLMo-2-1124-7B.json").read_text())
+    assert data["thresholds"]  # the record names the model by its config (OLMo2-7B-stage2-seed42): see report
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+             "--disable-background-networking", "--disable-component-update", "--disable-sync",
+             f"--user-data-dir={tmp_path / 'profile'}", "--virtual-time-budget=5000"]
+    index = (out / "index.html").as_uri()
+    dom = subprocess.run([CHROMIUM, *flags, "--dump-dom", index], capture_output=True, text=True, timeout=120).stdout
+    assert 'data-images-loaded="1"' in dom and "id=\"chart\"" in dom
+    assert dom.count("<tr>") == 12 and "OLMo-2-1124-13B-stage2-ingredient4" in dom
+    shot = tmp_path / "shot.png"
+    subprocess.run([CHROMIUM, *flags, f"--screenshot={shot}", "--window-size=1200,1400", index],
+                   capture_output=True, timeout=120)
+    assert shot.exists() and shot.stat().st_size > 20_000
