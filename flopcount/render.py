@@ -77,7 +77,14 @@ def to_json(result: Result, methods: tuple[str, ...] = METHODS) -> dict[str, Any
             "name": plan.base.name, "training_compute": flop_text(plan.base.training_compute),
             "systemic_risk": plan.base.systemic_risk},
         "phases": phases, "thresholds": thresholds, "notes": list(result.notes),
+        "obligations": _obligations(result),
     }
+
+
+def _obligations(result: Result) -> dict[str, Any]:
+    """`flopcount obligations --json` for the estimated model, judged today."""
+    from .law.summary import of_estimate
+    return of_estimate(result).to_json()
 
 
 def _cell(e: MethodEstimate | None, primary: bool) -> str:
@@ -126,6 +133,12 @@ def wrap(lines: list[str], cols: int | None = None) -> list[str]:
         out += textwrap.wrap(line, cols, subsequent_indent=" " * hang, break_on_hyphens=False,
                              break_long_words=False)  # a URL stays whole, to copy
     return out
+
+
+def _obligations_line(result: Result) -> str:
+    """What the law asks, in one line (`flopcount obligations` gives each duty)."""
+    from .law.summary import of_estimate, one_line
+    return one_line(of_estimate(result))
 
 
 def to_text(result: Result, methods: tuple[str, ...] = METHODS) -> str:
@@ -177,6 +190,7 @@ def to_text(result: Result, methods: tuple[str, ...] = METHODS) -> str:
         if ev.duty:
             out.append(f"  ! {ev.threshold.id}: {ev.duty}")
         out += [f"  - {ev.threshold.id}: {note}" for note in ev.notes]
+    out += ["", _obligations_line(result)]
     if result.notes:
         out += ["", *(f"Note: {n}" for n in result.notes)]
     return "\n".join(wrap(out)) + "\n"

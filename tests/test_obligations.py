@@ -315,3 +315,21 @@ def test_bad_input_one_line_exit_2(tmp_path, capsys, section, value, field):
 def test_bad_as_of(capsys):
     assert main(["obligations", EXAMPLE, "--as-of", "12-02-2026"]) == 2
     assert "--as-of" in capsys.readouterr().err
+
+
+def test_estimate_ends_with_the_eu_assessment_in_one_line(capsys, monkeypatch):
+    """Issue 26 item 3: `estimate` prints a one-line summary of the assessment and `--json`
+    carries it whole (`obligations`, the `flopcount obligations --json` object). The open 70B
+    example: an original provider, GPAI presumed (> 10^23, Guidelines §2.1), below 10^25
+    (Art. 51(2)), its facts meet Art. 53(2)'s conditions: the exemption applies."""
+    import json
+
+    from flopcount.cli import main
+    monkeypatch.chdir(Path(__file__).resolve().parent.parent)
+    assert main(["estimate", "examples/obligations/open-70b.yaml"]) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert ("EU AI Act: provider original, GPAI presumed, systemic risk no, open-source exemption applies, "
+            "notify not_applicable (each duty: flopcount obligations)") in text
+    assert main(["estimate", "examples/obligations/open-70b.yaml", "--json"]) == 0
+    eu = json.loads(capsys.readouterr().out)["obligations"]["eu"]
+    assert (eu["provider"], eu["gpai"], eu["open_source_exemption"]) == ("original", "presumed", "applies")

@@ -428,7 +428,7 @@ def test_readme_recipe_examples_and_help_example_run(tmp_path, monkeypatch):
     readme = (ROOT / "README.md").read_text()
     block = readme.split("## From your training config", 1)[1].split("```bash\n", 1)[1].split("```", 1)[0]
     commands = [c for c in block.replace("\\\n", " ").splitlines() if c.startswith("flopcount ")]
-    assert len(commands) == 8
+    assert len(commands) == 4
     monkeypatch.chdir(ROOT)
     for line in commands + [EXAMPLES["import"][1]]:
         args = line.split("#")[0].split(">")[0].split()[1:]

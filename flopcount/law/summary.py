@@ -44,3 +44,24 @@ def summarise(result: Result) -> ComputeSummary:
         modification=modification, modification_cumulative=cumulative_reading,
         frontier_lineage=rows["ca-sb53"].status, frontier_own=own, known=known,
         frontier_known=known_by(ctx.runs, "training_lineage", FRONTIER_LINE, base_compute), figures=figures)
+
+
+def of_estimate(result: Result, as_of: "dt.date | None" = None) -> "Obligations":
+    """What each regime asks of the estimated model (`assess` on the estimate's summary and
+    the plan's facts), judged at `as_of` (default: today) — the object `flopcount
+    obligations` prints and `estimate` summarises in one line."""
+    import datetime as dt
+
+    from .assess import assess
+    return assess(summarise(result), facts_of(result), as_of or dt.date.today())
+
+
+def one_line(obligations: "Obligations") -> str:
+    """The EU assessment in one line, for `estimate`: role, GPAI, systemic risk, exemption,
+    notification (no "overdue": that depends on the day it is printed)."""
+    eu = obligations.to_json()["eu"]
+    notify = eu["notify"]
+    by = f" by {notify['by']}" if notify.get("by") else ""
+    return (f"EU AI Act: provider {eu['provider']}, GPAI {eu['gpai']}, systemic risk {eu['systemic_risk']}, "
+            f"open-source exemption {eu['open_source_exemption']}, notify {notify['status']}{by} (each duty: "
+            "flopcount obligations)")
