@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from flopcount.ledger import Ledger
 from flopcount.monitor import ComputeMonitor
@@ -39,3 +40,17 @@ def test_monitor_state_saved_before_work_was_kept_resumes(tmp_path):
     monitor.load_state_dict({"version": 1, "run": "r", "step": 2, "totals": [10, 10, 0, 0, 4, 0], "fired": []})
     monitor.step(5, tokens=2)
     assert monitor.training == 15 and monitor.flushed.work + monitor.pending.work == 15
+
+
+def test_issue25_record_plan_config_json_as_estimate(tmp_path, capsys):
+    """`flopcount record --plan config.json` failed with "model_type: unknown field" while
+    `flopcount estimate config.json` worked: both now read the path through the same
+    resolver, and the record's training compute is estimate's, to the FLOP (Llama 3.1 8B,
+    1T tokens, the default 2048-token sequences)."""
+    from flopcount.cli import main
+    config = str(Path(__file__).resolve().parent.parent / "examples" / "configs" / "llama-3.1-8b.json")
+    assert main(["estimate", config, "--tokens", "1T", "--json"]) == 0
+    estimated = json.loads(capsys.readouterr().out)["compute"]["training"]["total"]
+    assert main(["record", "--plan", config, "--tokens", "1T", "-o", str(tmp_path / "rec")]) == 0
+    record = json.loads((tmp_path / "rec.json").read_text())
+    assert record["totals"]["training"]["total"] == estimated
