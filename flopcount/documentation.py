@@ -1,7 +1,8 @@
 """Answers to the Model Documentation Form's compute items, derived from a record.
 
 Every derived answer is a pure function of figures the record already holds (hours,
-totals, phases, energy), so `record --check` can re-derive and compare them; the inputs
+totals, phases, energy): `form` is the one section builder, which `record --check`
+calls again on the record's inputs; the inputs
 the record cannot derive (release and EU market dates, modalities, model dependencies,
 the inference task) are stored beside them as given. Conventions: 1 multiply-add = 2 FLOP;
 training time counts the phases that count towards a compute total, as the totals do.
@@ -112,17 +113,8 @@ def form(record: dict[str, Any], *, released: str | None, placed_on_market: str 
 
 
 def check(record: dict[str, Any]) -> list[str]:
-    """Differences between the stored answers and those the record's figures give."""
-    stored = record.get("documentation_form")
-    if stored is None:
-        return ["documentation_form is missing"]
-    problems = [f"documentation_form.{key} {stored.get(key)!r} does not follow from the record ({value!r})"
-                for key, value in derive(record).items() if stored.get(key) != value]
-    inf = stored.get("inference")
-    if inf and inf["flop_per_token"] != sig2(int(inf["flop"]) / inf["tokens"]):
-        problems.append(f"documentation_form.inference.flop_per_token {inf['flop_per_token']!r} is not "
-                        f"flop / tokens ({sig2(int(inf['flop']) / inf['tokens'])})")
-    lineage = record["lineage"]
-    if lineage["is_modification"] and stored["general"]["dependencies"] == "N/A":
-        problems.append("documentation_form.general.dependencies is N/A but the record is of a modification")
-    return problems
+    """What the form's given answers must agree on with the record (its derived answers are
+    re-derived with the rest of the record by `record --check`, through `form`)."""
+    if record["lineage"]["is_modification"] and record["documentation_form"]["general"]["dependencies"] == "N/A":
+        return ["documentation_form.general.dependencies is N/A but the record is of a modification"]
+    return []

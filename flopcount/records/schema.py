@@ -1,0 +1,25 @@
+"""The compute-record JSON Schema (`schema/compute-record-v1.json`), and validation
+against it that names the first field in error."""
+from __future__ import annotations
+
+import json
+from importlib import resources
+from typing import Any
+
+from ..errors import InputError
+
+
+def schema() -> dict:
+    return json.loads(resources.files("flopcount").joinpath("schema/compute-record-v1.json").read_text("utf-8"))
+
+
+def validate(record: Any, source: str) -> None:
+    """Raise InputError naming the first schema violation's field."""
+    import jsonschema
+    validator = jsonschema.Draft202012Validator(schema())
+    errors = sorted(validator.iter_errors(record), key=lambda e: list(e.absolute_path))
+    if errors:
+        error = errors[0]
+        where = ".".join(str(p) for p in error.absolute_path) or "(top level)"
+        message = error.message if len(error.message) <= 200 else error.message[:100] + " … " + error.message[-60:]
+        raise InputError(f"does not match the compute-record schema: {message}", source=source, field=where)
