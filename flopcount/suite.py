@@ -19,12 +19,24 @@ checkpoint's phase, never re-derived here. Compute grows with the step and each 
 holds over one interval of compute, so the engine is asked at the first and last checkpoint
 and, where they differ, at the middle one, recursively: O(lines × log checkpoints) calls.
 
-The obligations summary per regime (issue 27) is not here: `flopcount.law` does not
-exist yet; its columns are left out, not guessed.
+Obligations: each checkpoint is a model placed on the market, so its obligations follow its
+compute. They come from the law engine (`law.summary.of_estimate` on `estimate` of the plan
+stopped at that checkpoint, `checkpoint_plan`), judged at one as-of date for the whole
+table, never from a copy of its rules. The engine is a pure function of three things:
+the plan's facts (one model's are the same at every checkpoint: the suite's `release:` and
+`provider:` under the model's own), the as-of date (one per table), and the compute summary
+`law.summary.summarise` makes, whose fields other than `figures` are statuses against a
+line (each monotone in compute, like the verdict's) and the date a line became known (None
+until it is met, then fixed); `figures` only word the reasons, which the table leaves out.
+So the bisection's key at a checkpoint is its verdict statuses *and* that summary without
+its figures: where the key is equal at both ends of a stretch it is equal throughout, and
+so are the obligations, which are assessed once per stretch of equal key (a "status
+segment": two for a run that crosses one line) and repeated down its rows.
 """
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import sys
 import types
 from dataclasses import dataclass, field
@@ -39,6 +51,8 @@ from .data.phases import BY_ID
 from .errors import InputError
 from .estimate import MethodEstimate, PhaseResult, Result, estimate, verdict
 from .fields import Fields, load_mapping
+from .law.facts import RELEASE_FIELDS as FACT_RELEASE_FIELDS, read_deploys, read_provider, read_release
+from .law.summary import of_estimate, summarise
 from .plan import Plan, is_plan, plan_from_mapping
 from .spec import count_parameters
 
@@ -48,7 +62,14 @@ if TYPE_CHECKING:
 SUITE_KEY = "flopcount_suite"
 MODEL_FIELDS = ("name", "recipe", "config", "plan", "gpus", "vocab_size", "seq_len", "tokens_per_step", "steps",
                 "checkpoints", "kind", "from", "soup")
-RELEASE_FIELDS = ("modalities", "placed_on_market", "released", "licence", "license", "weights_public")
+#: A suite's `release:` (defaults for every model): a plan's top-level modalities and released, and
+#: every field of a plan's `release:` (law/facts.py); `license` is read as `licence`.
+PLAN_TOP = ("modalities", "placed_on_market", "released")
+RELEASE_FIELDS = tuple(dict.fromkeys((*PLAN_TOP, "license", *FACT_RELEASE_FIELDS)))
+#: The obligations columns: the EU summary (law/result.py's JSON keys) and whether each US
+#: state statute applies, at each checkpoint.
+OBLIGATIONS = ("eu_gpai", "eu_systemic_risk", "eu_open_source_exemption", "eu_notify", "eu_notify_by",
+               "ca_sb53_applies", "ny_raise_applies")
 INT64_MAX = np.iinfo(np.int64).max
 EXACT = ("full", "6ND")   # methods with an exact per-token figure
 
@@ -145,6 +166,7 @@ class Suite:
     provider: dict = field(default_factory=dict)
     release: dict = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    deploys: Any = None
 
     @property
     def rows(self) -> int:
@@ -256,8 +278,32 @@ def _step_tokens(phase: dict, seq_len: int, entry: Fields, source: str) -> tuple
     return tokens // per, per
 
 
+def _with_defaults(mapping: dict, release: Mapping[str, Any], provider: Mapping[str, Any], deploys: Any) -> dict:
+    """The suite's `release:`, `provider:` and `deploys:` under a model's plan mapping, field
+    by field: what the model's own plan says stands."""
+    out = dict(mapping)
+    own = dict(out.get("release") or {})
+    for key, val in release.items():
+        key = "licence" if key == "license" else key
+        if key == "placed_on_market":
+            if "placed_on_market" not in out and "placed_on_market" not in own:
+                out["placed_on_market"] = val
+        elif key in PLAN_TOP:
+            out.setdefault(key, val)
+        else:
+            own.setdefault(key, val)
+    if own:
+        out["release"] = own
+    if provider:
+        out["provider"] = {**provider, **dict(out.get("provider") or {})}
+    if deploys is not None:
+        out.setdefault("deploys", deploys)
+    return out
+
+
 def resolve_model(entry: Fields, base_dir: Path, defaults: Mapping[str, Any], checkpoints: Checkpoints | None,
-                  release: Mapping[str, Any], models: Mapping[str, Model] | None = None) -> Model:
+                  release: Mapping[str, Any], models: Mapping[str, Model] | None = None, *,
+                  provider: Mapping[str, Any] | None = None, deploys: Any = None) -> Model:
     entry.only(MODEL_FIELDS)
     models = models or {}
     if entry.has("soup"):
@@ -304,9 +350,7 @@ def resolve_model(entry: Fields, base_dir: Path, defaults: Mapping[str, Any], ch
             notes.append(f"sequence length not given: {seq:,} assumed for the full count")
     source = str(path)
     phase = _single_phase(mapping, source)
-    for key, val in release.items():
-        if key in ("modalities", "placed_on_market", "released"):
-            mapping.setdefault(key, val)
+    mapping = _with_defaults(mapping, release, provider or {}, deploys)
     plan = plan_from_mapping(mapping, source, plan_dir)
     last, per = _step_tokens(phase, plan.seq_len, entry, source)
     if entry.has("steps") and kinds[0] != "config" and entry.count("steps") != last:
@@ -367,14 +411,24 @@ def load_suite(source: str | Path | Mapping[str, Any], *, checkpoints: str | Che
     f = Fields(data, where)
     if f.raw(SUITE_KEY, None) != 1:
         raise f.error(SUITE_KEY, "not a suite file: it starts with flopcount_suite: 1")
-    f.only((SUITE_KEY, "name", "release", "provider", "models", "checkpoints", "gpus", "vocab_size", "seq_len"))
+    f.only((SUITE_KEY, "name", "release", "provider", "deploys", "models", "checkpoints", "gpus", "vocab_size",
+            "seq_len"))
     for key in ("gpus", "vocab_size", "seq_len"):
         if f.has(key):
             defaults.setdefault(key, f.raw(key))
     release = dict(f.raw("release", {}) or {})
-    Fields(release, where, "release").only(RELEASE_FIELDS)
+    rf = Fields(release, where, "release")
+    rf.only(RELEASE_FIELDS)
+    if "licence" in release and "license" in release:
+        raise rf.error("license", "give licence or license, not both")
+    # read here as a plan reads them, so a bad value names the suite file, not a model's
+    read_release(Fields({("licence" if k == "license" else k): v for k, v in release.items() if k not in PLAN_TOP},
+                        where, "release"))
     provider = dict(f.raw("provider", {}) or {})
-    Fields(provider, where, "provider").only(("name", "established"))
+    read_provider(Fields(provider, where, "provider"))
+    deploys = f.raw("deploys") if f.has("deploys") else None
+    if deploys is not None:
+        read_deploys(f)
     if checkpoints is None and f.has("checkpoints"):
         checkpoints = read_checkpoints(f, "checkpoints")
     entries = f.items("models")
@@ -387,10 +441,11 @@ def load_suite(source: str | Path | Mapping[str, Any], *, checkpoints: str | Che
             raise entry.error("name", f"two models named {name!r} (models[{seen[name]}] and models[{i}])")
         seen[name] = i
         try:
-            models.append(resolve_model(entry, base, defaults, checkpoints, release, {m.name: m for m in models}))
+            models.append(resolve_model(entry, base, defaults, checkpoints, release, {m.name: m for m in models},
+                                        provider=provider, deploys=deploys))
         except InputError as exc:
             raise _anchored(exc, name, f"models[{i}]") from None
-    return Suite(f.text("name", Path(str(where)).stem), tuple(models), provider, release)
+    return Suite(f.text("name", Path(str(where)).stem), tuple(models), provider, release, deploys=deploys)
 
 
 def _folder(path: Path) -> dict:
@@ -422,11 +477,46 @@ def _exact_totals(per_token: Fraction, tokens: np.ndarray) -> np.ndarray:
     return (d * (2 * p) + q) // (2 * q) if q != 1 else d * p
 
 
-def _statuses(model: Model, totals: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]) -> dict[str, list]:
-    """Each threshold's status and whether the checkpoint is over it, from the engine."""
+def checkpoint_plan(model: Model, step: int) -> Plan:
+    """The model's plan stopped at checkpoint `step`: its run's tokens to that step (and, where
+    the run gives accelerator time, the same share of it, as the table's hardware columns
+    read it); the phases before the run whole. `estimate` of it is the checkpoint's estimate."""
+    plan = model.plan
+    run = plan.phases[-1]
+    tokens = int(step) * model.tokens_per_step
+    hardware = run.hardware
+    full = model.last_step * model.tokens_per_step
+    if hardware is not None and full:
+        hardware = dataclasses.replace(hardware, hours=hardware.hours * tokens / full)
+    return dataclasses.replace(plan, phases=(*plan.phases[:-1], dataclasses.replace(run, tokens=tokens,
+                                                                                    hardware=hardware)))
+
+
+def checkpoint_result(model: Model, step: int) -> Result:
+    """`estimate` of the checkpoint (the model's own result at its run's last step)."""
+    if int(step) == model.last_step:
+        return model.result
+    return estimate(checkpoint_plan(model, step), prefer=model.run.primary)
+
+
+def _obligations_row(result: Result, as_of: dt.date) -> tuple:
+    """The OBLIGATIONS columns of one checkpoint, from the law engine's JSON (law/result.py)."""
+    o = of_estimate(result, as_of).to_json()
+    eu = o["eu"]
+    return (eu["gpai"], eu["systemic_risk"], eu["open_source_exemption"], eu["notify"]["status"], eu["notify"]["by"],
+            o["ca_sb53"]["applies"], o["ny_raise"]["applies"])
+
+
+def _statuses(model: Model, totals: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]],
+              as_of: dt.date | None = None) -> dict[str, list]:
+    """Each threshold's status and whether the checkpoint is over it, from the verdict
+    engine; with `as_of`, the OBLIGATIONS columns from the law engine, assessed once per
+    stretch of checkpoints whose key (statuses and the law's compute summary without its
+    figures: module docstring) is equal."""
     pr0 = model.run
     n = len(model.steps)
     cache: dict[int, tuple] = {}
+    results: dict[int, Result] = {}
 
     def at(i: int) -> tuple:
         if i not in cache:
@@ -436,19 +526,23 @@ def _statuses(model: Model, totals: dict[str, tuple[np.ndarray, np.ndarray, np.n
             phase = dataclasses.replace(pr0.phase, tokens=int(model.steps[i]) * model.tokens_per_step)
             evs = verdict([*model.prior, PhaseResult(phase, ests, pr0.primary)], model.plan.base, model.plan.modalities,
                           model.plan.placed_on_market)
-            cache[i] = tuple((ev.threshold.id, ev.status, ev.met) for ev in evs)
+            key: tuple = tuple((ev.threshold.id, ev.status, ev.met) for ev in evs)
+            if as_of is not None:
+                results[i] = checkpoint_result(model, int(model.steps[i]))
+                key = (key, dataclasses.replace(summarise(results[i]), figures={}))
+            cache[i] = key
         return cache[i]
 
-    filled: list[tuple | None] = [None] * n
+    filled: list[int] = [0] * n   # each row: the checkpoint whose key (and engine result) it shares
 
     def fill(lo: int, hi: int) -> None:
         a, b = at(lo), at(hi)
         if a == b:
             for i in range(lo, hi + 1):
-                filled[i] = a
+                filled[i] = lo
             return
         if hi - lo <= 1:
-            filled[lo], filled[hi] = a, b
+            filled[lo], filled[hi] = lo, hi
             return
         mid = (lo + hi) // 2
         fill(lo, mid)
@@ -456,10 +550,19 @@ def _statuses(model: Model, totals: dict[str, tuple[np.ndarray, np.ndarray, np.n
 
     fill(0, n - 1)
     out: dict[str, list] = {}
-    for row in filled:
-        for tid, st, met in row:  # type: ignore[union-attr]
+    for i in filled:
+        row = cache[i][0] if as_of is not None else cache[i]
+        for tid, st, met in row:
             out.setdefault(f"status_{tid}", []).append(st)
             out.setdefault(f"over_{tid}", []).append(met)
+    if as_of is not None:
+        rows: list[tuple] = []
+        for j, i in enumerate(filled):   # one assessment per stretch of equal key, at a checkpoint in it
+            if j == 0 or cache[i] != cache[filled[j - 1]]:
+                segment = _obligations_row(results[i], as_of)
+            rows.append(segment)
+        for j, name in enumerate(OBLIGATIONS):
+            out[name] = [r[j] for r in rows]
     return out
 
 
@@ -475,10 +578,11 @@ def _non_embedding(model: Model) -> int:
     return params.total - params.embedding - untied
 
 
-def columns(model: Model) -> dict[str, np.ndarray | list]:
+def columns(model: Model, as_of: dt.date | None = None) -> dict[str, np.ndarray | list]:
     """One model's rows, column by column. `tokens` and the FLOP columns count everything
     behind the checkpoint's weights: the run's own steps plus its prior phases (earlier
-    stages, soup ingredients); `run_tokens` is the run's own."""
+    stages, soup ingredients); `run_tokens` is the run's own. With `as_of`, the OBLIGATIONS
+    columns, judged at that date."""
     pr0 = model.run
     steps = model.steps
     run_tok = steps * np.int64(model.tokens_per_step)
@@ -512,14 +616,30 @@ def columns(model: Model) -> dict[str, np.ndarray | list]:
         cols[f"flop_{method}"], cols[f"flop_{method}_low"], cols[f"flop_{method}_high"] = \
             (t + add[0], lo + add[1], hi + add[2]) if before else (t, lo, hi)
     cols["primary"] = [pr0.primary] * n
-    cols.update(_statuses(model, totals))
+    cols.update(_statuses(model, totals, as_of))
+    if as_of is not None:
+        cols["as_of"] = [as_of.isoformat()] * n
     return cols
 
 
-def table(suite: Suite) -> "pd.DataFrame":
-    """One row per model × checkpoint (see the module docstring for the columns' meaning)."""
+def as_of_date(value: dt.date | str | None) -> dt.date:
+    """The date obligations are judged at: a date, YYYY-MM-DD, or None for today."""
+    if value is None:
+        return dt.date.today()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise InputError(f"must be a date YYYY-MM-DD, got {value!r}", field="as_of") from None
+
+
+def table(suite: Suite, *, as_of: dt.date | str | None = None) -> "pd.DataFrame":
+    """One row per model × checkpoint (see the module docstring for the columns' meaning);
+    obligations judged at `as_of` (default: today), the same date for every row."""
     import pandas as pd
-    parts = [columns(m) for m in suite.models]
+    day = as_of_date(as_of)
+    parts = [columns(m, day) for m in suite.models]
     names = list(dict.fromkeys(k for p in parts for k in p))
     data: dict[str, Any] = {}
     for name in names:
@@ -531,18 +651,22 @@ def table(suite: Suite) -> "pd.DataFrame":
             elif isinstance(value, np.ndarray):
                 chunks.append(value)
             else:
-                chunks.append(np.asarray(value, dtype=bool if name.startswith("over_") else object))
+                chunks.append(np.asarray(value, dtype=bool if name.startswith("over_") or name.endswith("_applies")
+                                         else object))
         data[name] = np.concatenate(chunks) if len(chunks) > 1 else chunks[0]
-    frame = pd.DataFrame(data)
-    for name in ("model", "primary", *(c for c in names if c.startswith("status_"))):
+    frame = pd.DataFrame({k: pd.Series(v, dtype=object) if k == "eu_notify_by" else v for k, v in data.items()})
+    # eu_notify_by: ISO dates or None, as the law's JSON gives them (pandas would read None as NaN)
+    for name in ("model", "primary", "as_of", *(c for c in names if c.startswith("status_")),
+                 *(c for c in OBLIGATIONS if c in names and not c.endswith(("_applies", "_by")))):
         frame[name] = frame[name].astype("category")
     return frame
 
 
-def suite(source: str | Path | Mapping[str, Any], **options: Any) -> "pd.DataFrame":
+def suite(source: str | Path | Mapping[str, Any], *, as_of: dt.date | str | None = None,
+          **options: Any) -> "pd.DataFrame":
     """The table of a suite file, folder or mapping (options: checkpoints, gpus, vocab_size,
-    seq_len; see `load_suite`)."""
-    return table(load_suite(source, **options))
+    seq_len; see `load_suite`), obligations judged at `as_of` (default: today)."""
+    return table(load_suite(source, **options), as_of=as_of)
 
 
 class _CallableModule(types.ModuleType):
@@ -550,8 +674,9 @@ class _CallableModule(types.ModuleType):
     package exports lazily; calling the module calls `suite`, so `flopcount.suite(...)`
     works whichever it names."""
 
-    def __call__(self, source: str | Path | Mapping[str, Any], **options: Any) -> "pd.DataFrame":
-        return suite(source, **options)
+    def __call__(self, source: str | Path | Mapping[str, Any], *, as_of: dt.date | str | None = None,
+                 **options: Any) -> "pd.DataFrame":
+        return suite(source, as_of=as_of, **options)
 
 
 sys.modules[__name__].__class__ = _CallableModule

@@ -34,6 +34,7 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--gpus", help="devices of each recipe run that lacks them (GPT-NeoX, Megatron)")
     p.add_argument("--vocab-size", help="tokenizer vocabulary for recipes that only name it (GPT-NeoX, Megatron)")
     p.add_argument("--seq-len", help="sequence length for config.json models")
+    p.add_argument("--as-of", help="judge each checkpoint's obligations at this date, YYYY-MM-DD (default: today)")
     p.set_defaults(func=cmd_suite)
 
 
@@ -44,9 +45,29 @@ def _short(n: int) -> str:
     return str(n)
 
 
-def summary(suite, frame) -> list[str]:
-    """Per model: parameters, first and last checkpoint with their FLOP, and the first
-    checkpoint over each line (80 columns)."""
+def eu_lines(suite, as_of) -> list[str]:
+    """Each model's EU assessment at its last checkpoint, in `estimate`'s words
+    (`law.summary.one_line`); models with the same line share it (80 columns)."""
+    import textwrap
+
+    from .law.summary import of_estimate, one_line
+    from .suite import checkpoint_result
+    groups: dict[str, list[str]] = {}
+    for model in suite.models:
+        line = one_line(of_estimate(checkpoint_result(model, int(model.steps[-1])), as_of))
+        groups.setdefault(line, []).append(model.name)
+    out = [f"Obligations at each model's last checkpoint, as of {as_of.isoformat()}:"]
+    for line, names in groups.items():
+        who = f"all {len(names)} models" if len(names) == len(suite.models) > 1 else ", ".join(names)
+        out += textwrap.wrap(f"{who}: {line}", WIDTH, initial_indent="  ", subsequent_indent="    ",
+                             break_on_hyphens=False)
+    return out
+
+
+def summary(suite, frame, as_of=None) -> list[str]:
+    """Per model: parameters, first and last checkpoint with their FLOP, the first
+    checkpoint over each line, and the EU line of its last checkpoint (80 columns)."""
+    from .suite import as_of_date
     from .data.thresholds import THRESHOLDS
     from .render import table
     lines = [f"Suite {suite.name}: {len(suite.models)} models, {len(frame):,} checkpoints "
@@ -70,8 +91,7 @@ def summary(suite, frame) -> list[str]:
     lines += table(rows, WIDTH)
     lines += ["First checkpoint over each line:", *over_lines] if over_lines else \
         ["No checkpoint of any model is over a threshold line."]
-    if not any(c.startswith("obligation") for c in frame.columns):
-        lines.append("Obligations per regime: not in this table yet (flopcount.law is not available).")
+    lines += eu_lines(suite, as_of_date(as_of))
     return lines
 
 
@@ -131,10 +151,12 @@ def cmd_suite(args: argparse.Namespace) -> int:
     from .suite import load_suite, table
     if not Path(args.path).exists():
         raise InputError("no such file or folder", source=args.path)
+    from .obligations_cli import _as_of
+    as_of = _as_of(args.as_of)
     suite = load_suite(args.path, checkpoints=args.checkpoints, gpus=args.gpus, vocab_size=args.vocab_size,
                        seq_len=args.seq_len)
-    frame = table(suite)
-    lines = summary(suite, frame)
+    frame = table(suite, as_of=as_of)
+    lines = summary(suite, frame, as_of)
     if args.output:
         from .suite_page import write_page
         written = write_page(suite, frame, args.output, f"{suite.name}.{args.format}", _payload(frame, args.format))

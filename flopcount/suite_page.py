@@ -75,15 +75,22 @@ def index_html(suite, frame, files: dict[str, tuple[str, str]]) -> str:
     parts = [f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Suite {e(suite.name)}</title>"
              f"<style>{CSS}</style></head><body><h1>Suite {e(suite.name)}</h1>",
              f"<p>{len(suite.models)} models, {len(frame):,} checkpoints. Compute counts everything behind a "
-             "checkpoint's weights (earlier stages and soup ingredients included); 1 multiply-add = 2 FLOP.</p>"]
+             "checkpoint's weights (earlier stages and soup ingredients included); 1 multiply-add = 2 FLOP. "
+             "Statuses and obligations are each model's last checkpoint's"
+             + (f", obligations judged as of {e(str(frame['as_of'].iloc[0]))}" if "as_of" in frame.columns
+                and len(frame) else "")
+             + " (every checkpoint's: the checkpoint table; each duty: <code>flopcount obligations</code>; "
+             "not legal advice).</p>"]
     try:
         parts.append(f"<figure><img id='chart' alt='cumulative compute per checkpoint' "
                      f"src='data:image/png;base64,{_png(chart(suite, frame))}'></figure>")
     except ImportError:
         parts.append("<p id='charts-not-drawn'><i>Chart not drawn: matplotlib is not installed "
                      "(pip install 'flopcount[plot]').</i></p>")
+    from .suite import OBLIGATIONS
+    duties = [c for c in OBLIGATIONS if c in frame.columns]
     head = ["model", "parameters", "checkpoints", "last step", "tokens", "FLOP (last)", "method",
-            *(s.removeprefix("status_") for s in statuses), "record", "checkpoint table"]
+            *(s.removeprefix("status_") for s in statuses), *duties, "record", "checkpoint table"]
     parts.append("<table id='suite'><tr>" + "".join(f"<th>{e(h)}</th>" for h in head) + "</tr>")
     by_model = {name: part for name, part in frame.groupby("model", observed=True, sort=False)}
     for model in suite.models:
@@ -94,6 +101,8 @@ def index_html(suite, frame, files: dict[str, tuple[str, str]]) -> str:
         cells = [e(model.name), f"{int(last.params_total):,}", f"{len(part):,}", f"{int(last.step):,}",
                  f"{int(last.tokens):,}", e(sig2(last[f'flop_{primary}'])), e(primary),
                  *(e(str(last[s])) for s in statuses),
+                 *(e("—" if last[c] is None else str(last[c]).lower() if c.endswith("_applies") else str(last[c]))
+                   for c in duties),
                  f"<a href='{e(record)}'>record</a>", f"<a href='{e(annex)}'>csv</a>"]
         parts.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
     parts.append("</table>")

@@ -7,6 +7,7 @@ checkpoints each (steps 0, 1, 2, 4, ..., 512, then every 1,000 to 143,000), 1,02
 """
 from __future__ import annotations
 
+import datetime as dt
 import json
 import shutil
 import subprocess
@@ -20,7 +21,8 @@ import flopcount
 from flopcount.cli import main
 from flopcount.errors import InputError
 from flopcount.estimate import estimate
-from flopcount.suite import load_suite, parse_checkpoints, table
+from flopcount.law.summary import of_estimate
+from flopcount.suite import OBLIGATIONS, load_suite, parse_checkpoints, table
 
 HERE = Path(__file__).parent
 ROOT = HERE.parent
@@ -85,6 +87,20 @@ def test_pythia_is_below_every_line(pythia):
     assert over and not frame[over].to_numpy().any()
     assert set(frame["status_eu-gpai"].unique()) == {"below"}
     assert frame[frame.model == "pythia-12b"].flop_per_token_full.iloc[0] == 74_034_708_480
+    # so no checkpoint is a GPAI model: the law engine's summary at every row
+    assert set(frame.eu_gpai) == {"no"} and set(frame.eu_open_source_exemption) == {"n/a_not_gpai"}
+    assert not frame.ca_sb53_applies.any() and not frame.ny_raise_applies.any()
+
+
+def test_suite_release_and_provider_are_each_models_facts(pythia):
+    """The suite file's release: and provider: (EleutherAI, US; Apache-2.0, weights public)
+    are every model's plan facts, the law engine's input."""
+    suite, _ = pythia
+    for model in suite.models:
+        facts = model.plan.facts
+        assert (facts.provider.name, facts.provider.established) == ("EleutherAI", "US")
+        assert (facts.release.licence, facts.release.weights_public) == ("Apache-2.0", True)
+        assert model.plan.modalities == frozenset({"text"})
 
 
 def test_statuses_are_the_engines_at_every_checkpoint():
@@ -110,6 +126,59 @@ def test_statuses_are_the_engines_at_every_checkpoint():
             {c: row[c] for c in frame.columns if c.startswith("status_")}
 
 
+def _obligations(result, as_of) -> tuple:
+    o = of_estimate(result, as_of).to_json()
+    eu = o["eu"]
+    return (eu["gpai"], eu["systemic_risk"], eu["open_source_exemption"], eu["notify"]["status"], eu["notify"]["by"],
+            o["ca_sb53"]["applies"], o["ny_raise"]["applies"])
+
+
+def test_obligations_are_the_law_engines_at_every_checkpoint(monkeypatch):
+    """The Llama 3.1 405B-style sweep above, released openly (Apache-2.0, weights public) by
+    a provider established in DE, its run started 2025-09-01, judged as of 2026-01-01. Each
+    checkpoint is a model on the market: at steps 10,000..220,000 it is a GPAI model below
+    10^25 (the exemption turns on facts not given: not_stated; nothing to notify), from
+    230,000 it is presumed to have systemic risk (exemption lost; notify by 2025-09-15, two
+    weeks after the run that crosses 10^25 started, Art. 52(1)). Every row equals `of_estimate` of
+    `estimate` on that checkpoint alone, and the engine is asked twice, once per stretch of
+    equal statuses, not 100 times."""
+    data = {"flopcount_suite": 1, "name": "sweep", "release": {"modalities": ["text"], "licence": "Apache-2.0",
+                                                                "weights_public": True},
+            "provider": {"name": "OurLab", "established": "DE"},
+            "models": [{"name": "l405", "config": str(LLAMA_405B), "tokens_per_step": 16_777_216,
+                        "steps": 1_000_000, "seq_len": 8192}], "checkpoints": {"every": 10_000}}
+    suite = load_suite(data)
+    plan = suite.models[0].plan
+    plan = replace(plan, phases=(replace(plan.phases[0], start=dt.date(2025, 9, 1)),))
+    suite = replace(suite, models=(replace(suite.models[0], result=estimate(plan)),))
+    import flopcount.suite as module
+    calls = []
+    monkeypatch.setattr(module, "of_estimate", lambda r, a: calls.append(r) or of_estimate(r, a))
+    as_of = dt.date(2026, 1, 1)
+    frame = table(suite, as_of=as_of)
+    assert len(calls) == 2 and len(frame) == 100
+    assert set(frame.as_of) == {"2026-01-01"}
+    got = [tuple(row) for row in frame[list(OBLIGATIONS)].itertuples(index=False, name=None)]
+    for i, row in enumerate(frame.itertuples()):
+        one = estimate(replace(plan, phases=(replace(plan.phases[0], tokens=int(row.tokens)),)))
+        assert got[i] == _obligations(one, as_of), row.step
+    first = frame[frame.step == 220_000][list(OBLIGATIONS)].iloc[0].tolist()
+    after = frame[frame.step == 230_000][list(OBLIGATIONS)].iloc[0].tolist()
+    assert first == ["presumed", "no", "not_stated", "not_applicable", None, False, False]
+    assert after == ["presumed", "presumed", "lost_systemic", "due", "2025-09-15", False, False]
+
+
+def test_suite_facts_are_checked_in_the_suite_file():
+    data = {"flopcount_suite": 1, "name": "x", "release": {"weights_public": "often"},
+            "models": [{"name": "l405", "config": str(LLAMA_405B), "tokens_per_step": 1, "steps": 1}],
+            "checkpoints": {"steps": [1]}}
+    with pytest.raises(InputError, match="weights_public") as err:
+        load_suite(data)
+    assert err.value.source == "suite" and err.value.field == "release.weights_public"
+    with pytest.raises(InputError, match="established"):
+        load_suite({**data, "release": {}, "provider": {"established": "Atlantis"}})
+
+
 def test_folder_takes_each_recipe_with_its_own_save_steps(tmp_path):
     for name in ("pythia-70m.yml", "pythia-160m.yml"):
         shutil.copy(NEOX / "pythia" / name, tmp_path / name)
@@ -132,14 +201,17 @@ def test_checkpoint_spec():
 def test_cli_summary_and_outputs(tmp_path, capsys):
     """80 columns; the table written as CSV and JSON with exact FLOP (the 12B's last row:
     74,034,708,480 × 299,892,736,000 = 22,202,471,285,029,601,280,000)."""
-    assert main(["suite", str(SUITE), "-o", str(tmp_path), "--format", "csv"]) == 0
+    assert main(["suite", str(SUITE), "-o", str(tmp_path), "--format", "csv", "--as-of", "2026-01-01"]) == 0
     out = capsys.readouterr().out
     assert max(len(line) for line in out.splitlines() if str(tmp_path) not in line) <= 80  # a path stays whole
+    assert "not available" not in out and "as of 2026-01-01" in out
+    assert "all 16 models: EU AI Act: provider original, GPAI no," in out  # law.summary.one_line, last checkpoint
     assert "pythia-12b-deduped" in out and out.splitlines()[-1].strip() == str(tmp_path / "pythia.csv")
     assert "22202471285029601280000" in (tmp_path / "pythia.csv").read_text()
     assert main(["suite", str(SUITE), "-o", str(tmp_path), "--format", "json"]) == 0
     rows = json.loads((tmp_path / "pythia.json").read_text())["rows"]
     assert len(rows) == 2464 and rows[-1]["flop_full"] == "22202471285029601280000"
+    assert (rows[-1]["eu_gpai"], rows[-1]["eu_notify_by"], rows[-1]["ny_raise_applies"]) == ("no", None, False)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["index.html", "pythia.csv", "pythia.json", "records"]
 
 
@@ -211,6 +283,7 @@ def test_suite_page_renders_in_headless_chromium(tmp_path):
     dom = subprocess.run([CHROMIUM, *flags, "--dump-dom", index], capture_output=True, text=True, timeout=120).stdout
     assert 'data-images-loaded="1"' in dom and "id=\"chart\"" in dom
     assert dom.count("<tr>") == 12 and "OLMo-2-1124-13B-stage2-ingredient4" in dom
+    assert "<th>eu_systemic_risk</th>" in dom and "<th>eu_notify_by</th>" in dom
     shot = tmp_path / "shot.png"
     subprocess.run([CHROMIUM, *flags, f"--screenshot={shot}", "--window-size=1200,1400", index],
                    capture_output=True, timeout=120)
