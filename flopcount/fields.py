@@ -5,6 +5,7 @@ field path; code past this point trusts its types.
 """
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 from typing import Any, Iterable, Mapping
@@ -117,6 +118,16 @@ class Fields:
         if not isinstance(value, str) or not value.strip():
             raise self.error(name, f"must be a non-empty string, got {value!r}")
         return value
+
+    def date(self, name: str) -> "dt.date | None":
+        """A calendar date (YAML's own, or YYYY-MM-DD text); None when the field is absent."""
+        value = self.raw(name, None)
+        if value is None or isinstance(value, dt.date):
+            return value
+        try:
+            return dt.date.fromisoformat(str(value))
+        except ValueError:
+            raise self.error(name, f"must be a date YYYY-MM-DD, got {value!r}") from None
 
     def choice(self, name: str, options: Iterable[str], default: Any = _MISSING) -> str:
         options = tuple(options)

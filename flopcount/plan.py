@@ -182,16 +182,6 @@ def read_trainable(f: Fields, name: str, spec: ModelSpec | None) -> Trainable:
     return Trainable(mode="lora", lora_rank=rank, lora_targets=tuple(targets), adapter_weights=adapters)
 
 
-def _date(f: Fields, name: str) -> dt.date | None:
-    value = f.raw(name, None)
-    if value is None or isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value))
-    except ValueError:
-        raise f.error(name, f"must be a date YYYY-MM-DD, got {value!r}") from None
-
-
 def read_phase(f: Fields, plan: dict, plan_dir: Path, index: int) -> Phase:
     f.only(PHASE_FIELDS)
     kind_id = f.choice("kind", PHASE_KINDS.keys() - {"synthetic-data-public"})
@@ -227,7 +217,7 @@ def read_phase(f: Fields, plan: dict, plan_dir: Path, index: int) -> Phase:
     images = f.count("images_per_sample", 0, allow_zero=True)
     if images:
         check_images(model.spec, images, seq_len, work, f.path("images_per_sample"), f.source)
-    start, end = _date(f, "start"), _date(f, "end")
+    start, end = f.date("start"), f.date("end")
     if start and end and end < start:
         raise f.error("end", f"{end} is before start {start}")
     return Phase(

@@ -45,16 +45,6 @@ class Facts:
     released: dt.date | None = None             # first released through any channel (plan: released)
 
 
-def read_date(f: Fields, name: str) -> dt.date | None:
-    value = f.raw(name, None)
-    if value is None or isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value))
-    except ValueError:
-        raise f.error(name, f"must be a date YYYY-MM-DD, got {value!r}") from None
-
-
 def country(value: object, f: Fields, name: str) -> str:
     code = value.strip().upper() if isinstance(value, str) else None
     code = ALIASES.get(code, code) if code else None
@@ -87,12 +77,12 @@ def read_release(f: Fields) -> Release:
     f.only(RELEASE_FIELDS)
     weights = f.raw("weights_public", None)
     if weights is not None and not isinstance(weights, bool):
-        weights = read_date(f, "weights_public")
+        weights = f.date("weights_public")
     monetised = words(f, "monetised", MONETISATION) if f.has("monetised") else None
     if monetised and "none" in monetised and len(monetised) > 1:
         raise f.error("monetised", "'none' cannot be combined with a way of monetising")
     flags = {k: f.flag(k) if f.has(k) else None for k in ("architecture_public", "usage_info_public", "personal_data_for_access")}
-    return Release(placed_on_market=read_date(f, "placed_on_market"), licence=f.text("licence", None),
+    return Release(placed_on_market=f.date("placed_on_market"), licence=f.text("licence", None),
                    weights_public=weights, monetised=monetised,
                    restrictions=words(f, "restrictions", tuple(RESTRICTIONS)) if f.has("restrictions") else None,
                    **flags)
@@ -114,11 +104,11 @@ def read_facts(f: Fields, base_gpai: bool | None) -> Facts:
     """A plan's provider:, release:, deploys:; its top-level placed_on_market is still
     read, and must agree with release.placed_on_market when both are given."""
     release = read_release(f.sub("release")) if f.has("release") else Release()
-    top = read_date(f, "placed_on_market")
+    top = f.date("placed_on_market")
     if top and release.placed_on_market and top != release.placed_on_market:
         raise f.error("placed_on_market", f"{top} differs from release.placed_on_market {release.placed_on_market}")
     if top and not release.placed_on_market:
         release = replace(release, placed_on_market=top)
     return Facts(provider=read_provider(f.sub("provider")) if f.has("provider") else Provider(), release=release,
                  deploys=read_deploys(f) if f.has("deploys") else Facts().deploys, base_gpai=base_gpai,
-                 released=read_date(f, "released"))
+                 released=f.date("released"))
