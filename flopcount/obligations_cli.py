@@ -13,7 +13,7 @@ from dataclasses import replace
 from .data.countries import ALIASES, ISO_3166_1_ALPHA2
 from .errors import InputError
 from .law import Obligations, assess
-from .law.result import Duty, State
+from .law.result import Duty, State, duty_row
 
 WIDTH = 80
 
@@ -77,14 +77,15 @@ def obligations_of(args: argparse.Namespace) -> Obligations:
 
 
 def _rows(duties: tuple[tuple[str, Duty], ...]) -> list[str]:
-    """duty, status, due, overdue, provision; the columns as wide as their longest value,
-    the reason and any second reading on indented lines below."""
-    k = max(len("duty"), *(len(key) for key, _ in duties))
-    s = max(len("status"), *(len(d.status) for _, d in duties))
+    """duty, status, due, overdue, provision (`duty_row`, the cells the compute records
+    show too); the columns as wide as their longest value, the reason and any second
+    reading on indented lines below."""
+    cells = [duty_row(key, d.to_json()) for key, d in duties]
+    k = max(len("duty"), *(len(c[0]) for c in cells))
+    s = max(len("status"), *(len(c[1]) for c in cells))
     lines = [f"{'duty':<{k}} {'status':<{s}} {'due':<10} {'overdue':<7} provision"]
-    for key, d in duties:
-        due = d.due.isoformat() if d.due else "—"
-        lines.append(f"{key:<{k}} {d.status:<{s}} {due:<10} {'yes' if d.overdue else '':<7} {d.provision}")
+    for (key, status, due, overdue, provision), (_, d) in zip(cells, duties):
+        lines.append(f"{key:<{k}} {status:<{s}} {due:<10} {overdue:<7} {provision}")
         lines += textwrap.wrap(d.why, WIDTH, initial_indent="    ", subsequent_indent="    ")
         for r in d.readings:
             lines += textwrap.wrap(f"or: {r.text} ({r.provision})", WIDTH, initial_indent="    ",

@@ -22,7 +22,9 @@ from .ledger import checkpoint as cp
 from .plan import BaseModel, Plan
 from .records.phases import (METHOD_TEXT, PRIMARY, CountedPhase, achieved_utilization, from_plan,  # noqa: F401
                              merge_ledger, phases_from_ledger, with_measured_utilization)
+from .law.facts import Facts
 from .records.checking import check  # noqa: F401
+from .records.obligations import refuse_unstated
 from .records.pipeline import CONVENTION, Inputs, assemble  # noqa: F401
 from .records.schema import schema, validate  # noqa: F401
 from .records.sections import OPEN_SOURCE_NOTE, no_peak  # noqa: F401
@@ -63,22 +65,27 @@ def _plan_inputs(plan: Plan, measured: list[CountedPhase] | None) -> Inputs:
                   modalities=plan.modalities, placed_on_market=plan.placed_on_market,
                   released=plan.released.isoformat() if plan.released else None,
                   dependencies=[] if b is None else [b.name + (f" (version {b.version})" if b.version else "")],
-                  inference_tokens=plan.seq_len, attention=plan.attention, notes=list(result.notes))
+                  inference_tokens=plan.seq_len, attention=plan.attention, notes=list(result.notes), facts=plan.facts)
 
 
 def _ledger_inputs(info: dict[str, Any]) -> Inputs:
     """What a ledger alone states of its model: name, base model, parameter count."""
     base = None if info["base"] is None else BaseModel("base model", info["base"], info["base_systemic_risk"])
     return Inputs(info["model"], [], is_modification=base is not None, base=base,
-                  dependencies=[] if base is None else [base.name])
+                  dependencies=[] if base is None else [base.name], facts=Facts())
 
 
 def build(*, plan: Plan | None = None, ledger_path: str | Path | None = None, model: str | None = None,
           provider: str = "unknown provider", contact: str | None = None, open_source: bool = False,
           modalities: frozenset[str] | None = None, placed_on_market: dt.date | None = None,
-          released: dt.date | None = None, key_file: str | Path | None = None) -> dict[str, Any]:
+          released: dt.date | None = None, key_file: str | Path | None = None,
+          as_of: dt.date | None = None) -> dict[str, Any]:
     """A compute record from a plan, a ledger, or both (ledger phases add "measured"
-    estimates to plan phases of the same name, and are preferred as primary)."""
+    estimates to plan phases of the same name, and are preferred as primary), with the
+    law engine's obligations on the plan's facts (provider, release, deploys) at `as_of`
+    (default today). `open_source` claims the Art. 53(2) exemption: it needs the plan's
+    release facts (InputError naming the missing ones), and the exemption is the
+    engine's answer on them, never the claim's."""
     if plan is None and ledger_path is None:
         raise InputError("give a run plan, a ledger, or both")
     read = _read_ledger(ledger_path, key_file, model, plan) if ledger_path is not None else None
@@ -92,7 +99,10 @@ def build(*, plan: Plan | None = None, ledger_path: str | Path | None = None, mo
         measured, info, inputs.ledger = read
         inputs.phases = merge_ledger(inputs.phases, measured)
         inputs.counted_parameters = info["parameters"]
+    if open_source:
+        refuse_unstated(inputs.facts)
     inputs.provider, inputs.contact, inputs.open_source = provider, contact, open_source
+    inputs.as_of = as_of or dt.date.today()
     inputs.created_at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     inputs.flopcount_version = __version__
     record, _ = assemble(inputs)

@@ -18,7 +18,11 @@ def add_parser(sub: Any) -> None:
                                  "signatures with --check (default $FLOPCOUNT_LEDGER_KEY_FILE)")
     p.add_argument("--provider", default="unknown provider", help="provider name")
     p.add_argument("--contact", help="provider contact")
-    p.add_argument("--open-source", action="store_true", help="the model is released under Art. 53(2) conditions")
+    p.add_argument("--open-source", action="store_true",
+                   help="claim the Art. 53(2) exemption: judged from the plan's release: facts (licence, "
+                        "weights_public, architecture_public, usage_info_public, monetised), which it requires")
+    p.add_argument("--as-of", help="judge the obligations (and which duties are overdue) at this date, YYYY-MM-DD "
+                                   "(default: today); the record keeps it")
     from .import_cli import add_import_flags
     add_import_flags(p)
     from .cli import add_base_arguments, add_verdict_arguments
@@ -45,6 +49,8 @@ def run(args: argparse.Namespace) -> int:
             print(f"{args.check}: OK (schema, arithmetic, derived fields" + (
                 f"; ledger: chain, head at row {led['rows']}, every phase's FLOP, tokens, steps, hours and dates "
                 f"re-derived from its rows; {signed})" if led else "; no ledger)"))
+            if "obligations" not in data:
+                print(f"{args.check}: record version 1: no obligations block (write the record again to add one)")
         return 1 if problems else 0
     if not args.output:
         raise InputError("required to write a record (or use --check FILE)", field="--output")
@@ -56,10 +62,18 @@ def run(args: argparse.Namespace) -> int:
 
     from .cli import verdict_inputs
     given = verdict_inputs(args)
+    as_of = None
+    if args.as_of is not None:
+        import datetime as dt
+        try:
+            as_of = dt.date.fromisoformat(args.as_of)
+        except ValueError:
+            raise InputError(f"must be a date YYYY-MM-DD, got {args.as_of!r}", field="--as-of") from None
     if plan is not None and given:
         plan = replace(plan, **given)
     data = record.build(plan=plan, ledger_path=args.ledger, model=args.model, provider=args.provider, key_file=args.key,
-                        contact=args.contact, open_source=args.open_source, **({} if plan else given))
+                        contact=args.contact, open_source=args.open_source, as_of=as_of,
+                        **({} if plan else given))
     for path in record.write(data, args.output):
         print(f"wrote {path}")
     return 0

@@ -9,6 +9,7 @@ import io
 import re
 from pathlib import Path
 
+from .law.result import ROW_HEADER, duty_row
 from .numbers import multiple, sig2, sig2_plain
 from .record import no_peak
 
@@ -27,7 +28,9 @@ ANNEX_MAP = (
     ("MDF — benchmarked amount of computation used for inference, and method", "documentation_form.inference"),
     ("MDF general information — models modified or fine-tuned; Guidelines §3.2", "lineage"),
     ("AI Act Art. 51(2), 52(1) — systemic-risk threshold and notification", "thresholds"),
-    ("AI Act Art. 53(2) — open-source exemption", "open_source"),
+    ("AI Act Art. 53(2) — open-source exemption", "open_source, obligations.eu.open_source_exemption"),
+    ("AI Act Arts. 52–55, 111(3); SB 53; RAISE — what the provider owes, by when (record version 2)",
+     "facts, obligations"),
 )
 
 
@@ -145,6 +148,7 @@ def _tables(record: dict) -> list[tuple[str, list[str], list[list[str]]]]:
         ("Totals", ["quantity", "FLOP (2 significant figures)", "exact FLOP"], totals),
         (THRESHOLDS_TABLE, ["id", "line", "measured on", "status", "margin", "crossed", "notify by", "duty or basis",
                         "provision"], thresholds),
+        *obligation_tables(record),
         ("Training time", ["", "value"], time_rows),
         ("Hardware", ["phase", "accelerator", "devices", "precision", "peak FLOP/s", "utilisation",
                       "accelerator-hours"], hardware),
@@ -209,9 +213,45 @@ def _header(record: dict) -> list[tuple[str, str]]:
     if record["ledger"]:
         led = record["ledger"]
         rows.append(("Ledger", f"{led['path']}: {led['rows']} rows, head {led['head']}"))
-    rows.append(("Open source", record["open_source"]["note"] if record["open_source"]["claims_exemption"]
-                 else "no exemption claimed"))
+    rows.append(("Open source", _open_source(record["open_source"])))
     return rows
+
+
+def _open_source(o: dict) -> str:
+    """Version 2: the engine's answer and its reason, and whether the provider claims it;
+    version 1: the general note where the exemption is claimed."""
+    if "exemption" in o:
+        return (f"exemption {o['exemption']}: {o['note']}" + ("; the provider claims the exemption"
+                                                                if o["claims_exemption"] else ""))
+    return o["note"] if o["claims_exemption"] else "no exemption claimed"
+
+
+def obligation_tables(record: dict) -> list[tuple[str, list[str], list[list[str]]]]:
+    """One table per regime of a version 2 record's obligations block: duty, status, due,
+    overdue, provision (`duty_row`, the cells `flopcount obligations` prints); none for a
+    version 1 record."""
+    o = record.get("obligations")
+    if not o:
+        return []
+    eu = o["eu"]
+    out = [(f"{OBLIGATIONS_TABLE} — EU AI Act, as of {o['as_of']}: provider {eu['provider']}, GPAI {eu['gpai']}, "
+            f"systemic risk {eu['systemic_risk']}, open-source exemption {eu['open_source_exemption']}",
+            list(ROW_HEADER), [list(duty_row("notify", eu["notify"]))]
+            + [list(duty_row(k, d)) for k, d in eu["duties"].items()])]
+    for title, key in (("California SB 53", "ca_sb53"), ("New York RAISE Act", "ny_raise")):
+        st = o[key]
+        rows = [list(duty_row(k, d)) for k, d in st["duties"].items()] or [["—", "not_applicable", "—", "", st["why"]]]
+        out.append((f"{OBLIGATIONS_TABLE} — {title}: {'applies' if st['applies'] else 'does not apply'}, "
+                    f"tier {st['tier']}", list(ROW_HEADER), rows))
+    return out
+
+
+OBLIGATIONS_TABLE = "Obligations"
+
+
+def obligation_warnings(record: dict) -> list[str]:
+    o = record.get("obligations")
+    return list(o["eu"]["warnings"]) if o else []
 
 
 def to_markdown(record: dict) -> str:
@@ -222,6 +262,8 @@ def to_markdown(record: dict) -> str:
         out += ["| " + " | ".join(str(c).replace("|", "\\|") for c in row) + " |" for row in rows]
         if title == THRESHOLDS_TABLE and bounded(record):
             out += ["", UPPER_TEXT]
+        if title.startswith(OBLIGATIONS_TABLE + " — EU") and obligation_warnings(record):
+            out += [""] + [f"- warning: {w}" for w in obligation_warnings(record)]
         if title == THRESHOLDS_TABLE and threshold_notes(record):
             out += ["", "Notes on the thresholds (uncertainty around a line; the status stays the primary method's):",
                     ""] + [f"- **{tid}**: {note}" for tid, note in threshold_notes(record)]
@@ -306,6 +348,9 @@ def to_html(record: dict) -> str:
         parts.append("</table>")
         if title == THRESHOLDS_TABLE and bounded(record):
             parts.append(f"<p id='upper-bound'>{_html(UPPER_TEXT)}</p>")
+        if title.startswith(OBLIGATIONS_TABLE + " — EU") and obligation_warnings(record):
+            parts.append("<ul id='obligation-warnings'>" + "".join(f"<li>warning: {_html(w)}</li>"
+                                                                   for w in obligation_warnings(record)) + "</ul>")
         if title == THRESHOLDS_TABLE and threshold_notes(record):
             parts.append("<p>Notes on the thresholds (uncertainty around a line; the status stays the primary "
                          "method's):</p><ul id='threshold-notes'>" + "".join(

@@ -278,3 +278,108 @@ def test_nemo1_unresolvable_interpolation_is_one_line(tmp_path, old, new, needle
     path.write_text(text.replace(old, new, 1))
     line = one_line_everywhere(path, tmp_path, "--vocab-size", "32000")
     assert needle in line and str(path) in line
+
+
+# --- torchtitan Python registries (read with ast, never imported) -----------------------------
+
+TITAN = RECIPES / "torchtitan"
+
+
+def test_torchtitan_flavour_registry_8b_equals_transformers_llama():
+    """torchtitan v0.2.2 `llama3_args["8B"] = TransformerModelArgs(dim=4096, n_layers=32,
+    n_heads=32, n_kv_heads=8, ffn_dim_multiplier=1.3, multiple_of=1024, rope_theta=500000)`,
+    read as literals. FFN width as torchtitan's FeedForward: int(2·16384/3) = 10,922;
+    int(1.3 × 10,922) = 14,198; rounded up to 1,024 → 14,336; vocab the class default 128,256.
+    Parameters equal transformers' LlamaForCausalLM of the same sizes built on the meta
+    device: 8,030,261,248 (Llama 3 8B)."""
+    pytest.importorskip("torch")
+    transformers = pytest.importorskip("transformers")
+    import torch
+    from flopcount.spec import count_parameters
+    result, plan, est = imported(TITAN / "registry-4a950ea" / "llama3" / "__init__.py::8B", tokens="1e9")
+    spec = result.plan["model"]["spec"]
+    assert spec["intermediate_size"] == 14_336 and spec["vocab_size"] == 128_256
+    config = transformers.LlamaConfig(hidden_size=4096, num_hidden_layers=32, num_attention_heads=32,
+                                      num_key_value_heads=8, intermediate_size=14336, vocab_size=128256,
+                                      tie_word_embeddings=False)
+    with torch.device("meta"):
+        model = transformers.LlamaForCausalLM(config)
+    measured = sum(p.numel() for p in model.parameters())
+    assert count_parameters(plan.model.spec).total == measured == 8_030_261_248
+    assert "ffn_dim_multiplier" in result.trace["model.spec"] and result.trace["phases[0].tokens"] == "--tokens"
+
+
+def test_torchtitan_deepseek_v3_flavours_both_registry_forms():
+    """DeepSeek-V3 671B as torchtitan writes it, v0.2.2 (`DeepSeekV3ModelArgs` + `MoEArgs`) and
+    after #2386 (`DeepSeekV3Model.Config` with nested layer/moe/attention configs): both give
+    DeepSeek V3's own config.json architecture, 671,026,404,352 parameters, 37,552,282,624
+    active (torchtitan builds no MTP module)."""
+    from flopcount.spec import count_parameters
+    from flopcount.configs import load_spec
+    reference = count_parameters(load_spec(ROOT / "examples" / "configs" / "deepseek-v3.json"))
+    for path in (TITAN / "registry-4a950ea" / "deepseek_v3" / "__init__.py::671B",
+                 TITAN / "registry-9810191" / "deepseek_v3" / "__init__.py::671B"):
+        _, plan, _ = imported(path, tokens="1e9")
+        params = count_parameters(plan.model.spec)
+        assert params == reference and (params.total, params.active) == (671_026_404_352, 37_552_282_624)
+
+
+def test_torchtitan_recipe_function_deepseek_v3_671b():
+    """config_registry.py (9810191) `deepseek_v3_671b()`: `Trainer.Config(model_spec=
+    model_registry("671B"), training=TrainingConfig(local_batch_size=4, seq_len=4096,
+    steps=10000), parallelism=ParallelismConfig(...))`; the flavour from the `__init__.py`
+    beside it. Shard degree defaults to -1, so --gpus 512: batch 4 × 512 = 2,048 sequences;
+    tokens 2,048 × 4,096 × 10,000 = 83,886,080,000; total = 20,480,000 sequences × V3's
+    training FLOP per 4,096-token sequence (1,151,599,380,529,152) = 2.358×10^22."""
+    from flopcount.configs import load_spec
+    from flopcount.formulas import training_flops
+    path = TITAN / "registry-9810191" / "deepseek_v3" / "config_registry.py::deepseek_v3_671b"
+    assert identify(path).name == "torchtitan-registry"
+    result, plan, est = imported(path, gpus="512")
+    assert (result.plan["phases"][0]["batch_size"], plan.seq_len, result.plan["phases"][0]["steps"]) == \
+        (2048, 4096, 10_000)
+    assert plan.phases[0].tokens == 83_886_080_000
+    reference = load_spec(ROOT / "examples" / "configs" / "deepseek-v3.json")
+    assert est.training.total == 2048 * 10_000 * training_flops(reference, 4096, "full").total \
+        == 23_584_755_313_237_032_960_000
+    assert 'model_registry(\'671B\')' in result.trace["model.spec"] and "DeepSeekV3Model.Config" in \
+        result.trace["model.spec"]
+    assert any("keys ignored" in n and "optimizer" in n for n in result.notes)
+
+
+def test_torchtitan_computed_value_is_refused_naming_the_field(tmp_path):
+    """9810191's llama3 8B flavour computes its FFN width, `hidden_dim=compute_ffn_hidden_dim(
+    4096, multiple_of=1024, ffn_dim_multiplier=1.3)`: never evaluated, refused by field, the
+    same line from estimate, import and record (through the recipe that names it, too)."""
+    path = TITAN / "registry-9810191" / "llama3" / "__init__.py::8B"
+    line = one_line_everywhere(path, tmp_path, "--tokens", "1e9")
+    assert 'llama3_configs["8B"].layer.feed_forward.hidden_dim' in line and "compute_ffn_hidden_dim(4096" in line
+    with pytest.raises(Exception, match=r"layer\.feed_forward\.hidden_dim: computed"):
+        import_path(TITAN / "registry-9810191" / "llama3" / "config_registry.py::llama3_8b", Flags(gpus="8"))
+    # a recipe function that builds on another is statements, not a literal: refused by name
+    with pytest.raises(Exception, match="llama3_debugmodel_flex_attn.*not one `return Trainer.Config"):
+        import_path(TITAN / "registry-9810191" / "llama3" / "config_registry.py::llama3_debugmodel_flex_attn")
+    # a literal arithmetic in a hand-edited flavour is refused the same way
+    edited = tmp_path / "__init__.py"
+    text = (TITAN / "registry-4a950ea" / "llama3" / "__init__.py").read_text()
+    edited.write_text(text.replace("dim=4096,\n        n_layers=32,", "dim=4096,\n        n_layers=16 * 2,", 1))
+    with pytest.raises(Exception, match=r'llama3_args\["8B"\]\.n_layers: computed `16 \* 2`'):
+        import_path(Path(f"{edited}::8B"), Flags(tokens="1e9"))
+
+
+def test_torchtitan_registry_needs_a_choice_and_a_length(tmp_path):
+    path = TITAN / "registry-4a950ea" / "llama3" / "__init__.py"
+    with pytest.raises(Exception, match=r"8 entries: name one as __init__.py::NAME \(debugmodel, .*8B"):
+        import_path(path)
+    with pytest.raises(Exception, match="no training length: pass --tokens"):
+        import_path(Path(f"{path}::8B"))
+
+
+def test_a_random_python_file_with_a_selector_is_refused_as_python(tmp_path):
+    """A Python file that is no torchtitan registry gets the one Python line, with or without
+    `::NAME`, and nothing in it runs."""
+    script = tmp_path / "train.py"
+    script.write_text("import os\nos.system('touch ran')\nconfigs = {'8B': dict(dim=4096)}\n")
+    line = one_line_everywhere(Path(f"{script}::8B"), tmp_path)
+    assert "a Python file" in line and "never imports or runs Python" in line and "torchtitan-registry" in line
+    assert not (ROOT / "ran").exists()

@@ -159,7 +159,9 @@ def test_html_renders_in_headless_chromium(trained_ledger, tmp_path):
     dom = subprocess.run([CHROMIUM, *flags, "--dump-dom", html_path.as_uri()], capture_output=True, text=True,
                          timeout=120).stdout
     assert 'data-images-loaded="2"' in dom
-    assert dom.count("<table") == 9 and "Compute record: tiny-llama" in dom
+    # 9 tables, and one obligations table per regime (EU, SB 53, RAISE)
+    assert dom.count("<table") == 9 + 3 and "Compute record: tiny-llama" in dom
+    assert "Obligations — EU AI Act" in dom and "<td class=\'\'>art53_1a</td>" in dom.replace('"', "'")
     shot = tmp_path / "shot.png"
     subprocess.run([CHROMIUM, *flags, f"--screenshot={shot}", "--window-size=1200,1600", html_path.as_uri()],
                    capture_output=True, timeout=120)

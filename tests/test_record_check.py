@@ -107,6 +107,18 @@ DERIVED = [
     # methods, the open-source note, the record's own notes stay as given
     ("llama-3.1-405b", "methods[0].description", "a count"),
     ("llama-3.1-405b", "open_source.note", "exempt"),
+    ("open-70b", "open_source.note", "exempt"),
+    # the obligations block: the law engine's answer for the record's phases and facts
+    ("llama-3.1-405b", "obligations.eu.gpai", "no"),
+    ("open-70b", "obligations.eu.open_source_exemption", "not_available_licence"),
+    ("llama-3.1-405b", "obligations.eu.duties.art53_1a.status", "exempt"),
+    ("llama-3.1-405b", "obligations.eu.duties.art53_1a.due", "2026-08-02"),
+    ("llama-3.1-405b", "obligations.eu.duties.art53_1a.overdue", True),
+    ("llama-3.1-405b", "obligations.eu.notify.by", "2025-09-01"),
+    ("open-70b", "obligations.ca_sb53.tier", "large_frontier_developer"),
+    ("open-70b", "obligations.ny_raise.applies", True),
+    ("open-70b", "obligations.as_of", "2027-01-01"),
+    ("open-70b", "open_source.exemption", "not_available_licence"),
     # the documentation form's derived answers
     ("llama-3.1-405b", "documentation_form.parameters", "4.0×10^11"),
     ("llama-3.1-405b", "documentation_form.compute.flop", "3.8×10^25"),

@@ -44,6 +44,31 @@ TORCHTITAN_DEFAULTS = {"training.local_batch_size": 8, "training.seq_len": 2048,
                        "parallelism.tensor_parallel_degree": 1, "parallelism.pipeline_parallel_degree": 1,
                        "parallelism.context_parallel_degree": 1, "activation_checkpoint.mode": "selective"}
 
+#: torchtitan Python registries (read statically, torchtitan_registry.py): each model args class
+#: a registry may name -> (config.json model_type, the class's defaults for fields a flavour leaves
+#: out). The v0.2.x classes (`<model>_args = {flavour: XModelArgs(...)}` in models/<model>/__init__.py)
+#: at 4a950ea: llama3/model/args.py TransformerModelArgs, qwen3/model/args.py Qwen3ModelArgs,
+#: deepseek_v3/model/args.py DeepSeekV3ModelArgs with moe/moe.py MoEArgs. The nested
+#: `XModel.Config(...)` classes of the Python config system (#2386, 9810191) are read with no
+#: defaults: a field a flavour leaves out is refused by name, never guessed.
+TORCHTITAN_REGISTRY_SOURCE = {"v0.2": "github.com/pytorch/torchtitan @ 4a950ea (models/*/model/args.py)",
+                              "config": "github.com/pytorch/torchtitan @ 9810191 (#2386, models/*/__init__.py)"}
+TORCHTITAN_ARGS: dict[str, tuple[str, dict]] = {
+    "TransformerModelArgs": ("llama", {"dim": 4096, "n_layers": 32, "n_heads": 32, "n_kv_heads": None,
+                                       "vocab_size": 128256, "multiple_of": 256, "ffn_dim_multiplier": None}),
+    "Qwen3ModelArgs": ("qwen3", {"dim": 1024, "n_layers": 28, "n_heads": 16, "n_kv_heads": 8, "vocab_size": 151936,
+                                 "head_dim": 128, "hidden_dim": 3072, "enable_weight_tying": False,
+                                 "moe_enabled": False}),
+    "DeepSeekV3ModelArgs": ("deepseek_v3", {"vocab_size": 102400, "dim": 2048, "inter_dim": 10944,
+                                            "moe_inter_dim": 1408, "n_layers": 27, "n_dense_layers": 1,
+                                            "n_heads": 16, "moe_args.num_experts": 8,
+                                            "moe_args.num_shared_experts": 1, "moe_args.top_k": 1,
+                                            "q_lora_rank": 0, "kv_lora_rank": 512, "qk_nope_head_dim": 128,
+                                            "qk_rope_head_dim": 64, "v_head_dim": 128}),
+    "Llama3Model.Config": ("llama", {}),
+    "DeepSeekV3Model.Config": ("deepseek_v3", {}),
+}
+
 MEGATRON_SOURCE = "github.com/NVIDIA/Megatron-LM @ d98e8a6"
 
 #: Megatron's defaults for arguments a launch script leaves out: megatron/training/arguments.py

@@ -34,11 +34,12 @@ class Importer:
 
 def _registry() -> list[Importer]:
     """Importers in sniffing order: the most specific shapes first."""
-    from . import axolotl, hf_run, ledger, lightning_log, llamafactory, maxtext, megatron, megatron_bridge, nemo1, nemo_rl, neox, olmo, torchtitan, trl
+    from . import axolotl, hf_run, ledger, lightning_log, llamafactory, maxtext, megatron, megatron_bridge, nemo1, nemo_rl, neox, olmo, torchtitan, torchtitan_registry, trl
     return [Importer("hf-trainer-run", hf_run.sniff, hf_run.import_),
             Importer("flopcount-ledger", ledger.sniff, ledger.import_),
             Importer("lightning-log", lightning_log.sniff, lightning_log.import_),
             Importer("torchtitan", torchtitan.sniff, torchtitan.import_),
+            Importer("torchtitan-registry", torchtitan_registry.sniff, torchtitan_registry.import_),
             Importer("megatron", megatron.sniff, megatron.import_),
             Importer("megatron-functional-test", megatron.sniff_functional, megatron.import_functional),
             Importer("gpt-neox", neox.sniff, neox.import_),

@@ -21,7 +21,8 @@ DIRECT = ("run plan (flopcount_plan / phases)", "model config (config.json with 
           "a model id in the local Hugging Face cache")
 #: What a file that no format claims looked like, by suffix (said before the list of formats).
 LOOKED_LIKE = {
-    ".py": "a Python file (flopcount never imports or runs Python, and reads no Python config registry)",
+    ".py": "a Python file (flopcount never imports or runs Python; the only Python it reads, as text, is a "
+           "torchtitan model or recipe registry)",
     ".sh": "a shell script without a launch line flopcount reads (Megatron-LM `--num-layers …` flags, or MaxText "
            "`MaxText.train CONFIG.yml key=value …`)",
     ".bash": "a shell script without a launch line flopcount reads",
@@ -55,6 +56,8 @@ def identify(path: str | Path) -> Format:
     importer = find(p)
     if importer is not None:
         return Format(importer.name, importer)
+    if "::" in str(p) and not p.exists():  # FILE::NAME picks a registry entry: a FILE no format claims is refused
+        p = Path(str(p).split("::", 1)[0])  # as itself
     if not p.exists():
         from ..peft import cached_config
         if cached_config(str(path)) is not None:

@@ -58,6 +58,13 @@ def import_(path: Path, flags: Flags = Flags()) -> Imported:
         known = ", ".join(f"{n} {f}" for n, f in TORCHTITAN_FLAVORS)
         raise r.error("model.flavor", f"{name} {flavor!r} is not in flopcount's torchtitan flavour table "
                       f"({known}); convert its model args to a config.json and use a run plan")
+    return job(r, path, flags, dict(spec), f"model.name + model.flavor ({TORCHTITAN_SOURCE})")
+
+
+def job(r: Recipe, path: Path, flags: Flags, spec: dict, spec_origin: str) -> Imported:
+    """A torchtitan job (TOML, or a Python recipe read as literals) whose model is `spec`:
+    steps × global batch × seq_len."""
+    name, flavor = r.text("model.name"), r.text("model.flavor")
     if not r.has("training.steps"):
         raise r.missing("step count", "[training] steps")
     steps = r.count("training.steps")
@@ -74,14 +81,14 @@ def import_(path: Path, flags: Flags = Flags()) -> Imported:
         if gpus is None:
             raise InputError("parallelism.data_parallel_shard_degree is -1 (all devices left after the other "
                              "degrees), so the global batch depends on the device count: pass --gpus N",
-                             source=str(path), field="--gpus")
+                             source=r.source, field="--gpus")
         if gpus % others:
             raise InputError(f"--gpus {gpus} is not a multiple of replicate × tensor × pipeline × context "
-                             f"parallel degrees = {others}", source=str(path), field="--gpus")
+                             f"parallel degrees = {others}", source=r.source, field="--gpus")
         shard = gpus // others
     elif gpus is not None and gpus != shard * others:
         raise InputError(f"--gpus {gpus} contradicts the recipe's degrees (their product is {shard * others})",
-                         source=str(path), field="--gpus")
+                         source=r.source, field="--gpus")
     dp = degrees["data_parallel_replicate"] * shard
     global_batch = _default(r, "training.global_batch_size")
     if global_batch in (-1, None):
@@ -96,7 +103,7 @@ def import_(path: Path, flags: Flags = Flags()) -> Imported:
         r.to("phases[0].batch_size", "training.global_batch_size")
     r.to("phases[0].steps", "training.steps")
     r.to("seq_len", "training.seq_len" if r.has("training.seq_len") else "torchtitan default seq_len")
-    r.to("model.spec", f"model.name + model.flavor ({TORCHTITAN_SOURCE})")
+    r.to("model.spec", spec_origin)
     notes = [f"{name} {flavor}: global batch {global_batch:,} sequences × {seq_len:,} tokens × {steps:,} steps"
              f" (data-parallel degree {dp})"]
     mode = _default(r, "activation_checkpoint.mode")

@@ -18,6 +18,17 @@ NOTIFY = ("due", "not_applicable", "review")
 TIERS = ("n/a", "not_frontier", "frontier_developer", "large_frontier_developer", "review", "not_stated")
 
 
+#: the columns of a duty's row, as `flopcount obligations` and the compute records print it
+ROW_HEADER = ("duty", "status", "due", "overdue", "provision")
+
+
+def duty_row(key: str, duty: dict[str, Any]) -> tuple[str, str, str, str, str]:
+    """One duty in its JSON form (`Duty.to_json`; the EU notification's date is `by`) as
+    the cells of `ROW_HEADER`: no date is "—", not overdue is empty."""
+    due = duty["due"] if "due" in duty else duty.get("by")
+    return key, duty["status"], due or "—", "yes" if duty.get("overdue") else "", duty["provision"]
+
+
 @dataclass(frozen=True)
 class Reading:
     """One reading of a text that admits more than one, with the provision it rests on."""

@@ -3,11 +3,13 @@ are compared there, once), the second readings' comparisons made with the same
 `thresholds.status`, and the dates the lines became known (`thresholds.known_by`)."""
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import replace
 
 from ..data.obligations import FRONTIER_LINE, SYSTEMIC_LINE
-from ..estimate import Result, verdict_context
+from ..estimate import PhaseResult, Result, phases_context, threshold_quantities
 from ..numbers import sig2
+from ..plan import BaseModel
 from ..thresholds import bounded, known_by, modification_line, status
 from .compute import ComputeSummary
 from .facts import Facts
@@ -22,31 +24,42 @@ def facts_of(result: Result) -> Facts:
 
 
 def summarise(result: Result) -> ComputeSummary:
-    plan, rows = result.plan, {ev.threshold.id: ev for ev in result.evaluations}
-    ctx = verdict_context(plan, list(result.phases))
-    base = plan.base
+    plan = result.plan
+    return summary_of(plan.model.name, list(result.phases), result.evaluations, plan.base, plan.modalities,
+                      plan.placed_on_market)
+
+
+def summary_of(model: str, phases: list[PhaseResult], evaluations, base: BaseModel | None,
+               modalities: frozenset[str] | None, placed_on_market: dt.date | None) -> ComputeSummary:
+    """The summary of phases (each with its estimates and primary) and their evaluations:
+    what `summarise` reads from an estimate, and a compute record from its own phase rows
+    (`flopcount.records.verdicts.obligations`), so both are judged by one path."""
+    rows = {ev.threshold.id: ev for ev in evaluations}
+    ctx = phases_context(phases, base, modalities, placed_on_market)
     base_compute = base.training_compute if base and base.training_compute else 0
-    figures = {"training": sig2(result.training.total), "cumulative": sig2(result.lineage_cumulative.total),
-               "lineage": sig2(result.training.total + base_compute)}
+    own = threshold_quantities(phases, 0)  # (central, low, high); this plan's own compute
+    training, cumulative = own["training"], own["cumulative"]
+    figures = {"training": sig2(training[0]), "cumulative": sig2(cumulative[0] + base_compute),
+               "lineage": sig2(training[0] + base_compute)}
     modification = cumulative_reading = None
     known = known_by(ctx.runs, "cumulative", SYSTEMIC_LINE, base_compute)
     if base is not None:
         line, _ = modification_line(base.training_compute, base.systemic_risk)
         figures["modification_line"] = f"one third of the base ({sig2(line)})"
         modification = rows["eu-modification"].status
-        cumulative_reading = bounded(status(result.cumulative.low, result.cumulative.high, line), "cumulative", ctx)[0]
+        cumulative_reading = bounded(status(cumulative[1], cumulative[2], line), "cumulative", ctx)[0]
         if base.systemic_risk:
             known = known_by(ctx.runs, "modification", line)
-    own = bounded(status(result.training.low, result.training.high, FRONTIER_LINE), "training", ctx)[0]
+    own_status = bounded(status(training[1], training[2], FRONTIER_LINE), "training", ctx)[0]
     return ComputeSummary(
-        model=plan.model.name, is_modification=base is not None, base_systemic=bool(base and base.systemic_risk),
-        modalities=plan.modalities, gpai=rows["eu-gpai"].status, systemic=rows["eu-systemic-risk"].status,
+        model=model, is_modification=base is not None, base_systemic=bool(base and base.systemic_risk),
+        modalities=modalities, gpai=rows["eu-gpai"].status, systemic=rows["eu-systemic-risk"].status,
         modification=modification, modification_cumulative=cumulative_reading,
-        frontier_lineage=rows["ca-sb53"].status, frontier_own=own, known=known,
+        frontier_lineage=rows["ca-sb53"].status, frontier_own=own_status, known=known,
         frontier_known=known_by(ctx.runs, "training_lineage", FRONTIER_LINE, base_compute), figures=figures)
 
 
-def of_estimate(result: Result, as_of: "dt.date | None" = None) -> "Obligations":
+def of_estimate(result: Result, as_of: dt.date | None = None) -> "Obligations":
     """What each regime asks of the estimated model (`assess` on the estimate's summary and
     the plan's facts), judged at `as_of` (default: today) — the object `flopcount
     obligations` prints and `estimate` summarises in one line."""

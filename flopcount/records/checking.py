@@ -23,6 +23,7 @@ from ..ledger import Ledger, load_key
 from ..ledger import checkpoint as cp
 from ..plan import BaseModel
 from .phases import CountedPhase, from_record, merge_ledger, phases_from_ledger
+from .obligations import read_section
 from .pipeline import Inputs, assemble
 from .schema import validate
 from .sections import counted
@@ -86,6 +87,7 @@ def inputs_from_record(record: dict, measured: list[CountedPhase] | None, info: 
     base = BaseModel(b.get("name") or "base model", int(b["training_compute"]) if b.get("training_compute") else None,
                      bool(b.get("systemic_risk"))) if lineage["is_modification"] else None
     phases = from_record(record)
+    facts, as_of = read_section(record["facts"]) if "facts" in record else (None, None)  # version 1: none
     if measured is not None:
         phases = merge_ledger(_plan_phases(phases, measured), measured)
     return Inputs(
@@ -96,7 +98,7 @@ def inputs_from_record(record: dict, measured: list[CountedPhase] | None, info: 
         placed_on_market=day_of(general.get("placed_on_eu_market")), released=general.get("released"),
         dependencies=general.get("dependencies"), inference_tokens=inference and inference["tokens"],
         inference_flop=inference and int(inference["flop"]), ledger=record["ledger"],
-        notes=record.get("notes", []), created_at=record["created_at"], flopcount_version=record["flopcount_version"])
+        notes=record.get("notes", []), facts=facts, as_of=as_of, created_at=record["created_at"], flopcount_version=record["flopcount_version"])
 
 
 def _plan_phases(phases: list[CountedPhase], measured: list[CountedPhase]) -> list[CountedPhase]:

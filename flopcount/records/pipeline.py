@@ -15,8 +15,9 @@ from .. import documentation
 from ..numbers import flop_text
 from ..plan import BaseModel
 from ..spec import ModelSpec
+from ..law.facts import Facts
 from ..thresholds import Evaluation
-from . import sections, verdicts as law
+from . import obligations as obl, sections, verdicts as law
 from .phases import CountedPhase
 
 CONVENTION = "1 multiply-add = 2 FLOP"
@@ -42,6 +43,8 @@ class Inputs:
     inference_flop: int | None = None        # as stated, where the convention is not known
     ledger: dict | None = None               # the ledger's identity (path, rows, head, checkpoint)
     notes: list[str] = field(default_factory=list)
+    facts: Facts | None = None               # what the law turns on (flopcount.law); None: a version 1 record
+    as_of: dt.date | None = None             # the date the obligations are judged at
     created_at: str = ""
     flopcount_version: str = ""
 
@@ -60,7 +63,8 @@ def _lineage(inputs: Inputs, evaluations: list[Evaluation], training: int) -> di
 
 
 def assemble(inputs: Inputs) -> tuple[dict[str, Any], list[Evaluation]]:
-    """The record, and the verdict engine's evaluations it states."""
+    """The record, and the verdict engine's evaluations it states. With facts (version 2),
+    the law engine's obligations for them; without (a version 1 record read back), none."""
     phases = [sections.phase_row(p) for p in inputs.phases]
     hardware = [h for h in map(sections.hardware_row, inputs.phases) if h is not None]
     base = inputs.base if inputs.is_modification else None
@@ -68,10 +72,14 @@ def assemble(inputs: Inputs) -> tuple[dict[str, Any], list[Evaluation]]:
     totals = sections.totals(phases, base_compute)
     evaluations = law.verdicts(phases, hardware, base, inputs.modalities, inputs.placed_on_market)
     crossed = law.crossings(inputs.phases, evaluations, base_compute) if inputs.ledger is not None else {}
+    facts = obl.section(inputs.facts, inputs.as_of or dt.date.today()) if inputs.facts is not None else None
+    block = None if facts is None else obl.obligations(
+        facts, inputs.model_name, phases, hardware, evaluations, base, inputs.modalities, inputs.placed_on_market,
+        law.day_of(inputs.released))
     meters = {p.name: (p.energy_joules, p.energy_note, p.emissions_kg) for p in inputs.phases
               if p.energy_joules is not None}
     record = {
-        "record_version": 1, "flopcount_version": inputs.flopcount_version, "created_at": inputs.created_at,
+        "record_version": 1 if facts is None else 2, "flopcount_version": inputs.flopcount_version, "created_at": inputs.created_at,
         "convention": CONVENTION, "provider": {"name": inputs.provider, "contact": inputs.contact},
         "model": {"name": inputs.model_name, "architecture": inputs.spec.to_dict() if inputs.spec else None,
                   "parameters": sections.parameters(inputs.spec, inputs.counted_parameters)},
@@ -79,7 +87,8 @@ def assemble(inputs: Inputs) -> tuple[dict[str, Any], list[Evaluation]]:
         "phases": phases, "totals": totals, "training_time": sections.training_time(phases),
         "hardware": hardware, "energy": sections.energy(phases, hardware, meters),
         "thresholds": [law.threshold_row(e, crossed.get(e.threshold.id)) for e in evaluations],
-        "open_source": law.open_source(inputs.open_source, evaluations),
+        "open_source": law.open_source(inputs.open_source, evaluations, block and block["eu"]),
+        **({} if facts is None else {"facts": facts, "obligations": block}),
         "methods": sections.methods(phases, hardware), "ledger": inputs.ledger, "notes": list(inputs.notes),
     }
     record["documentation_form"] = documentation.form(

@@ -1,5 +1,6 @@
-"""The compute-record JSON Schema (`schema/compute-record-v1.json`), and validation
-against it that names the first field in error."""
+"""The compute-record JSON Schema (`schema/compute-record-v1.json`, versions 1 and 2; a
+version 2 record's obligations block is `schema/obligations.schema.json`, referenced by its
+$id), and validation against it that names the first field in error."""
 from __future__ import annotations
 
 import json
@@ -9,14 +10,24 @@ from typing import Any
 from ..errors import InputError
 
 
+def _read(name: str) -> dict:
+    return json.loads(resources.files("flopcount").joinpath(f"schema/{name}").read_text("utf-8"))
+
+
 def schema() -> dict:
-    return json.loads(resources.files("flopcount").joinpath("schema/compute-record-v1.json").read_text("utf-8"))
+    return _read("compute-record-v1.json")
+
+
+def _registry():
+    from referencing import Registry, Resource
+    obligations = _read("obligations.schema.json")
+    return Registry().with_resource(obligations["$id"], Resource.from_contents(obligations))
 
 
 def validate(record: Any, source: str) -> None:
     """Raise InputError naming the first schema violation's field."""
     import jsonschema
-    validator = jsonschema.Draft202012Validator(schema())
+    validator = jsonschema.Draft202012Validator(schema(), registry=_registry())
     errors = sorted(validator.iter_errors(record), key=lambda e: list(e.absolute_path))
     if errors:
         error = errors[0]

@@ -86,8 +86,14 @@ def modification_rule(evaluations: list[Evaluation], training: int) -> dict[str,
             "becomes_provider": ev.status != "below", "conservative": ev.status in ("straddles", "at most")}
 
 
-def open_source(claims: bool, evaluations: list[Evaluation]) -> dict[str, Any]:
-    """Art. 53(2), and that it does not apply where systemic risk is (or may be) met."""
+def open_source(claims: bool, evaluations: list[Evaluation], eu: dict | None = None) -> dict[str, Any]:
+    """Art. 53(2). With the obligations block (record version 2): the law engine's answer
+    on the record's release facts and its reason, whether or not the exemption is claimed.
+    A version 1 record (no facts) keeps its general note, and that the exemption does not
+    apply where systemic risk is (or may be) met."""
+    if eu is not None:
+        return {"claims_exemption": claims, "exemption": eu["open_source_exemption"],
+                "note": eu["why"]["open_source_exemption"]}
     systemic = next(e for e in evaluations if e.threshold.id == "eu-systemic-risk").met
     return {"claims_exemption": claims,
             "note": OPEN_SOURCE_NOTE + (" The systemic-risk presumption is met or may be: the exemption does not "
