@@ -250,3 +250,22 @@ def test_bad_trl_configs_are_one_line(tmp_path, edit, flags, needle):
     path.write_text(edit(GRPO_QWEN.read_text()))
     out = cli("import", str(path), "--base-config", str(QWEN25_15B), "--samples", "10", *flags)
     assert out.returncode == 2 and needle in out.stderr and len(out.stderr.strip().splitlines()) == 1, out.stderr
+
+
+def test_trl_cli_config_is_read(capsys):
+    """TRL's own CLI example (`trl sft --config example_config.yaml`; huggingface/trl
+    examples/cli_configs, cited in SOURCES.md) holds ModelConfig's model_name_or_path and
+    ScriptArguments' dataset_name and one TrainingArguments key: it is a TRL recipe. With
+    `--trainer sft` and imdb's 25,000 training rows: TrainingArguments' 3 epochs × 25,000 ×
+    SFTConfig's max_length 1,024 = 76,800,000 tokens, an upper bound (rows shorter than the
+    cap are not padded to it), never "crossed"."""
+    import json
+
+    from flopcount.cli import main
+    recipe = str(RECIPES / "trl" / "cli_configs" / "example_config.yaml")
+    assert main(["estimate", recipe, "--trainer", "sft", "--samples", "25000",
+                 "--base-config", str(RECIPES / "trl" / "qwen2.5-1.5b-instruct-config.json"), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    phase = out["phases"][0]
+    assert phase["tokens"] == 76_800_000 and phase["bound"] == "upper" and phase["seq_len"] == 1024
+    assert all(t["status"] != "crossed" for t in out["thresholds"])

@@ -53,9 +53,16 @@ NOT_MODELLED = ("orpo", "kto", "ppo", "rloo", "reward", "prm", "cpo", "bco", "on
 TRAINING_ARGS = ("per_device_train_batch_size", "gradient_accumulation_steps", "num_train_epochs", "learning_rate")
 
 
+#: The keys of a `trl <trainer> --config FILE` YAML that only TRL's CLI parser takes together:
+#: ModelConfig's model_name_or_path with ScriptArguments' dataset_name (TRL `scripts/utils.py`).
+CLI_KEYS = ("model_name_or_path", "dataset_name")
+
+
 def sniff(path: Path) -> bool:
     data = yaml_mapping(path, (".yaml", ".yml", ".json"))
-    return data is not None and sum(k in data for k in TRAINING_ARGS) >= 2 and "model_type" not in data
+    if data is None or "model_type" in data:
+        return False
+    return sum(k in data for k in TRAINING_ARGS) >= 2 or all(k in data for k in CLI_KEYS)
 
 
 def trainer_of(path: Path, data: dict, flags: Flags) -> tuple[str, str]:
