@@ -179,9 +179,10 @@ def _deadline(ctx: Context, known: dt.date | None, days: int) -> tuple[dt.date |
     text += f", at the latest {known.isoformat()}" if known >= applies_from else \
         f"; known by {known.isoformat()}, before Chapter V applied on {CHAPTER_V_APPLIES}, so counted from then"
     text += ")"
-    if legacy:
-        text += (f"; placed on the market before {CHAPTER_V_APPLIES}: the other obligations by {LEGACY_COMPLIANCE} "
-                 "(Art. 111(3))")
+    if legacy:  # a contested point: both readings, the earlier date kept (conservative)
+        text += (f"; placed on the market before {CHAPTER_V_APPLIES}, the texts admit two readings: notification due "
+                 f"as dated here (Art. 52(1) from Art. 113(b)), or with the other obligations by {LEGACY_COMPLIANCE} "
+                 "(Art. 111(3)); the earlier date is kept")
     return when, text
 
 

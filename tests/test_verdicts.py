@@ -157,6 +157,20 @@ def test_placing_on_the_market_is_not_when_the_crossing_became_known():
     assert str(dated["eu-systemic-risk"].notify_by) == "2026-02-15"  # the run's start + 14 days
 
 
+def test_legacy_notification_shows_both_readings():
+    """Issue 26 item 5: for a model placed on the market before 2 Aug 2025 the notification
+    duty is contested — due from 2 Aug 2025 when Chapter V applied (Art. 52(1) with
+    Art. 113(b)), or with the other obligations by 2 Aug 2027 (Art. 111(3)). Both readings
+    are said, with their provisions; the earlier date is kept as notify_by (conservative);
+    the New York row cites the law as amended in 2026, not the replaced bill."""
+    rows = verdicts(plan(phase("pre-training", 2 * E25, "2024-01-15"), placed_on_market="2024-07-23"))
+    ev = rows["eu-systemic-risk"]
+    assert str(ev.notify_by) == "2025-08-16"
+    assert "two readings" in ev.duty and "Art. 113(b)" in ev.duty and "by 2027-08-02 (Art. 111(3))" in ev.duty
+    ny = rows["ny-raise"].threshold
+    assert "ch. 96 of 2026" in ny.instrument and "S6953" not in ny.provision
+
+
 def test_straddling_one_third_is_conservative():
     """An interval across one third makes the modifier the provider, conservatively."""
     ev = verdicts(plan(phase("fine-tuning", start="2026-01-01",

@@ -88,13 +88,16 @@ THRESHOLDS: tuple[Threshold, ...] = (
     Threshold(
         id="ny-raise", jurisdiction="US-NY", title="New York RAISE Act: frontier model",
         flop=10**26, quantity="training_lineage",
-        instrument="New York Responsible AI Safety and Education (RAISE) Act, S6953-B/A6453-B, as amended",
-        cite="NY RAISE Act", provision="Gen. Bus. Law art. 44-B (frontier model: > 10^26 operations)",
-        source="https://www.nysenate.gov/legislation/bills/2025/S6953/amendment/B",
-        adopted="2025-12-19", applies_from="2027-01-01", status="enacted", verified=False,
-        note="Signed 19 Dec 2025 (> 10^26 operations and > $100M compute cost in the original text); a chapter "
-             "amendment reported signed in March 2026, effective 1 Jan 2027, moves toward SB 53's definitions. "
-             "Whether the cost test survived is unverified; the cost test is not evaluated here."),
+        instrument="New York Responsible AI Safety and Education (RAISE) Act, Gen. Bus. Law art. 44-B §§1420-1429 "
+                   "as replaced by the chapter amendment S.8828/A.9449 (ch. 96 of 2026)",
+        cite="NY RAISE Act",
+        provision="Gen. Bus. Law §1420 ff. (frontier model: > 10^26 operations)",
+        source="https://www.nysenate.gov/legislation/laws/GBS/1421",
+        adopted="2026-03-27", applies_from="2027-01-01", status="enacted", verified=False,
+        note="The bill signed 19 Dec 2025 (S6953-B/A6453-B) was replaced before it took effect by the chapter "
+             "amendment signed 27 Mar 2026, effective 1 Jan 2027, which moves toward SB 53's definitions; the "
+             "amended text is cited here, not the bill's. A $100M compute-cost test reported secondhand was not "
+             "found in the enacted text read (data.obligations NY_VERIFIED) and is not applied."),
 )
 
 #: Chapter V (GPAI obligations) applies from this date (AI Act Art. 113(b)); a notification
