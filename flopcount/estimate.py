@@ -197,7 +197,8 @@ def phases_context(phases: list[PhaseResult], base: BaseModel | None, modalities
     primaries = {pr.primary for pr in phases}
     base_compute = base.training_compute if base and base.training_compute else 0
     return Context(is_modification=base is not None, base_training=base.training_compute if base else None,
-                   base_systemic=bool(base and base.systemic_risk), modalities=modalities,
+                   base_systemic=bool(base and base.systemic_risk), base_gpai=base.gpai if base else None,
+                   modalities=modalities,
                    placed_on_market=placed_on_market, runs=runs,
                    primary=primaries.pop() if len(primaries) == 1 else "the primary estimate",
                    alternatives=alternatives(phases, base_compute),

@@ -61,7 +61,7 @@ def _plan_inputs(plan: Plan, measured: list[CountedPhase] | None) -> Inputs:
     b = plan.base
     spec = plan.model.spec
     return Inputs(plan.model.name, phases, spec=spec, is_modification=b is not None,
-                  base=None if b is None else BaseModel(b.name, b.training_compute, b.systemic_risk),
+                  base=None if b is None else BaseModel(b.name, b.training_compute, b.systemic_risk, gpai=b.gpai),
                   modalities=plan.modalities, placed_on_market=plan.placed_on_market,
                   released=plan.released.isoformat() if plan.released else None,
                   dependencies=[] if b is None else [b.name + (f" (version {b.version})" if b.version else "")],

@@ -106,6 +106,7 @@ class Context:
     primary: str = "the primary estimate"       # the method behind `quantities`
     alternatives: tuple[Alternative, ...] = ()
     upper_bound: frozenset[str] = frozenset()   # quantities whose figure is only a maximum (a phase can stop early)
+    base_gpai: bool | None = None               # the base is a GPAI model; None: not stated (taken as one)
 
 
 def line_int(line: Fraction | int) -> int:
@@ -203,7 +204,13 @@ def evaluate(quantities: dict[str, tuple[float, float, float]], ctx: Context = C
     model's compute, "modification", "training_lineage"), decided in the order above."""
     by_id: dict[str, Evaluation] = {}
     provider = True
-    if ctx.is_modification:
+    if ctx.is_modification and ctx.base_gpai is False:  # §3.2 is about modifying a GPAI model
+        t = next(t for t in THRESHOLDS if t.quantity == "modification")
+        mod_line, _ = modification_line(ctx.base_training, ctx.base_systemic)
+        by_id[t.id] = _row(t, mod_line, quantities["modification"], "not applicable",
+                           "the base model is not a general-purpose AI model: the one-third rule (Guidelines §3.2) "
+                           "is about modifying one; the modified model is judged on its own (§2.1)")
+    elif ctx.is_modification:
         t = next(t for t in THRESHOLDS if t.quantity == "modification")
         mod_line, basis = modification_line(ctx.base_training, ctx.base_systemic)
         st, bound = bounded(status(*quantities["modification"][1:], mod_line), "modification", ctx)
@@ -252,7 +259,7 @@ def _gpai(by_id: dict[str, Evaluation], quantities, ctx: Context) -> None:
         return
     t, q = ev.threshold, quantities["training"]
     systemic = by_id.get("eu-systemic-risk")
-    if ctx.is_modification:
+    if ctx.is_modification and ctx.base_gpai is not False:
         by_id[t.id] = _row(t, t.flop, q, "presumed", "modification of a general-purpose AI model by its new provider: "
                            "the modified model is one (the criterion is not re-tested on the modification, §3.2)")
     elif systemic is not None and systemic.met and not ev.met:

@@ -209,3 +209,24 @@ def markdown() -> str:
 
 if __name__ == "__main__":
     print(markdown())
+
+
+def test_modifier_of_a_non_gpai_base_is_not_presumed_gpai(tmp_path):
+    """Issue 26 item 5: a modifier of a base stated not to be a GPAI model was shown "GPAI
+    presumed". Guidelines §3.2's one-third rule is about modifying a GPAI model, so for such a
+    base the modification row is not applicable and the modified model is judged on its own
+    compute (§2.1): 2·10^22 is below 10^23. The record says the same, and `--check` agrees."""
+    from flopcount.cli import main
+    from flopcount.record import check
+    import json as _json
+    data = plan(phase("fine-tuning", 2 * 10**22, "2026-03-01"),
+                base={"name": "small-base", "training_compute": 3 * 10**22, "systemic_risk": False, "gpai": False})
+    rows = verdicts(data)
+    assert rows["eu-modification"].status == "not applicable" and rows["eu-gpai"].status == "below"
+    path = tmp_path / "mod.json"
+    path.write_text(_json.dumps(data))
+    assert main(["record", "--plan", str(path), "-o", str(tmp_path / "rec")]) == 0
+    record = _json.loads((tmp_path / "rec.json").read_text())
+    status = {t["id"]: t["status"] for t in record["thresholds"]}
+    assert status["eu-gpai"] == "below" and status["eu-modification"] == "not applicable"
+    assert check(record, "rec.json") == []

@@ -83,11 +83,12 @@ def inputs_from_record(record: dict, measured: list[CountedPhase] | None, info: 
     stated = model["parameters"]
     counted = info["parameters"] if info is not None else (
         {"total": stated["total"]} if stated and spec is None else None)
+    facts, as_of = read_section(record["facts"]) if "facts" in record else (None, None)  # version 1: none
     b = lineage["base_model"] or {}
     base = BaseModel(b.get("name") or "base model", int(b["training_compute"]) if b.get("training_compute") else None,
-                     bool(b.get("systemic_risk"))) if lineage["is_modification"] else None
+                     bool(b.get("systemic_risk")), gpai=facts.base_gpai if facts else None) \
+        if lineage["is_modification"] else None
     phases = from_record(record)
-    facts, as_of = read_section(record["facts"]) if "facts" in record else (None, None)  # version 1: none
     if measured is not None:
         phases = merge_ledger(_plan_phases(phases, measured), measured)
     return Inputs(
