@@ -124,6 +124,22 @@ def cached_config(model_id: str) -> Path | None:
     return found[0] if found else None
 
 
+def revision_config(model_id: str, revision: str) -> Path:
+    """config.json of `model_id` at `revision` in the local hub cache: the snapshot
+    `refs/<revision>` points to, or `snapshots/<revision>` where the revision is a commit
+    hash. Never downloads: a revision not cached is one line naming it and where it looked."""
+    repo = hf_cache_dir() / ("models--" + model_id.replace("/", "--"))
+    ref = repo / "refs" / revision
+    sha = ref.read_text().strip() if ref.is_file() else revision
+    config = repo / "snapshots" / sha / "config.json"
+    if MODEL_ID.match(model_id) and "/" not in sha and sha not in ("", ".", "..") and config.is_file():
+        return config
+    looked = f"{config} (the snapshot {ref} names)" if ref.is_file() else \
+        f"{ref} nor {repo / 'snapshots' / revision / 'config.json'}"
+    raise InputError(f"{model_id}@{revision} is not in the local Hugging Face cache: no {looked} "
+                     "(flopcount never downloads)", source=str(hf_cache_dir()))
+
+
 def base_config(adapter: Adapter, given: str | None) -> tuple[Path, str | None]:
     """The base model's config (`--base-config`, else the adapter's base model as a local
     path or in the cache) and, for a cached one, the model id to name it by."""

@@ -1,7 +1,9 @@
 """Model suites: every model of a release at every checkpoint, one table.
 
 A suite is a suite file (`flopcount_suite: 1`), a folder of recipes / configs / plans (one
-model each), or a mapping of the suite file's shape. Each model is resolved once, through
+model each), a text list of Hugging Face model ids with revisions (`ORG/NAME@REVISION`, read
+from the local cache only: peft.revision_config; one model per id, its `stepN` revisions its
+checkpoints), or a mapping of the suite file's shape. Each model is resolved once, through
 the same paths `flopcount estimate` takes (importers, `plan_from_mapping`, `estimate`), at
 its run's last step: that gives its parameters, each method's FLOP per token and the run's
 total. A checkpoint at step s has trained s × tokens-per-step tokens; its FLOP by each
@@ -37,12 +39,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 import sys
 import types
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping, TypeVar
 
 import numpy as np
 
@@ -60,7 +63,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 SUITE_KEY = "flopcount_suite"
-MODEL_FIELDS = ("name", "recipe", "config", "plan", "gpus", "vocab_size", "seq_len", "tokens_per_step", "steps",
+MODEL_FIELDS = ("name", "recipe", "config", "plan", "hf", "gpus", "vocab_size", "seq_len", "tokens_per_step", "steps",
                 "checkpoints", "kind", "from", "soup")
 #: A suite's `release:` (defaults for every model): a plan's top-level modalities and released, and
 #: every field of a plan's `release:` (law/facts.py); `license` is read as `licence`.
@@ -71,6 +74,39 @@ RELEASE_FIELDS = tuple(dict.fromkeys((*PLAN_TOP, "license", *FACT_RELEASE_FIELDS
 OBLIGATIONS = ("eu_gpai", "eu_systemic_risk", "eu_open_source_exemption", "eu_notify", "eu_notify_by",
                "ca_sb53_applies", "ny_raise_applies")
 INT64_MAX = np.iinfo(np.int64).max
+#: A Hugging Face model id with an optional revision (a branch, tag or commit): ORG/NAME@REVISION.
+HF_REF = re.compile(r"^(?P<id>[A-Za-z0-9][\w.-]*/[\w.-]+)(?:@(?P<rev>[\w.-]+))?$")
+#: A revision that names its checkpoint's step, as Pythia's and OLMo's branches do (step3000).
+STEP_REVISION = re.compile(r"^step(\d+)$")
+#: What a list of model ids is not: the suffixes of suite files, plans and configs.
+MAPPING_SUFFIXES = (".yml", ".yaml", ".json", ".toml")
+#: Seconds a suite runs before its progress bar shows (on a terminal only).
+PROGRESS_DELAY = 1.0
+T = TypeVar("T")
+
+
+def progress(items: Iterable[T], *, total: int, desc: str, unit: str, stream: Any = None,
+             delay: float = PROGRESS_DELAY) -> Iterator[T]:
+    """`items`, on a tqdm bar on stderr when it is a terminal and the work takes more than
+    `delay` seconds (as benchmarks/__main__.py and measure/progress.py do); otherwise, or
+    without tqdm, the items alone and nothing written."""
+    stream = stream or sys.stderr
+    bar = None
+    if stream.isatty():
+        try:
+            from tqdm import tqdm
+        except ImportError:
+            pass
+        else:
+            bar = tqdm(total=total, desc=desc, unit=unit, file=stream, leave=False, delay=delay)
+    try:
+        for item in items:
+            yield item
+            if bar is not None:
+                bar.update()
+    finally:
+        if bar is not None:
+            bar.close()
 EXACT = ("full", "6ND")   # methods with an exact per-token figure
 
 
@@ -301,6 +337,43 @@ def _with_defaults(mapping: dict, release: Mapping[str, Any], provider: Mapping[
     return out
 
 
+def _hf_revisions(entry: Fields) -> tuple[str, list[str]]:
+    """`hf: ORG/NAME@REVISION`, or a list of them (one model id): the id and its revisions
+    (`main` where none is given), in the order given."""
+    raw = entry.raw("hf")
+    items = [raw] if isinstance(raw, str) else raw
+    if not isinstance(items, list) or not items or not all(isinstance(i, str) for i in items):
+        raise entry.error("hf", "must be ORG/NAME@REVISION or a list of them")
+    ids, revisions = [], []
+    for item in items:
+        m = HF_REF.match(item.strip())
+        if m is None:
+            raise entry.error("hf", f"{item!r} is not a Hugging Face model id ORG/NAME@REVISION")
+        ids.append(m["id"])
+        revisions.append(m["rev"] or "main")
+    if len(set(ids)) > 1:
+        raise entry.error("hf", f"one model id per model, got {', '.join(dict.fromkeys(ids))}")
+    return ids[0], list(dict.fromkeys(revisions))
+
+
+def _hf_config(entry: Fields, model_id: str, revisions: list[str]) -> tuple[Path, list[int | None], str]:
+    """The config.json of every revision, from the local Hugging Face cache only (peft's
+    `revision_config`: never the network); one model is one architecture, so the revisions'
+    configs must agree. Returns the config, each revision's step (from `stepN`, else None)
+    and a note saying where it was read."""
+    from .peft import revision_config
+    configs = [revision_config(model_id, r) for r in revisions]
+    first = load_mapping(configs[0])
+    for rev, path in zip(revisions[1:], configs[1:]):
+        if load_mapping(path) != first:
+            raise entry.error("hf", f"{model_id}@{rev} has another config.json than @{revisions[0]}: one model is "
+                              "one architecture")
+    steps = [int(m[1]) if (m := STEP_REVISION.match(r)) else None for r in revisions]
+    note = (f"config.json of {model_id} at {', '.join(revisions)} from the local Hugging Face cache "
+            f"({configs[0].parent.parent.parent})")
+    return configs[0], steps, note
+
+
 def resolve_model(entry: Fields, base_dir: Path, defaults: Mapping[str, Any], checkpoints: Checkpoints | None,
                   release: Mapping[str, Any], models: Mapping[str, Model] | None = None, *,
                   provider: Mapping[str, Any] | None = None, deploys: Any = None) -> Model:
@@ -311,11 +384,18 @@ def resolve_model(entry: Fields, base_dir: Path, defaults: Mapping[str, Any], ch
         if extra or not entry.has("name"):
             raise entry.error(extra[0] if extra else "name", "a soup has a name and its soup list only")
         return _soup(entry, models)
-    kinds = [k for k in ("recipe", "config", "plan") if entry.has(k)]
+    kinds = [k for k in ("recipe", "config", "plan", "hf") if entry.has(k)]
     if len(kinds) != 1:
-        raise entry.error(None, "give exactly one of recipe, config or plan")
-    path = base_dir / entry.text(kinds[0])
-    name = entry.text("name", path.stem)
+        raise entry.error(None, "give exactly one of recipe, config, plan or hf")
+    rev_steps: list[int | None] = []
+    hf_note = ""
+    if kinds[0] == "hf":
+        model_id, revisions = _hf_revisions(entry)
+        path, rev_steps, hf_note = _hf_config(entry, model_id, revisions)
+        name = entry.text("name", model_id.rsplit("/", 1)[-1])
+    else:
+        path = base_dir / entry.text(kinds[0])
+        name = entry.text("name", path.stem)
     value = {**defaults, **{k: entry.raw(k) for k in ("gpus", "vocab_size", "seq_len", "kind") if entry.has(k)}}
     notes: list[str] = []
     own_steps = None
@@ -336,16 +416,21 @@ def resolve_model(entry: Fields, base_dir: Path, defaults: Mapping[str, Any], ch
         if not is_plan(mapping):
             raise InputError("not a run plan (no flopcount_plan: 1)", source=str(path))
         plan_dir = path.resolve().parent
-    else:
+    else:   # a config.json: given, or from the Hugging Face cache
         if not (entry.has("tokens_per_step") and entry.has("steps")):
             raise entry.error("tokens_per_step" if not entry.has("tokens_per_step") else "steps",
-                              "a config.json says nothing of the run: give tokens_per_step and steps (its last step)")
+                              "a config.json says nothing of the run: give tokens_per_step and steps (its last step), "
+                              "or --tokens-per-step and --steps")
         seq = int(value.get("seq_len") or assumptions.DEFAULT_SEQ_LEN)
         per, last = entry.count("tokens_per_step"), entry.count("steps")
-        mapping = {"flopcount_plan": 1, "name": name, "model": {"name": name, "config": str(path.resolve())},
+        # a cached config is a link into the cache's blobs (no .json there): read it by its snapshot path
+        config = path.absolute() if kinds[0] == "hf" else path.resolve()
+        mapping = {"flopcount_plan": 1, "name": name, "model": {"name": name, "config": str(config)},
                    "seq_len": seq, "phases": [{"name": "training", "kind": value.get("kind") or "pre-training",
                                                "tokens": per * last}]}
-        plan_dir = path.resolve().parent
+        plan_dir = config.parent
+        if hf_note:
+            notes.append(hf_note)
         if "seq_len" not in value:
             notes.append(f"sequence length not given: {seq:,} assumed for the full count")
     source = str(path)
@@ -353,7 +438,7 @@ def resolve_model(entry: Fields, base_dir: Path, defaults: Mapping[str, Any], ch
     mapping = _with_defaults(mapping, release, provider or {}, deploys)
     plan = plan_from_mapping(mapping, source, plan_dir)
     last, per = _step_tokens(phase, plan.seq_len, entry, source)
-    if entry.has("steps") and kinds[0] != "config" and entry.count("steps") != last:
+    if entry.has("steps") and kinds[0] not in ("config", "hf") and entry.count("steps") != last:
         raise entry.error("steps", f"{entry.count('steps'):,} contradicts the run's {last:,} steps")
     if last * per > INT64_MAX:
         raise entry.error(None, f"{last * per:,} tokens do not fit the table's int64 tokens column")
@@ -365,10 +450,18 @@ def resolve_model(entry: Fields, base_dir: Path, defaults: Mapping[str, Any], ch
     if result.phases[-1].phase.tokens != last * per:
         raise entry.error(None, f"steps × tokens per step = {last * per:,} differs from the run's "
                           f"{result.phases[-1].phase.tokens:,} tokens")
-    given = read_checkpoints(entry, "checkpoints") if entry.has("checkpoints") else checkpoints
+    given = read_checkpoints(entry, "checkpoints") if entry.has("checkpoints") else None
+    if given is None and rev_steps and None not in rev_steps:   # the revisions are the model's own checkpoints
+        given = Checkpoints(tuple(s for s in rev_steps if s is not None))
+        notes.append(f"checkpoints: the {len(set(rev_steps))} steps its revisions name")
+    elif given is None and rev_steps and checkpoints is None:
+        rev = revisions[rev_steps.index(None)]
+        raise entry.error("checkpoints", f"revision {rev} of {model_id} names no step (stepN): give checkpoints "
+                          "(steps, every, to) or --checkpoints")
+    given = checkpoints if given is None else given
     if given is not None:
         steps = given.resolve(last, entry.source or source, entry.path("checkpoints") if entry.has("checkpoints")
-                              else "checkpoints")
+                              else entry.path("hf") if rev_steps and given is not checkpoints else "checkpoints")
     elif own_steps is not None:
         steps = own_steps
         notes.append(f"checkpoints: the {len(steps)} steps the recipe saves at")
@@ -394,9 +487,12 @@ def _anchored(exc: InputError, name: str, where: str) -> InputError:
 
 def load_suite(source: str | Path | Mapping[str, Any], *, checkpoints: str | Checkpoints | None = None,
                gpus: int | str | None = None, vocab_size: int | str | None = None,
-               seq_len: int | str | None = None) -> Suite:
-    """A suite file, a folder (every recipe, config or plan in it, one model each) or a
-    mapping of the suite file's shape; keyword values apply to every model that lacks them."""
+               seq_len: int | str | None = None, tokens_per_step: int | str | None = None,
+               steps: int | str | None = None) -> Suite:
+    """A suite file, a folder (every recipe, config or plan in it, one model each), a list
+    of Hugging Face model ids with revisions (one ORG/NAME@REVISION a line, read from the
+    local cache) or a mapping of the suite file's shape; keyword values apply to every model
+    that lacks them (`tokens_per_step` and `steps`, the run's last step, to config and hf models)."""
     if isinstance(checkpoints, str):
         checkpoints = parse_checkpoints(checkpoints)
     defaults = {k: v for k, v in (("gpus", gpus), ("vocab_size", vocab_size), ("seq_len", seq_len)) if v is not None}
@@ -406,6 +502,8 @@ def load_suite(source: str | Path | Mapping[str, Any], *, checkpoints: str | Che
         path = Path(source)
         if path.is_dir():
             data, where, base = _folder(path), str(path), path
+        elif _is_hf_list(path):
+            data, where, base = _hf_list(path), str(path), path.parent
         else:
             data, where, base = load_mapping(path), str(path), path.parent
     f = Fields(data, where)
@@ -416,6 +514,7 @@ def load_suite(source: str | Path | Mapping[str, Any], *, checkpoints: str | Che
     for key in ("gpus", "vocab_size", "seq_len"):
         if f.has(key):
             defaults.setdefault(key, f.raw(key))
+    run = {k: v for k, v in (("tokens_per_step", tokens_per_step), ("steps", steps)) if v is not None}
     release = dict(f.raw("release", {}) or {})
     rf = Fields(release, where, "release")
     rf.only(RELEASE_FIELDS)
@@ -435,10 +534,13 @@ def load_suite(source: str | Path | Mapping[str, Any], *, checkpoints: str | Che
     if not entries:
         raise f.error("models", "a suite needs at least one model")
     models, seen = [], {}
-    for i, entry in enumerate(entries):
-        name = entry.text("name", Path(str(entry.raw("recipe", entry.raw("config", entry.raw("plan", ""))))).stem)
+    for i, entry in enumerate(progress(entries, total=len(entries), desc="models", unit="model")):
+        if run and (entry.has("hf") or entry.has("config")):
+            entry = Fields({**run, **entry.data}, entry.source, entry.prefix)
+        name = entry.text("name", _default_name(entry))
         if name in seen:
-            raise entry.error("name", f"two models named {name!r} (models[{seen[name]}] and models[{i}])")
+            hint = ("; give one model's revisions as one list, hf: [ID@REV, ...]" if entry.has("hf") else "")
+            raise entry.error("name", f"two models named {name!r} (models[{seen[name]}] and models[{i}]){hint}")
         seen[name] = i
         try:
             models.append(resolve_model(entry, base, defaults, checkpoints, release, {m.name: m for m in models},
@@ -446,6 +548,42 @@ def load_suite(source: str | Path | Mapping[str, Any], *, checkpoints: str | Che
         except InputError as exc:
             raise _anchored(exc, name, f"models[{i}]") from None
     return Suite(f.text("name", Path(str(where)).stem), tuple(models), provider, release, deploys=deploys)
+
+
+def _default_name(entry: Fields) -> str:
+    if entry.has("hf"):
+        m = HF_REF.match(str(entry.raw("hf") if isinstance(entry.raw("hf"), str) else (entry.raw("hf") or [""])[0]))
+        return m["id"].rsplit("/", 1)[-1] if m else ""
+    return Path(str(entry.raw("recipe", entry.raw("config", entry.raw("plan", ""))))).stem
+
+
+def _hf_lines(path: Path) -> list[tuple[int, str]]:
+    """(line number, text) of each line that is not blank or a # comment."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return []
+    return [(n, t) for n, line in enumerate(text.splitlines(), 1) if (t := line.split("#", 1)[0].strip())]
+
+
+def _is_hf_list(path: Path) -> bool:
+    """A plain-text file whose every line is a model id (ORG/NAME@REVISION)."""
+    if not path.is_file() or path.suffix.lower() in MAPPING_SUFFIXES:
+        return False
+    lines = _hf_lines(path)
+    return bool(lines) and all(HF_REF.match(t) for _, t in lines)
+
+
+def _hf_list(path: Path) -> dict:
+    """A list of model ids as a suite: one model per id, its revisions (in the order
+    listed) its checkpoints; named by the id's NAME, or the whole id where two share one."""
+    by_id: dict[str, list[str]] = {}
+    for _, text in _hf_lines(path):
+        by_id.setdefault(HF_REF.match(text)["id"], []).append(text)   # type: ignore[index]
+    short = [i.rsplit("/", 1)[-1] for i in by_id]
+    models = [{"name": s if short.count(s) == 1 else i, "hf": refs}
+              for (i, refs), s in zip(by_id.items(), short)]
+    return {SUITE_KEY: 1, "name": path.stem, "models": models}
 
 
 def _folder(path: Path) -> dict:
@@ -639,7 +777,8 @@ def table(suite: Suite, *, as_of: dt.date | str | None = None) -> "pd.DataFrame"
     obligations judged at `as_of` (default: today), the same date for every row."""
     import pandas as pd
     day = as_of_date(as_of)
-    parts = [columns(m, day) for m in suite.models]
+    parts = [columns(m, day) for m in progress(suite.models, total=len(suite.models), desc="checkpoints",
+                                               unit="model")]
     names = list(dict.fromkeys(k for p in parts for k in p))
     data: dict[str, Any] = {}
     for name in names:
@@ -664,8 +803,8 @@ def table(suite: Suite, *, as_of: dt.date | str | None = None) -> "pd.DataFrame"
 
 def suite(source: str | Path | Mapping[str, Any], *, as_of: dt.date | str | None = None,
           **options: Any) -> "pd.DataFrame":
-    """The table of a suite file, folder or mapping (options: checkpoints, gpus, vocab_size,
-    seq_len; see `load_suite`), obligations judged at `as_of` (default: today)."""
+    """The table of a suite file, folder, model id list or mapping (options: checkpoints, gpus,
+    vocab_size, seq_len, tokens_per_step, steps; see `load_suite`), obligations judged at `as_of` (default: today)."""
     return table(load_suite(source, **options), as_of=as_of)
 
 

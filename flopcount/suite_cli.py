@@ -23,8 +23,9 @@ WIDTH = 80
 
 def add_parser(sub: Any) -> None:
     p = sub.add_parser("suite", help="every model of a suite at every checkpoint: one table")
-    p.add_argument("path", help="a suite file (flopcount_suite: 1) or a folder of recipes, configs or run plans "
-                                "(one model each)")
+    p.add_argument("path", help="a suite file (flopcount_suite: 1), a folder of recipes, configs or run plans "
+                                "(one model each), or a text file of Hugging Face model ids, one ORG/NAME@REVISION "
+                                "a line, read from the local Hugging Face cache (never downloaded)")
     p.add_argument("-o", "--output", metavar="DIR", help="write the table to DIR/<suite name>.<format>, "
                    "DIR/index.html (table and chart) and one compute record per model in DIR/records/")
     p.add_argument("--format", choices=FORMATS, default="csv", help="table format with -o (default csv)")
@@ -34,6 +35,9 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--gpus", help="devices of each recipe run that lacks them (GPT-NeoX, Megatron)")
     p.add_argument("--vocab-size", help="tokenizer vocabulary for recipes that only name it (GPT-NeoX, Megatron)")
     p.add_argument("--seq-len", help="sequence length for config.json models")
+    p.add_argument("--tokens-per-step", help="tokens per optimizer step of each config.json or model-id run "
+                   "that lacks it")
+    p.add_argument("--steps", help="the last step of each config.json or model-id run that lacks it")
     p.add_argument("--as-of", help="judge each checkpoint's obligations at this date, YYYY-MM-DD (default: today)")
     p.set_defaults(func=cmd_suite)
 
@@ -154,7 +158,7 @@ def cmd_suite(args: argparse.Namespace) -> int:
     from .obligations_cli import _as_of
     as_of = _as_of(args.as_of)
     suite = load_suite(args.path, checkpoints=args.checkpoints, gpus=args.gpus, vocab_size=args.vocab_size,
-                       seq_len=args.seq_len)
+                       seq_len=args.seq_len, tokens_per_step=args.tokens_per_step, steps=args.steps)
     frame = table(suite, as_of=as_of)
     lines = summary(suite, frame, as_of)
     if args.output:

@@ -119,12 +119,14 @@ def write_page(suite, frame, folder: str | Path, table_name: str, table_bytes: b
     """DIR/<table>, DIR/index.html, DIR/records/<model>.{json,md,html} and
     DIR/records/<model>.checkpoints.csv, all or nothing."""
     from . import record
+    from .suite import progress
     target = Path(folder)
     if target.exists() and not target.is_dir():
         raise InputError("not a folder", source=str(folder), field="-o")
     provider = str((suite.provider or {}).get("name") or "unknown provider")
     records: dict[str, dict[str, Any]] = {}
-    for model in suite.models:   # built in full before anything is written
+    for model in progress(suite.models, total=len(suite.models), desc="records", unit="record"):
+        # built in full before anything is written
         records[model.name] = record.build(plan=model.plan, model=model.name, provider=provider,
                                            open_source=open_source)
     parent = target.resolve().parent

@@ -288,3 +288,134 @@ def test_suite_page_renders_in_headless_chromium(tmp_path):
     subprocess.run([CHROMIUM, *flags, f"--screenshot={shot}", "--window-size=1200,1400", index],
                    capture_output=True, timeout=120)
     assert shot.exists() and shot.stat().st_size > 20_000
+
+
+# --- Hugging Face model ids with revisions, from the local cache only --------------------
+
+PYTHIA_14B = ROOT / "examples" / "configs" / "pythia-1.4b.json"
+PER_STEP = 1024 * 2048   # Pythia: 1,024 sequences × 2,048 tokens a step
+
+
+def _hf_cache(root: Path, refs: dict[str, str], model: str = "EleutherAI/pythia-1.4b",
+              config: Path = PYTHIA_14B) -> Path:
+    """A hub cache as huggingface_hub lays it out: refs/<revision> holds a snapshot's commit
+    hash, snapshots/<hash>/config.json links into blobs/."""
+    repo = root / ("models--" + model.replace("/", "--"))
+    (repo / "refs").mkdir(parents=True, exist_ok=True)
+    (repo / "blobs").mkdir(exist_ok=True)
+    blob = repo / "blobs" / f"blob-{config.stem}"
+    blob.write_bytes(config.read_bytes())
+    for revision, sha in refs.items():
+        (repo / "refs" / revision).write_text(sha)
+        snap = repo / "snapshots" / sha
+        snap.mkdir(parents=True, exist_ok=True)
+        if not (snap / "config.json").exists():
+            (snap / "config.json").symlink_to(Path("..") / ".." / "blobs" / blob.name)
+    return root
+
+
+@pytest.fixture
+def hf_cache(tmp_path, monkeypatch):
+    """A fake cache with two Pythia 1.4B revisions; HF_HUB_CACHE points at it and any network
+    connection fails the test (nothing is fetched)."""
+    import socket
+
+    def no_network(*args, **kwargs):
+        raise AssertionError("flopcount tried the network")
+    monkeypatch.setattr(socket, "create_connection", no_network)
+    monkeypatch.setattr(socket.socket, "connect", no_network)
+    cache = _hf_cache(tmp_path / "hub", {"step1000": "a" * 40, "step143000": "b" * 40, "main": "b" * 40})
+    monkeypatch.setenv("HF_HUB_CACHE", str(cache))
+    return cache
+
+
+def test_model_id_list_groups_revisions_into_one_model(hf_cache, tmp_path):
+    """Two revisions of one id are one model with two checkpoints, read from the cache: tokens
+    = step × 2,097,152 (1,000 → 2,097,152,000), the model card's 1,414,647,808 parameters, and
+    the last row equals `estimate` of the run as a config entry gives it."""
+    ids = tmp_path / "pythia.txt"
+    ids.write_text("# Pythia 1.4B, two checkpoints\nEleutherAI/pythia-1.4b@step1000\n"
+                   "EleutherAI/pythia-1.4b@step143000\n")
+    suite = load_suite(ids, tokens_per_step=PER_STEP, steps=143_000, seq_len=2048)
+    frame = table(suite, as_of="2026-01-01")
+    assert [m.name for m in suite.models] == ["pythia-1.4b"]
+    assert frame.step.tolist() == [1000, 143_000]
+    assert frame.tokens.tolist() == [2_097_152_000, 299_892_736_000]
+    assert set(frame.params_total) == {1_414_647_808}
+    assert any("local Hugging Face cache" in n and "step1000, step143000" in n for n in suite.models[0].notes)
+    plain = load_suite({"flopcount_suite": 1, "models": [
+        {"name": "pythia-1.4b", "config": str(PYTHIA_14B), "seq_len": 2048, "tokens_per_step": PER_STEP,
+         "steps": 143_000, "checkpoints": {"steps": [1000, 143_000]}}]})
+    assert frame.flop_full.tolist() == table(plain, as_of="2026-01-01").flop_full.tolist()
+
+
+def test_suite_file_hf_entries(hf_cache, tmp_path):
+    """`hf:` in a suite file: one revision or a list; run facts as a config entry's; a
+    revision that names no step (main) takes the suite's checkpoints."""
+    data = {"flopcount_suite": 1, "checkpoints": {"steps": [500]}, "models": [
+        {"hf": ["EleutherAI/pythia-1.4b@step1000", "EleutherAI/pythia-1.4b@step143000"],
+         "tokens_per_step": PER_STEP, "steps": 143_000, "seq_len": 2048},
+        {"name": "pythia-1.4b-main", "hf": "EleutherAI/pythia-1.4b@main", "tokens_per_step": PER_STEP,
+         "steps": 143_000, "seq_len": 2048}]}
+    frame = table(load_suite(data), as_of="2026-01-01")
+    assert frame.model.tolist() == ["pythia-1.4b", "pythia-1.4b", "pythia-1.4b-main"]
+    assert frame.step.tolist() == [1000, 143_000, 500]
+    del data["checkpoints"]
+    with pytest.raises(InputError, match=r"revision main of EleutherAI/pythia-1.4b names no step"):
+        load_suite(data)
+
+
+def test_missing_revision_is_one_line_exit_2(hf_cache, tmp_path):
+    """A revision not in the cache: exit 2, one line naming the id, the revision and where
+    it looked; nothing written."""
+    ids = tmp_path / "ids.txt"
+    ids.write_text("EleutherAI/pythia-1.4b@step1000\nEleutherAI/pythia-1.4b@step3000\n")
+    out = tmp_path / "out"
+    proc = subprocess.run([sys.executable, "-m", "flopcount", "suite", str(ids), "--tokens-per-step", str(PER_STEP),
+                           "--steps", "143000", "-o", str(out)], capture_output=True, text=True, cwd=ROOT,
+                          env={**__import__("os").environ, "HF_HUB_CACHE": str(hf_cache)})
+    assert proc.returncode == 2, proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1 and "Traceback" not in proc.stderr
+    assert "EleutherAI/pythia-1.4b@step3000 is not in the local Hugging Face cache" in proc.stderr
+    assert str(hf_cache / "models--EleutherAI--pythia-1.4b" / "refs" / "step3000") in proc.stderr
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("data, needle", [
+    ({"hf": "EleutherAI/pythia-1.4b@step1000"}, "give tokens_per_step and steps"),
+    ({"hf": ["EleutherAI/pythia-1.4b@step1000", "EleutherAI/pythia-70m@step1000"], "tokens_per_step": 1,
+      "steps": 2000}, "one model id per model"),
+    ({"hf": "EleutherAI/pythia-1.4b@step200000", "tokens_per_step": PER_STEP, "steps": 143_000},
+     "step 200,000 is past the run's last step 143,000"),
+    ({"hf": ["EleutherAI/pythia-1.4b@step1000", "EleutherAI/pythia-1.4b@other"], "tokens_per_step": PER_STEP,
+      "steps": 143_000}, "@other has another config.json"),
+])
+def test_hf_entry_refusals(hf_cache, data, needle):
+    _hf_cache(hf_cache, {"step200000": "c" * 40})
+    _hf_cache(hf_cache, {"other": "d" * 40}, config=LLAMA_405B)
+    with pytest.raises(InputError, match=needle.replace("(", r"\(").replace(")", r"\)").replace(".", r"\.")):
+        load_suite({"flopcount_suite": 1, "models": [data]})
+
+
+def test_progress_bar_only_on_a_terminal(tmp_path, hf_cache, capsys):
+    """No TTY: the suite writes nothing to stderr and its stdout is the same as before; on a
+    terminal (a stream that says it is one) a tqdm bar goes to that stream."""
+    import io
+
+    from flopcount.suite import progress
+    ids = tmp_path / "ids.txt"
+    ids.write_text("EleutherAI/pythia-1.4b@step1000\n")
+    assert main(["suite", str(ids), "--tokens-per-step", str(PER_STEP), "--steps", "143000",
+                 "--as-of", "2026-01-01", "-o", str(tmp_path / "out")]) == 0
+    captured = capsys.readouterr()
+    assert captured.err == "" and captured.out.startswith("Suite ids: 1 models, 1 checkpoints")
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+    term = Terminal()
+    assert list(progress(range(3), total=3, desc="models", unit="model", stream=term, delay=0)) == [0, 1, 2]
+    assert "models" in term.getvalue()
+    quiet = io.StringIO()
+    assert list(progress(range(3), total=3, desc="models", unit="model", stream=quiet, delay=0)) == [0, 1, 2]
+    assert quiet.getvalue() == ""
