@@ -384,11 +384,15 @@ class ComputeMonitor:
         precision = (self.hardware or {}).get("precision")
         if not self.accelerator or not precision:
             return None
-        from ..hardware import find_accelerator, peak
-        try:
-            return peak(find_accelerator(self.accelerator), precision)
-        except Exception:  # unknown accelerator or precision: no MFU, said by its absence
-            return None
+        key = (self.accelerator, precision)  # looked up once: metrics() may run every step
+        if getattr(self, "_peak_of", (None,))[0] != key:
+            from ..hardware import find_accelerator, peak
+            try:
+                found = peak(find_accelerator(self.accelerator), precision)
+            except Exception:  # unknown accelerator or precision: no MFU, said by its absence
+                found = None
+            self._peak_of = (key, found)
+        return self._peak_of[1]
 
     def metrics(self, exact: bool = True) -> dict[str, float]:
         """What loggers show (`flopcount/...`): the totals, and since the last call the
