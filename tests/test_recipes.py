@@ -407,11 +407,11 @@ def test_bad_recipes_are_one_line(tmp_path):
     yaml_text = (RECIPES / "axolotl" / "lora-8b.yml").read_text()
     cases["truncated.yml"] = yaml_text[:200] + "\n  - [unclosed"
     cases["dpo.yaml"] = (RECIPES / "llamafactory" / "qwen3_lora_sft.yaml").read_text().replace("stage: sft",
-                                                                                                "stage: dpo")
+                                                                                                "stage: grpo")
     cases["training_args.bin"] = "\x80\x04pickle"
     expected = {"truncated.toml": "malformed TOML", "duplicate.toml": "malformed TOML",
                 "pyproject.toml": "not a torchtitan job config", "global.toml": "not a multiple",
-                "truncated.yml": "malformed YAML", "dpo.yaml": "'dpo' runs extra forward passes",
+                "truncated.yml": "malformed YAML", "dpo.yaml": "'grpo' is not a LLaMA-Factory stage",
                 "training_args.bin": "pickle"}
     for name, text in cases.items():
         path = tmp_path / name

@@ -108,6 +108,27 @@ LLAMAFACTORY_SOURCE = "github.com/hiyouga/LLaMA-Factory @ ff6d4d1"
 #: LLaMA-Factory: TrainingArguments' defaults plus its own (src/llamafactory/hparams/data_args.py
 #: cutoff_len; finetuning_args.py finetuning_type, lora_target) at LLAMAFACTORY_SOURCE.
 LLAMAFACTORY_DEFAULTS = {**HF_TRAINING_ARGS_DEFAULTS, "cutoff_len": 2048}
+#: LLaMA-Factory's stage settings (src/llamafactory/hparams/finetuning_args.py RLHFArguments:
+#: pref_loss, ppo_epochs, ppo_buffer_size; generating_args.py max_new_tokens; data_args.py
+#: mix_strategy) at LLAMAFACTORY_SOURCE.
+LLAMAFACTORY_STAGE_DEFAULTS = {**LLAMAFACTORY_DEFAULTS, "pref_loss": "sigmoid", "ppo_epochs": 4,
+                               "ppo_buffer_size": 1, "max_new_tokens": 1024, "mix_strategy": "concat"}
+#: LLaMA-Factory's pref_loss values that run no reference model: `use_ref_model = stage == "dpo" and
+#: pref_loss not in ["orpo", "simpo"]` (finetuning_args.py __post_init__), the same in v1
+#: (v1/trainers/dpo_trainer.py creates the reference only for "sigmoid") at LLAMAFACTORY_SOURCE.
+LLAMAFACTORY_REFERENCE_FREE_LOSSES = ("orpo", "simpo")
+#: mix_strategy values under which a run's samples can exceed the sum of its (max_samples-capped)
+#: datasets: interleave_over oversamples until every dataset is exhausted (data/data_utils.py
+#: merge_dataset, `all_exhausted`) at LLAMAFACTORY_SOURCE.
+LLAMAFACTORY_OVERSAMPLING = ("interleave_over",)
+#: LLaMA-Factory v1 schema (src/llamafactory/v1/config/training_args.py TrainingArguments,
+#: model_args.py ModelArguments, plugins/model_plugins/peft.py LoraParams: r 8, target_modules
+#: "all" = every linear layer but the output heads) at LLAMAFACTORY_SOURCE: what a v1 YAML runs with when it leaves
+#: the key out. max_steps None: the run is num_train_epochs long; global_batch_size None: one micro
+#: batch per device per step (core/utils/batching.py BatchGenerator).
+LLAMAFACTORY_V1_DEFAULTS = {"micro_batch_size": 1, "cutoff_len": 2048, "num_train_epochs": 3, "max_steps": None,
+                            "global_batch_size": None, "batching_strategy": "normal", "cp_size": 1,
+                            "pref_loss": "sigmoid", "peft_config.r": 8, "peft_config.target_modules": "all"}
 
 TRL_SOURCE = "github.com/huggingface/trl @ f2cd577 (July 2026)"
 #: TRL config defaults per trainer (trl/trainer/{sft,dpo,grpo}_config.py and model_config.py at
@@ -131,3 +152,50 @@ NEMO1_SOURCE = ("github.com/NVIDIA/NeMo nemo/collections/nlp/models/language_mod
 #: 'learned_absolute')`), and Lightning's num_nodes default 1.
 NEMO1_DEFAULTS = {"model.activation": "gelu", "model.bias": True, "model.share_embeddings_and_output_weights": True,
                   "model.position_embedding_type": "learned_absolute", "trainer.num_nodes": 1}
+
+#: Axolotl's `trl:` keys for GRPO (and GDPO, the same trainer): a key left out is not passed to
+#: TRL's GRPOConfig (src/axolotl/core/trainers/grpo/__init__.py set_training_args_kwargs at
+#: AXOLOTL_SOURCE), so TRL's default holds (TRL_DEFAULTS["grpo"], trl/trainer/grpo_config.py at
+#: TRL_SOURCE). max_completion_length is passed even when unset (None: no cap), so it has no default.
+AXOLOTL_GRPO_DEFAULTS = {**AXOLOTL_DEFAULTS, "trl.num_generations": 8, "trl.num_iterations": 1,
+                         "trl.use_vllm": False, "trl.vllm_importance_sampling_correction": True}
+
+#: What each preference stage of the fine-tuning frameworks runs per example: `sequences` the
+#: policy trains on (a pair in two rows: 2; a pair concatenated in one row, or one completion: 1),
+#: `reference` whether a frozen reference model runs a forward over them every step (LoRA runs
+#: without adapters count the same: the base model's forward), `kl` KTO's no-grad policy forward
+#: over one mismatched completion per example (the reference runs over it too). Each row cites the
+#: code that runs it.
+PREFERENCE_STAGES: dict[tuple[str, str], dict] = {
+    ("Axolotl", "dpo"): {"name": "DPO", "sequences": 2, "reference": True, "kl": False, "source":
+                         f"{AXOLOTL_SOURCE} src/axolotl/core/builders/rl.py (DPOStrategy: TRL DPOTrainer with "
+                         "model_ref), src/axolotl/train.py setup_reference_model; trl/trainer/dpo_trainer.py"},
+    ("Axolotl", "ipo"): {"name": "IPO", "sequences": 2, "reference": True, "kl": False, "source":
+                         f"{AXOLOTL_SOURCE} src/axolotl/core/trainers/dpo/__init__.py (TRL DPOTrainer, "
+                         "loss_type ipo)"},
+    ("Axolotl", "orpo"): {"name": "ORPO", "sequences": 2, "reference": False, "kl": False, "source":
+                          f"{AXOLOTL_SOURCE} src/axolotl/train.py (no reference for ORPO), core/builders/rl.py "
+                          "(AxolotlORPOTrainer, TRL trl/experimental/orpo/orpo_trainer.py)"},
+    ("Axolotl", "simpo"): {"name": "SimPO", "sequences": 2, "reference": False, "kl": False, "source":
+                           f"{AXOLOTL_SOURCE} src/axolotl/core/builders/rl.py (AxolotlCPOTrainer, loss_type "
+                           "simpo; no reference is passed to it: TRL trl/experimental/cpo/cpo_trainer.py)"},
+    ("Axolotl", "kto"): {"name": "KTO", "sequences": 1, "reference": True, "kl": True, "source":
+                         f"{AXOLOTL_SOURCE} src/axolotl/core/builders/rl.py (AxolotlKTOTrainer, TRL's default "
+                         "loss_type kto); trl/trainer/kto_trainer.py (calculate_KL, KL_input_ids under no_grad)"},
+    ("LLaMA-Factory", "dpo"): {"name": "DPO", "sequences": 2, "reference": True, "kl": False, "source":
+                               f"{LLAMAFACTORY_SOURCE} src/llamafactory/train/dpo/trainer.py (concatenated_forward "
+                               "over chosen + rejected rows, compute_reference_log_probs)"},
+    ("LLaMA-Factory", "kto"): {"name": "KTO", "sequences": 1, "reference": True, "kl": True, "source":
+                               f"{LLAMAFACTORY_SOURCE} src/llamafactory/train/kto/trainer.py (forward over "
+                               "target, kl_ forward under no_grad, reference over both)"},
+    ("LLaMA-Factory", "rm"): {"name": "reward model", "sequences": 2, "reference": False, "kl": False, "source":
+                              f"{LLAMAFACTORY_SOURCE} src/llamafactory/train/rm/trainer.py (PairwiseTrainer: "
+                              "chosen and rejected rows)"},
+    ("LLaMA-Factory v1", "dpo"): {"name": "DPO", "sequences": 1, "reference": True, "kl": False, "source":
+                                  f"{LLAMAFACTORY_SOURCE} src/llamafactory/v1/trainers/dpo_trainer.py and "
+                                  "core/rendering/rendering.py (chosen and rejected in one row, token_type_ids "
+                                  "1/2, block-diagonal mask; truncated to cutoff_len with the row)"},
+    ("LLaMA-Factory v1", "rm"): {"name": "reward model", "sequences": 1, "reference": False, "kl": False, "source":
+                                 f"{LLAMAFACTORY_SOURCE} src/llamafactory/v1/trainers/rm_trainer.py (pair in one "
+                                 "row, model_class cls)"},
+}

@@ -4,6 +4,7 @@
 LoRA targets: `lora_target_modules`, or every linear layer with `lora_target_linear: true`.
 QLoRA's 4-bit base is dequantized for each matmul, so it counts as LoRA (same FLOP).
 `lora_modules_to_save` naming `lm_head` trains the head fully: stated, with its size.
+Preference and RL stages (`rl:` dpo, ipo, orpo, simpo, kto, grpo, gdpo): `axolotl_rl`.
 """
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from pathlib import Path
 from ..data.recipes import AXOLOTL_DEFAULTS
 from ..fields import load_mapping
 from . import Imported
+from .axolotl_rl import import_rl
 from .finetune import Keys, head_gradient_note, import_finetune, lora
 from .recipe import Flags, Recipe, yaml_mapping
 
@@ -44,10 +46,10 @@ def import_(path: Path, flags: Flags = Flags()) -> Imported:
     elif kind is not None:
         raise r.error("adapter", f"{kind!r} adapters are not modelled (lora, qlora or none)")
     rl = r.raw("rl", None)
-    if rl is not None:
-        raise r.error("rl", f"preference training ({rl}) runs extra forward passes (reference model, paired "
-                      "responses) that this importer does not count yet; estimate it as a run plan")
-    imported = import_finetune(r, path, flags, KEYS, adapter, notes)
+    if rl is None:
+        imported = import_finetune(r, path, flags, KEYS, adapter, notes)
+    else:
+        imported = import_rl(r, path, flags, KEYS, adapter, notes, str(rl))
     saved = r.raw("lora_modules_to_save", None) or []
     if adapter is not None and "lm_head" in saved:
         imported.notes.insert(0, head_gradient_note(Path(imported.plan["model"]["config"]), "lora_modules_to_save"))

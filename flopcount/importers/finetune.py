@@ -47,6 +47,16 @@ class Examples:
     count: int
     steps: int | None = None
     per_step: int | None = None
+    samples_origin: str = "--samples"   # where an epoch run's samples per epoch came from
+
+
+@dataclass(frozen=True)
+class Cap:
+    """The most training samples per epoch a recipe allows (LLaMA-Factory: max_samples × its
+    datasets), used for an upper bound where `--samples` is not given."""
+
+    count: int
+    origin: str   # the keys it comes from, for the trace
 
 
 def lora(r: Recipe, rank_key: str, targets: Any, targets_key: str, base: str) -> Adapter:
@@ -74,8 +84,9 @@ def base_model(r: Recipe, flags: Flags, key: str) -> Path:
     return config_file
 
 
-def examples(r: Recipe, flags: Flags, keys: Keys, what: str = "training samples") -> Examples:
-    """max_steps × micro batch × accumulation × --gpus, or whole epochs × --samples."""
+def examples(r: Recipe, flags: Flags, keys: Keys, what: str = "training samples", cap: Cap | None = None) -> Examples:
+    """max_steps × micro batch × accumulation × --gpus, or whole epochs × --samples (else × the
+    recipe's `cap`, a maximum)."""
     max_steps = r.raw(keys.max_steps, -1)
     if max_steps not in (-1, 0, None):
         gpus = flags.count("gpus")
@@ -86,6 +97,11 @@ def examples(r: Recipe, flags: Flags, keys: Keys, what: str = "training samples"
         steps = r.count(keys.max_steps)
         return Examples(steps * per_step, steps, per_step)
     samples = flags.count("samples")
+    if samples is not None and cap is not None and samples > cap.count:
+        raise InputError(f"{samples:,} {what} per epoch is more than the recipe's {cap.origin} allows "
+                         f"({cap.count:,})", source=r.source, field="--samples")
+    if samples is None and cap is not None:
+        return Examples(_epochs(r, keys) * cap.count, samples_origin=cap.origin)
     if samples is None:
         packed = ", packed sequences" if r.raw(keys.packing, False) else ""
         raise InputError(f"the run is {keys.epochs} × the dataset, whose size the recipe does not hold: pass "
@@ -103,11 +119,11 @@ def _epochs(r: Recipe, keys: Keys) -> int:
 
 
 def length_origins(keys: Keys, n: Examples) -> tuple[str, ...]:
-    return (keys.max_steps, keys.micro, keys.accumulation, "--gpus") if n.steps else (keys.epochs, "--samples")
+    return (keys.max_steps, keys.micro, keys.accumulation, "--gpus") if n.steps else (keys.epochs, n.samples_origin)
 
 
 def import_finetune(r: Recipe, path: Path, flags: Flags, keys: Keys, adapter: Adapter | None,
-                    notes: list[str], *, kind: str = "fine-tuning") -> Imported:
+                    notes: list[str], *, kind: str = "fine-tuning", cap: Cap | None = None) -> Imported:
     config_file = base_model(r, flags, keys.base)
     seq = flags.count("seq_len") or r.count(keys.seq)
     r.to("seq_len", "--seq-len" if flags.seq_len else keys.seq)
@@ -122,7 +138,7 @@ def import_finetune(r: Recipe, path: Path, flags: Flags, keys: Keys, adapter: Ad
             notes.append(f"{keys.packing}: each epoch trains the dataset's tokens once, packed into {seq:,}-token "
                          f"sequences; attention is counted over {seq:,} tokens, at most what per-row masks compute")
     else:
-        n = examples(r, flags, keys)
+        n = examples(r, flags, keys, cap=cap)
         packed = bool(r.raw(keys.packing, False))
         if not packed or not n.steps:
             phase["upper_bound"] = True
@@ -137,7 +153,7 @@ def import_finetune(r: Recipe, path: Path, flags: Flags, keys: Keys, adapter: Ad
             r.to("phases[0].batch_size", keys.micro, keys.accumulation, "--gpus")
         else:
             phase["tokens"] = n.count * seq
-            r.to("phases[0].tokens", keys.epochs, "--samples", keys.seq)
+            r.to("phases[0].tokens", keys.epochs, n.samples_origin, keys.seq)
         if not packed:
             notes.append(f"without {keys.packing}, each sample is padded to its batch's longest, at most {seq:,} "
                          "tokens: the token count is an upper bound (pass --tokens or --dataset-tokens for the "
@@ -146,15 +162,21 @@ def import_finetune(r: Recipe, path: Path, flags: Flags, keys: Keys, adapter: Ad
     if adapter is not None:
         phase["trainable"] = {"lora": {"rank": adapter.rank, "targets": list(adapter.targets)}}
         r.to("phases[0].trainable", "LoRA rank and targets")
+    return finished(r, path, keys.base, model, seq, [phase], notes)
+
+
+def finished(r: Recipe, path: Path, base_key: str, model: dict, seq: int | None, phases: list[dict],
+             notes: list[str]) -> Imported:
+    """The import, with the named base model when the run fine-tunes one: a modification."""
     base = None
-    if phase["kind"] != "pre-training" and r.has(keys.base):  # a fine-tune of a named base: a modification
-        base, compute_note = base_entry(r.text(keys.base))
+    if phases[0]["kind"] != "pre-training" and r.has(base_key):  # a fine-tune of a named base: a modification
+        base, compute_note = base_entry(r.text(base_key))
         notes.append(f"a fine-tune of {base['name']}: a modification (Guidelines §3.2, the one-third rule decides "
                      f"who the provider is); {compute_note}")
-    imported = r.imported(path.stem, model, seq, [phase], notes)
+    imported = r.imported(path.stem, model, seq, phases, notes)
     if base is not None:
         imported.plan["base_model"] = base
-        imported.trace["base_model.name"] = keys.base
+        imported.trace["base_model.name"] = base_key
     return imported
 
 

@@ -35,7 +35,6 @@ from ..errors import InputError
 from ..fields import load_mapping
 from . import Imported, passes
 from .finetune import Examples, Keys, base_model, examples, head_gradient_note, import_finetune, length_origins, lora
-from .passes import trainable
 from .recipe import Flags, Recipe, yaml_mapping
 
 FRAMEWORK = "TRL"
@@ -155,8 +154,7 @@ def _dpo(r: Recipe, path: Path, flags: Flags, keys: Keys, adapter, notes: list[s
                      "real count)")
     else:
         r.to("phases[0].tokens", "--tokens")
-    update = {"name": "DPO update", "kind": kind, "tokens": tokens, **trainable(adapter)}
-    phases = [update]
+    reference = None
     if r.raw("reference_free", False):
         notes.append("reference_free: no reference model runs")
     else:
@@ -167,9 +165,9 @@ def _dpo(r: Recipe, path: Path, flags: Flags, keys: Keys, adapter, notes: list[s
                 reference = tokens // int(epochs)
             notes.append("precompute_ref_log_probs: the reference runs once over the training set before training"
                          + ("" if epochs is not None else " (counted here over the pairs trained on)"))
-        phases.append(passes.reference(reference))
         r.to("phases[1].tokens", "phases[0].tokens" + (" / epochs" if reference != tokens else ""))
         notes.append(passes.REFERENCE_NOTE)
+    phases = passes.preference_phases(tokens, kind, adapter, name="DPO", reference_tokens=reference)
     if n is not None:
         upper_bound(r, phases, "--seq-len" if flags.seq_len else keys.seq)
     return r.imported(path.stem, {"config": str(config.resolve())}, seq, phases, notes)
@@ -210,7 +208,7 @@ def _grpo(r: Recipe, path: Path, flags: Flags, keys: Keys, adapter, notes: list[
     accumulation = r.count(keys.accumulation)
     per_generation = r.count("steps_per_generation", accumulation)
     vllm_correction = bool(r.raw("use_vllm") and r.raw("vllm_importance_sampling_correction"))
-    old_policy = bool(accumulation % (per_generation * iterations)) or vllm_correction
+    old_policy = passes.grpo_old_policy(accumulation, per_generation, iterations, vllm_correction)
     if vllm_correction and not r.has("vllm_importance_sampling_correction"):
         notes.append("vllm_importance_sampling_correction not set: current TRL's default true adds the "
                      "old-policy forward; a TRL without it did not run one (set it false to drop the phase)")
