@@ -14,13 +14,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .blocks import ATTENTION_CONVENTIONS, FLOP_PER_MAC, Attention, Flops, MLP, MoE, PatchEmbedding, Seq, pairs
+from .blocks import ATTENTION_CONVENTIONS, FLOP_PER_MAC, Flops, PatchEmbedding, Seq, pairs
 from .errors import InputError
+from .lora import LORA_GROUPS, LORA_TARGETS, first_layer_savings, lora_weights  # noqa: F401  (re-exported)
 from .spec import ModelSpec
 
 PassFlops = Flops  # v0.1 name: forward FLOP of one pass by kind of work
-LORA_TARGETS = ("q", "k", "v", "o", "gate", "up", "down")
-LORA_GROUPS = {"attention": ("q", "k", "v", "o"), "mlp": ("gate", "up", "down"), "all-linear": LORA_TARGETS}
 DEFAULT_ATTENTION = ATTENTION_CONVENTIONS[0]
 
 
@@ -107,33 +106,6 @@ class TrainingFlops:
         return self.forward + self.backward
 
 
-def _layer_blocks(spec: ModelSpec) -> list[tuple[int, object]]:
-    return [(g.count, blk) for g in spec.language.layers for blk in g.blocks]
-
-
-def lora_weights(spec: ModelSpec, rank: int, targets: tuple[str, ...]) -> int:
-    """Adapter weights A (r × d_in) + B (d_out × r) over every targeted matrix of the
-    language model's layers. Target names are the blocks' matrix names (q, k, v, o, gate,
-    up, down; q_a, q_b, kv_a, kv_b for latent attention; in_proj ... for Mamba). MLP
-    targets apply to dense MLP layers (MoE expert adapters are not modelled)."""
-    known: set[str] = set()
-    total = 0
-    for count, blk in _layer_blocks(spec):
-        shapes = blk.lora()  # type: ignore[attr-defined]
-        known |= set(shapes)
-        for target in targets:
-            if target in shapes:
-                d_in, d_out = shapes[target]
-                total += count * rank * (d_in + d_out)
-    unknown = [t for t in targets if t not in known]
-    if unknown:
-        if "gate" in unknown and "up" in known:
-            raise InputError(f"{spec.name} has no gate projection (plain MLP)", field="lora.targets")
-        raise InputError(f"unknown LoRA target {unknown[0]!r} for {spec.name}; its layers have "
-                         f"{', '.join(sorted(known))} (groups: {', '.join(LORA_GROUPS)})", field="lora.targets")
-    return total
-
-
 def training_flops(spec: ModelSpec, seq_len: int, attention: str = DEFAULT_ATTENTION, *,
                    trainable_weights: int | None = None, adapter_weights: int = 0,
                    lora: tuple[int, tuple[str, ...]] | None = None, images: int = 0,
@@ -177,44 +149,6 @@ def _pixel_gradient(spec: ModelSpec, seq_len: int, attention: str, images: int) 
         for n, b in tower.blocks():
             if isinstance(b, PatchEmbedding):
                 saved += n * repeat * b.flops(Seq(tokens, attention)).total
-    return saved
-
-
-def first_layer_savings(spec: ModelSpec, seq_len: int, attention: str, rank: int, targets: tuple[str, ...]) -> int:
-    """Activation-gradient FLOP autograd skips in layer 0 of a LoRA fine-tune.
-
-    The layer's input (frozen embeddings) needs no gradient, so the q/k/v projections and
-    their adapters' A matrices get no input gradient; attention's backward runs whole (a
-    fused SDPA kernel computes dQ, dK and dV together) if q, k or v is adapted, and not at
-    all otherwise; the output projection and the MLP need input gradients only once
-    something before them trains. Dense first layers only (MoE expert adapters are not
-    modelled). Checked op by op against the measured count for every target set.
-    """
-    first = spec.language.layers[0].blocks
-    attn = next((blk for blk in first if isinstance(blk, Attention)), None)
-    mlp = next((blk for blk in first if isinstance(blk, (MLP, MoE))), None)
-    if attn is None or mlp is None or attn.dv != attn.head_dim:
-        raise InputError(f"exact LoRA counts need a first layer of attention + MLP; {spec.name}'s is "
-                         f"{', '.join(blk.kind for blk in first)}", field="lora")
-    t = set(targets)
-    d, T = attn.width, seq_len
-    q, kv = attn.heads * attn.head_dim, attn.kv_heads * attn.head_dim
-    mac = FLOP_PER_MAC * T
-    one_matmul = FLOP_PER_MAC * attn.heads * attn.head_dim * pairs(
-        T, T, causal=attn.causal, window=attn.window, chunk=attn.chunk, convention=attention)
-    saved = mac * d * (q + 2 * kv)                             # q, k, v: input needs no gradient
-    saved += mac * d * rank * len(t & {"q", "k", "v"})        # their adapters' A: likewise
-    if t & {"q", "k", "v"}:
-        return saved
-    saved += 4 * one_matmul                                    # no attention backward at all
-    saved += mac * q * d + (mac * q * rank if "o" in t else 0)   # o_proj input: no gradient yet
-    if "o" in t or not isinstance(mlp, MLP):
-        return saved
-    f = mlp.hidden
-    ups = ("gate", "up") if mlp.gated else ("up",)
-    saved += mac * d * f * len(ups) + mac * d * rank * len(t & set(ups))  # MLP input: none yet
-    if not t & set(ups):
-        saved += mac * f * d + (mac * f * rank if "down" in t else 0)     # down's input: none yet
     return saved
 
 

@@ -1,8 +1,9 @@
 """PEFT adapters and locally cached models: what a fine-tuning team already has on disk.
 
 A PEFT `adapter_config.json` names the base model, the LoRA rank and the modules it adapts
-in the base model's own names (`q_proj`, `down_proj`, ...); flopcount maps them onto its
-block matrices (`flopcount.formulas.lora_weights`). The base model's `config.json` comes
+in the base model's own names (`q_proj`, `qkv_proj`, `query_key_value`, ...), kept as
+written; flopcount maps them onto its block matrices, a fused projection as one adapter
+over its fused output (`flopcount.data.lora_targets`, `flopcount.formulas.lora_weights`). The base model's `config.json` comes
 from `--base-config` or from the local Hugging Face cache — never from the network.
 `lora_alpha` only scales the adapter's output and changes no FLOP. Options that change
 which weights train in ways not modelled (per-module ranks, a subset of layers, DoRA,
@@ -10,32 +11,31 @@ fully trained extra modules) are refused with one line rather than counted wrong
 """
 from __future__ import annotations
 
+import json
 import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from .data.lora_targets import ALL_LINEAR, ROWS
 from .errors import InputError
 from .fields import Fields
-from .formulas import LORA_GROUPS
 
-#: transformers' module names -> flopcount matrix names (blocks' `lora()` keys)
-HF_MODULES = {"q_proj": "q", "k_proj": "k", "v_proj": "v", "o_proj": "o", "gate_proj": "gate", "up_proj": "up",
-              "down_proj": "down", "q_a_proj": "q_a", "q_b_proj": "q_b", "kv_a_proj_with_mqa": "kv_a",
-              "kv_b_proj": "kv_b", "in_proj": "in_proj", "x_proj": "x_proj", "dt_proj": "dt_proj",
-              "out_proj": "out_proj", "qkv_proj": None, "c_attn": None, "query_key_value": None, "Wqkv": None,
-              "gate_up_proj": None, "fc1": None, "fc2": None, "c_fc": None, "c_proj": None, "dense": None}
+#: the module names PEFT can match in a transformers model: rows of `data.lora_targets`
+#: whose framework is transformers (Megatron's names never occur in a transformers model)
+HF_NAMES = tuple(row.name for row in ROWS if row.framework.startswith("Hugging Face transformers"))
 #: options whose non-default value changes the trained weights in a way not modelled
 UNMODELLED = {"rank_pattern": "per-module ranks", "alpha_pattern": None, "layers_to_transform": "a subset of layers",
               "use_dora": "DoRA's magnitude vectors and extra norm", "modules_to_save": "fully trained extra modules",
-              "target_parameters": "adapters on expert parameters"}
+              "target_parameters": "adapters on expert parameters",
+              "exclude_modules": "modules excluded from the targets"}
 
 
 @dataclass(frozen=True)
 class Adapter:
     rank: int
     alpha: float | None
-    targets: tuple[str, ...]   # flopcount matrix names
+    targets: tuple[str, ...]   # module names as the adapter writes them, or "all-linear"
     base: str                  # base_model_name_or_path ("" if absent)
     source: str
 
@@ -61,38 +61,52 @@ def read_adapter(data: dict, source: str) -> Adapter:
 
 
 def _targets(f: Fields) -> tuple[str, ...]:
-    """PEFT's `target_modules`: a list of module names (matched on the last name part),
-    "all-linear" (every linear layer but the output head), or a regex matched against full
-    module names (as PEFT does), which is resolved against the known module names."""
+    """PEFT's `target_modules`, kept in the recipe's own names (`lora_weights` maps them
+    onto the model's matrices through `data.lora_targets`, a fused projection as one
+    adapter): module names (matched on the last name part), "all-linear" (every linear
+    layer but the output head, resolved against the model's own layers), or a regex
+    matched against full module names as PEFT does, resolved against the transformers
+    names flopcount knows (a regex that matches both a fused name and its parts adapts a
+    matrix twice and is refused there)."""
     value = f.raw("target_modules", None)
     if value is None:
         raise f.error("target_modules", "missing; flopcount does not guess PEFT's per-architecture default")
-    if value == "all-linear":
-        return LORA_GROUPS["all-linear"]
+    if value in ALL_LINEAR:
+        return ("all-linear",)
     if isinstance(value, str):
         try:
             pattern = re.compile(value)
         except re.error as exc:
             raise f.error("target_modules", f"is not a valid regular expression: {exc}") from None
-        names = [n for n, ours in HF_MODULES.items() if ours and pattern.fullmatch(f"model.layers.0.self_attn.{n}")
-                 or pattern.fullmatch(f"model.layers.0.mlp.{n}") or pattern.fullmatch(n)]
+        names = tuple(n for n in HF_NAMES if any(pattern.fullmatch(full) for full in
+                                                 (n, f"model.layers.0.self_attn.{n}", f"model.layers.0.mlp.{n}")))
         if not names:
-            raise f.error("target_modules", f"regex {value!r} matches none of "
-                                            f"{', '.join(k for k, v in HF_MODULES.items() if v)}")
-        return tuple(HF_MODULES[n] for n in names)
+            raise f.error("target_modules", f"regex {value!r} matches none of {', '.join(HF_NAMES)}")
+        return names
     if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
         raise f.error("target_modules", "must be a list of module names, a regex string or \"all-linear\"")
     out = []
     for i, name in enumerate(value):
         short = name.rsplit(".", 1)[-1]
-        if short not in HF_MODULES:
+        if short not in HF_NAMES:
             raise f.error(f"target_modules[{i}]", f"module {name!r} is not one flopcount maps "
-                                                  f"(known: {', '.join(k for k, v in HF_MODULES.items() if v)})")
-        if HF_MODULES[short] is None:
-            raise f.error(f"target_modules[{i}]", f"fused module {name!r} is not mapped onto flopcount's separate "
-                                                  "matrices; describe the run as a plan with trainable: {weights: N}")
-        out.append(HF_MODULES[short])
+                                                  f"(known: {', '.join(HF_NAMES)})")
+        out.append(short)
     return tuple(dict.fromkeys(out))
+
+
+def config_model_type(source: str) -> str | None:
+    """The `model_type` of the Hugging Face config.json a spec was read from (its `source`),
+    or None when the spec came from elsewhere (a flopcount spec file, a mapping, no file):
+    LoRA names are then taken as written, unchecked against the model's modules."""
+    path = Path(source) if source else None
+    if path is None or path.suffix != ".json" or not path.is_file():
+        return None
+    try:
+        value = json.loads(path.read_text()).get("model_type")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return value if isinstance(value, str) else None
 
 
 def hf_cache_dir() -> Path:

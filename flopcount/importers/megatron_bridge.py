@@ -8,20 +8,34 @@ that config.json. Tokens: train.train_iters × train.global_batch_size × the se
 (dataset.seq_length or model.seq_length, which must agree; else `--seq-len`). A
 `checkpoint.pretrained_checkpoint` or `checkpoint.finetune` makes it fine-tuning. Keys the
 file leaves out take the recipe function's values, which flopcount cannot read: a missing
-train_iters or global_batch_size is asked for. Megatron-Bridge's LoRA adapts the fused
-linear_qkv and linear_fc1 projections with one adapter each, which flopcount's per-matrix
-LoRA count does not model: `peft:` is refused by name.
+train_iters or global_batch_size is asked for.
+
+`peft:` (a LoRA section) makes it a LoRA fine-tune: rank `peft.dim`, modules
+`peft.target_modules` in Megatron's names (`linear_qkv`, `linear_proj`, `linear_fc1`,
+`linear_fc2`, MLA's `linear_q_down_proj` ...), each one adapter over the module's own
+(fused) shape, as `LoRA.transform` builds it (`flopcount.data.lora_targets`). Keys the file
+leaves out take the LoRA class's defaults (dim 32, the four linear modules); a recipe
+function that passes its own (Llama 3 405B: linear_qkv only) is not visible in an override
+file, which the note says. Targets limited to some layers (`*.layers.0.*.linear_qkv`),
+`exclude_modules`, and other PEFT methods (`_target_` naming DoRA or CanonicalLoRA) are
+refused with one line.
 """
 from __future__ import annotations
 
 from pathlib import Path
 
+from ..data.lora_targets import (MEGATRON_DEFAULT_DIM, MEGATRON_DEFAULT_TARGETS, MEGATRON_LORA_SOURCE,
+                                 TARGET_NAMES)
 from ..errors import InputError
 from ..fields import load_mapping
 from . import Imported
 from .recipe import Flags, Recipe, yaml_mapping
 
 FRAMEWORK = "Megatron-Bridge"
+#: Megatron-Bridge's own values for the LoRA keys an override file leaves out (`LoRA` dataclass)
+DEFAULTS = {"peft.dim": MEGATRON_DEFAULT_DIM, "peft.target_modules": list(MEGATRON_DEFAULT_TARGETS)}
+LORA_CLASS = "megatron.bridge.peft.lora.LoRA"  # the only `_target_` of a peft section modelled
+WILDCARD = "*."  # `*.linear_qkv`: the module in every layer (Megatron's wildcard_match)
 
 
 def sniff(path: Path) -> bool:
@@ -32,11 +46,9 @@ def sniff(path: Path) -> bool:
 
 
 def import_(path: Path, flags: Flags = Flags()) -> Imported:
-    r = Recipe(load_mapping(path), str(path), FRAMEWORK)
+    r = Recipe(load_mapping(path), str(path), FRAMEWORK, DEFAULTS)
     peft = next((k for k in r.data if k == "peft" or k.startswith("peft.")), None)
-    if peft is not None and r.raw(peft) is not None:
-        raise r.error("peft", "Megatron-Bridge LoRA adapts the fused linear_qkv and linear_fc1 projections (one "
-                      "adapter each), which flopcount's per-matrix LoRA count does not model")
+    lora = _lora(r) if peft is not None and r.data.get(peft) is not None else None
     if not flags.base_config:
         raise InputError("an override file holds no architecture (it is in the recipe function it overrides): "
                          "pass --base-config, the Hugging Face config.json that recipe builds from",
@@ -59,7 +71,8 @@ def import_(path: Path, flags: Flags = Flags()) -> Imported:
             key = "train.train_iters" if not r.has("train.train_iters") else "train.global_batch_size"
             raise r.missing(f"{key.split('.')[1]} (the recipe function's value is not in the file)", key,
                             "--tokens")
-    finetune = bool(r.raw("checkpoint.pretrained_checkpoint", None)) or bool(r.raw("checkpoint.finetune", False))
+    finetune = bool(r.raw("checkpoint.pretrained_checkpoint", None)) or bool(r.raw("checkpoint.finetune", False)) \
+        or lora is not None
     phase: dict = {"name": "training", "kind": flags.kind or ("fine-tuning" if finetune else "pre-training")}
     if flags.tokens is not None:
         phase["tokens"] = flags.count("tokens")
@@ -70,5 +83,42 @@ def import_(path: Path, flags: Flags = Flags()) -> Imported:
         r.to("phases[0].batch_size", "train.global_batch_size")
     notes = []
     if finetune:
-        notes.append("checkpoint.pretrained_checkpoint / finetune: read as fine-tuning of that checkpoint")
+        notes.append("checkpoint.pretrained_checkpoint / finetune / peft: read as fine-tuning of that checkpoint")
+    if lora is not None:
+        phase["trainable"] = {"lora": lora}
+        r.to("phases[0].trainable", "peft.dim", "peft.target_modules", sep=", ")
+        notes.append(_lora_note(r, lora))
     return r.imported(path.stem, {"config": str(Path(flags.base_config).resolve())}, seq, [phase], notes)
+
+
+def _lora(r: Recipe) -> dict:
+    """The peft section as a LoRA rank and targets in Megatron's module names."""
+    kind = r.raw("peft._target_", LORA_CLASS)
+    if kind != LORA_CLASS:
+        raise r.error("peft._target_", f"{kind!r} is not modelled (LoRA only: {LORA_CLASS})")
+    if r.raw("peft.exclude_modules", None):
+        raise r.error("peft.exclude_modules", "LoRA on every linear module but these is not modelled; "
+                      "list peft.target_modules instead")
+    value = r.raw("peft.target_modules")
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
+        raise r.error("peft.target_modules", "must be a list of module names")
+    known = [n for n, row in TARGET_NAMES.items() if "Megatron" in row.framework]
+    targets = []
+    for i, name in enumerate(value):
+        short = name[len(WILDCARD):] if name.startswith(WILDCARD) else name
+        if short not in known:
+            what = "targets limited to some layers are" if "*" in short or "." in short else \
+                f"module {name!r} is"
+            raise r.error(f"peft.target_modules[{i}]", f"{what} not modelled (known: {', '.join(known)})")
+        targets.append(short)
+    return {"rank": r.count("peft.dim"), "targets": list(dict.fromkeys(targets))}
+
+
+def _lora_note(r: Recipe, lora: dict) -> str:
+    left_out = [k for k in DEFAULTS if k not in r.data]
+    defaults = (f"; {' and '.join(left_out)} not in the file: Megatron-Bridge's LoRA default "
+                f"({MEGATRON_LORA_SOURCE}), unless the recipe function passes its own") if left_out else ""
+    return (f"peft: LoRA rank {lora['rank']} on {', '.join(lora['targets'])}, one adapter per module over its "
+            f"own shape (a fused linear_qkv or linear_fc1 gets one adapter over its fused output){defaults}")
