@@ -6,6 +6,23 @@ from ..fields import Fields
 from ..spec import Layers, ModelSpec, Tower
 from . import head_dim, reader
 
+#: Whether a T5-family checkpoint ties its lm_head to the shared embedding when its
+#: config.json leaves `tie_word_embeddings` out: T5 1.0 configs omit it and tie (t5x
+#: t5x/examples/t5/t5_1_0/small.gin, commit 11abdae7ed264eed9181c527c675059947172a4a:
+#: `logits_via_embedding = True`); T5 1.1 configs write false (t5_1_1/base.gin, commit
+#: 247e27ef8ee90f36c20302fe857629a8dd321f42: `logits_via_embedding = False`); every mT5
+#: size trains an untied head (mt5/small.gin, commit 11abdae: `logits_via_embedding = False`).
+STORED_TIED_DEFAULT = {"t5": True, "mt5": False}
+#: transformers 5 builds both families with the head tied whatever the config says:
+#: T5Config / MT5Config pop `tie_word_embeddings` and set it True (transformers 5.25.0
+#: configuration_t5.py `__post_init__`: "we tie weights always and force it to be `True`";
+#: configuration_mt5.py, likewise at commit 053f59efe493c4f815f39f836494a1f2f73fbe0b:
+#: "official weights have False serialized, but we have to tie always"). Counted as built,
+#: for both families alike, so parameters equal transformers' own count; a checkpoint that
+#: stores its own head (T5 1.1, mT5) is named in a note with the d_model × vocab weights
+#: it adds. The logits matmul is counted once either way.
+BUILT_TIED = True
+
 
 @reader("t5", "mt5")
 def _t5(f: Fields, name: str) -> ModelSpec:
@@ -13,7 +30,8 @@ def _t5(f: Fields, name: str) -> ModelSpec:
     # biases anywhere; T5LayerNorm is RMS-style (a weight only); the first layer of each
     # stack holds the relative-position bias table (buckets x heads); feed_forward_proj
     # "relu" is a plain MLP (wi, wo), "gated-gelu" a gated one (wi_0, wi_1, wo); the
-    # decoder adds cross-attention over the encoder output; lm_head tied by default.
+    # decoder adds cross-attention over the encoder output; the lm_head as transformers 5
+    # builds it (tied, `BUILT_TIED`), its matmul counted once either way (the logits).
     d, heads, dkv = f.count("d_model", 512), f.count("num_heads", 8), f.count("d_kv", 64)
     ff = f.count("d_ff", 2048)
     proj = f.text("feed_forward_proj", "relu")
@@ -37,14 +55,14 @@ def _t5(f: Fields, name: str) -> ModelSpec:
                     stack(enc_n, lambda first: (self_attn(first, False), mlp, Norm(d, "rms", 2))),
                     (Norm(d, "rms"),))
     cross = Attention(d, heads, heads, dkv, causal=False, cross=True)
-    # transformers 5 builds MT5 with tie_word_embeddings forced true ("official weights have
-    # False serialized, but we have to tie always", configuration_mt5.py): counted as built.
-    tied = True if f.data.get("model_type") == "mt5" else f.flag("tie_word_embeddings", True)
+    family = f.data.get("model_type", "t5")
+    stored_tied = f.flag("tie_word_embeddings", STORED_TIED_DEFAULT.get(family, True))
     decoder = Tower("decoder", (), stack(dec_n, lambda first: (self_attn(first, True), cross, mlp, Norm(d, "rms", 3))),
-                    (Norm(d, "rms"), Head(d, vocab, tied)), input="target")
-    notes = ("lm_head tied to the shared embedding, as transformers 5 builds MT5 (it forces "
-             "tie_word_embeddings); published mT5 checkpoints store a separate lm_head",) \
-        if f.data.get("model_type") == "mt5" and not f.flag("tie_word_embeddings", True) else ()
+                    (Norm(d, "rms"), Head(d, vocab, BUILT_TIED)), input="target")
+    notes = (f"lm_head tied to the shared embedding, as transformers 5 builds {family} (it forces "
+             f"tie_word_embeddings true); this checkpoint stores a separate lm_head (tie_word_embeddings "
+             f"false), {d:,} × {vocab:,} = {d * vocab:,} more parameters than counted; the logits matmul is "
+             "counted once either way",) if stored_tied != BUILT_TIED else ()
     return ModelSpec(name, (encoder, decoder), source=f.source or "", notes=notes)
 
 
