@@ -127,6 +127,11 @@ def _seq(length: Length) -> tuple[str, ...]:
 
 
 def _finish(run: Run, length: Length, phases: list[dict[str, Any]]) -> Imported:
+    if run.adapter is not None and any(p.get("work") in ("forward", "generate") and p["kind"] != "auxiliary-model"
+                                       for p in phases):
+        run.notes.append("LoRA: the policy's forwards without gradients (generation, old-policy, KL completions) "
+                         "are counted over the base weights; the adapter's own forward, 2 × its weights per "
+                         "token, is not in them (an undercount of that size)")
     if length.examples is not None:
         upper_bound(run.r, phases, *length.seq_origins)
         run.notes.append(f"each sequence is padded to its batch's longest, at most {length.seq:,} tokens: every "
