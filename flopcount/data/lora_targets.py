@@ -79,13 +79,13 @@ ROWS: tuple[TargetName, ...] = tuple(
             "modeling_gpt_neox.py: attention.query_key_value, attention.dense, mlp.dense_h_to_4h, "
             "mlp.dense_4h_to_h (Falcon's modeling_falcon.py uses the same names)",
             {"query_key_value": ("qkv",), "dense": ("o",), "dense_h_to_4h": ("up",), "dense_4h_to_h": ("down",)})
-    + _rows(_TRANSFORMERS, "transformers src/transformers/models/gpt2/modeling_gpt2.py: attn.c_attn, attn.c_proj, "
+    + _rows(_TRANSFORMERS, "transformers 5.25.0 src/transformers/models/gpt2/modeling_gpt2.py: attn.c_attn, attn.c_proj, "
             "mlp.c_fc, mlp.c_proj (Conv1D layers; c_proj names both outputs)",
             {"c_attn": ("qkv",), "c_proj": ("o", "down"), "c_fc": ("up",)})
-    + _rows(_TRANSFORMERS, "transformers src/transformers/models/phi/modeling_phi.py: mlp.fc1, mlp.fc2 (plain MLP)",
+    + _rows(_TRANSFORMERS, "transformers 5.25.0 src/transformers/models/phi/modeling_phi.py: mlp.fc1, mlp.fc2 (plain MLP)",
             {"fc1": ("up",), "fc2": ("down",)})
     + _rows(_TRANSFORMERS + "; Megatron-Core MambaMixer",
-            "transformers src/transformers/models/mamba/modeling_mamba.py and mamba2/modeling_mamba2.py "
+            "transformers 5.25.0 src/transformers/models/mamba/modeling_mamba.py and mamba2/modeling_mamba2.py "
             "(in_proj, x_proj, dt_proj, out_proj); megatron/core/ssm/mamba_mixer.py (in_proj, out_proj)",
             {"in_proj": ("in_proj",), "x_proj": ("x_proj",), "dt_proj": ("dt_proj",), "out_proj": ("out_proj",)})
     + _rows(_MEGATRON, f"{MCORE}/f41b4fd4e56b07943d075a1e66c1284716b3347e/megatron/core/transformer/attention.py "
