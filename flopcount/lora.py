@@ -9,10 +9,11 @@ framework builds it. `flopcount.formulas.training_flops` uses the counts.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from .blocks import FLOP_PER_MAC, Attention, LatentAttention, MLP, MoE, Seq
-from .data.lora_targets import ALL_LINEAR, FUSED, FUSED_MLP, MODULES, TARGET_NAMES
+from .data.lora_targets import ALL_LINEAR, FUSED, FUSED_MLP, MODULE_PARENTS, MODULES, REGEX, TARGET_NAMES
 from .errors import InputError
 from .spec import ModelSpec
 
@@ -82,23 +83,39 @@ def block_adapters(blk: object, names: tuple[str, ...]) -> list[LoraAdapter]:
     return adapters
 
 
+def regex_names(pattern: str, names) -> tuple[str, ...]:
+    """The module names a PEFT regex selects: full match on the name or on its path in a
+    decoder layer (`MODULE_PARENTS`), as PEFT matches full module names."""
+    compiled = re.compile(pattern)
+    return tuple(n for n in names if any(compiled.fullmatch(full) for full in
+                                         (n, *(f"model.layers.0.{p}.{n}" for p in MODULE_PARENTS))))
+
+
 def _architecture(spec: ModelSpec, targets: tuple[str, ...]) -> tuple[str, ...]:
     """Targets checked against the modules transformers builds for the spec's model_type
     (`MODULES`), where its config.json is known: a transformers name the model lacks is
-    refused (PEFT would find nothing), "all-linear" becomes the modules PEFT wraps."""
+    refused (PEFT would find nothing), "all-linear" becomes the modules PEFT wraps, a regex
+    the modules it matches. Elsewhere a regex matches the transformers names flopcount knows
+    (one that matches a fused name and its parts then adapts a matrix twice: refused)."""
     from .peft import config_model_type  # reads the spec's config.json; peft imports nothing of ours back
     model_type = config_model_type(spec.source)
     present = MODULES.get(model_type or "")
-    if present is None:
-        return targets
+    known = present or tuple(n for n, row in TARGET_NAMES.items() if row.framework.startswith("Hugging Face"))
     out: list[str] = []
     for t in targets:
         row = TARGET_NAMES.get(t)
-        if row is not None and row.framework.startswith("Hugging Face") and t not in present:
+        if present is not None and row is not None and row.framework.startswith("Hugging Face") and t not in present:
             fused = "fused module" if set(row.targets) & set(FUSED) else "module"
             raise InputError(f"{fused} {t!r} is not in {spec.name} ({model_type}), whose layers have "
                              f"{', '.join(present)}", field="lora.targets")
-        out.extend(present if t in ALL_LINEAR else (t,))
+        if t.startswith(REGEX):
+            matched = regex_names(t[len(REGEX):], known)
+            if not matched:
+                raise InputError(f"regex {t[len(REGEX):]!r} matches none of {spec.name}'s modules "
+                                 f"({', '.join(known)})", field="lora.targets")
+            out.extend(matched)
+        else:
+            out.extend(present if present is not None and t in ALL_LINEAR else (t,))
     return tuple(dict.fromkeys(out))
 
 

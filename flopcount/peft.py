@@ -17,9 +17,10 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .data.lora_targets import ALL_LINEAR, ROWS
+from .data.lora_targets import ALL_LINEAR, REGEX, ROWS
 from .errors import InputError
 from .fields import Fields
+from .lora import regex_names
 
 #: the module names PEFT can match in a transformers model: rows of `data.lora_targets`
 #: whose framework is transformers (Megatron's names never occur in a transformers model)
@@ -64,10 +65,8 @@ def _targets(f: Fields) -> tuple[str, ...]:
     """PEFT's `target_modules`, kept in the recipe's own names (`lora_weights` maps them
     onto the model's matrices through `data.lora_targets`, a fused projection as one
     adapter): module names (matched on the last name part), "all-linear" (every linear
-    layer but the output head, resolved against the model's own layers), or a regex
-    matched against full module names as PEFT does, resolved against the transformers
-    names flopcount knows (a regex that matches both a fused name and its parts adapts a
-    matrix twice and is refused there)."""
+    layer but the output head), or a regex matched against full module names as PEFT does
+    (kept as `re:PATTERN`); the last two are resolved against the model's own modules."""
     value = f.raw("target_modules", None)
     if value is None:
         raise f.error("target_modules", "missing; flopcount does not guess PEFT's per-architecture default")
@@ -78,11 +77,9 @@ def _targets(f: Fields) -> tuple[str, ...]:
             pattern = re.compile(value)
         except re.error as exc:
             raise f.error("target_modules", f"is not a valid regular expression: {exc}") from None
-        names = tuple(n for n in HF_NAMES if any(pattern.fullmatch(full) for full in
-                                                 (n, f"model.layers.0.self_attn.{n}", f"model.layers.0.mlp.{n}")))
-        if not names:
+        if not regex_names(pattern.pattern, HF_NAMES):
             raise f.error("target_modules", f"regex {value!r} matches none of {', '.join(HF_NAMES)}")
-        return names
+        return (REGEX + value,)
     if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
         raise f.error("target_modules", "must be a list of module names, a regex string or \"all-linear\"")
     out = []

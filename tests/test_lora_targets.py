@@ -186,6 +186,7 @@ def test_megatron_bridge_peft_section(capsys):
     ("{target_modules: ['*.layers.0.*.linear_qkv']}", "targets limited to some layers"),
     ("{target_modules: [q_proj]}", "peft.target_modules[0]: module 'q_proj' is not modelled"),
     ("{exclude_modules: [linear_fc2]}", "peft.exclude_modules"),
+    ("{target_modules: ['*']}", "'*' (every linear module, the output layer and experts included) is not modelled"),
 ])
 def test_megatron_bridge_peft_refusals(tmp_path, capsys, peft, needle):
     path = tmp_path / "finetune.yaml"
@@ -214,6 +215,20 @@ def test_names_the_model_lacks_are_refused():
         lora_weights(spec, 8, ("qkv_proj",))
     with pytest.raises(InputError, match="adapt q twice"):
         lora_weights(spec, 8, ("qkv", "q"))
+
+
+@pytest.mark.parametrize("config, pattern, expected", [
+    # PEFT full-matches the regex against each module's full name; the model's own modules
+    (EX / "qwen3-8b.json", r".*_proj", 43_646_976),      # q_proj ... down_proj
+    (PHI3, r".*_proj", 25_165_824),                       # qkv_proj, o_proj, gate_up_proj, down_proj
+    (PYTHIA, r".*attention\.query_key_value", 3_145_728),
+])
+def test_regex_targets_resolve_against_the_model(config, pattern, expected):
+    """Qwen3-8B (36 layers, d 4096, 32 × 128 q, 8 × 128 k and v, MLP 12288), r=16 on every
+    *_proj: 36 × 16 × 75,776 = 43,646,976; the same regex on Phi-3 picks its fused modules."""
+    assert 36 * 16 * (2 * (4096 + 4096) + 2 * (4096 + 1024) + 3 * (4096 + 12288)) == 36 * 16 * 75_776 == 43_646_976
+    assert lora_weights(load_spec(config), 16, ("re:" + pattern,)) == expected
+    assert peft_count(config, 16, pattern) == expected
 
 
 def test_module_table_matches_transformers():

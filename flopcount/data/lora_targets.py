@@ -132,10 +132,19 @@ MODULES: Mapping[str, tuple[str, ...]] = MappingProxyType({
     "nemotron_h": ("q_proj", "k_proj", "v_proj", "o_proj", "up_proj", "down_proj", "in_proj", "out_proj"),
 })
 
-#: whole-model wildcards: every weight matrix of every layer (not the output head), as
+#: whole-model wildcard: every weight matrix of every layer (not the output head), as
 #: PEFT's "all-linear" (peft/tuners/tuners_utils.py `_maybe_include_all_linear_layers`),
-#: LLaMA-Factory's `lora_target: all` and Axolotl's `lora_target_linear: true` mean it
-ALL_LINEAR = ("all-linear", "all_linear")
+#: LLaMA-Factory's `lora_target: all` and Axolotl's `lora_target_linear: true` mean it.
+#: PEFT knows no "all_linear": that string is a regex matching no module there (Axolotl's
+#: `all_linear` is a value of optim_target_modules, GaLore's, not of LoRA's targets).
+ALL_LINEAR = ("all-linear",)
+#: a PEFT target_modules regex, kept as written behind this prefix and matched (full match,
+#: as PEFT does) against the model's own module names once the model is known
+REGEX = "re:"
+#: parent modules of the targetable layers in transformers' decoder layers (self_attn, mlp:
+#: Llama family; attention: GPT-NeoX; attn: GPT-2; self_attention: Falcon; mixer: Mamba,
+#: Nemotron-H): a regex is matched against `model.layers.0.<parent>.<name>` and `<name>`
+MODULE_PARENTS = ("self_attn", "mlp", "attention", "attn", "self_attention", "mixer")
 
 #: Megatron-Bridge LoRA's default target_modules when a recipe sets none (the LoRA
 #: dataclass default, src/megatron/bridge/peft/lora.py, commit 0191fc5e1b7fb11ef008ce0ec73b7e9f2626d687;

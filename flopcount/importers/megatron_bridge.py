@@ -109,8 +109,8 @@ def _lora(r: Recipe) -> dict:
     for i, name in enumerate(value):
         short = name[len(WILDCARD):] if name.startswith(WILDCARD) else name
         if short not in known:
-            what = "targets limited to some layers are" if "*" in short or "." in short else \
-                f"module {name!r} is"
+            what = "'*' (every linear module, the output layer and experts included) is" if short == "*" else \
+                "targets limited to some layers are" if "*" in short or "." in short else f"module {name!r} is"
             raise r.error(f"peft.target_modules[{i}]", f"{what} not modelled (known: {', '.join(known)})")
         targets.append(short)
     return {"rank": r.count("peft.dim"), "targets": list(dict.fromkeys(targets))}
