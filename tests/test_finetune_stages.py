@@ -297,6 +297,21 @@ def test_llamafactory_ppo():
     never_crossed(est)
 
 
+def test_llamafactory_ppo_steps_count_the_buffer(tmp_path):
+    """The PPO recipe with max_steps 5 and ppo_buffer_size 2 on 4 devices: a step generates for
+    per-device 1 × accumulation 8 × buffer 2 × 4 devices = 64 prompts (ppo/trainer.py
+    total_train_batch_size), so 5 × 64 = 320 sequences × 2,560 = 819,200 tokens, updated
+    4 times (3,276,800). max_samples bounds no max_steps run: no note says it does."""
+    recipe = tmp_path / "ppo.yaml"
+    recipe.write_text((LF / "llama3_lora_ppo.yaml").read_text().replace("num_train_epochs: 3.0",
+                                                                         "max_steps: 5\nppo_buffer_size: 2"))
+    result, plan, _ = imported(recipe, base_config=str(LLAMA31_8B), gpus="4")
+    assert [p.tokens for p in plan.phases] == [819_200, 3_276_800, 819_200, 819_200]
+    assert result.trace["phases[0].tokens"].endswith("× --gpus × ppo_buffer_size × (cutoff_len + max_new_tokens)")
+    assert result.trace["phases[1].tokens"] == "phases[0].tokens × ppo_epochs (LLaMA-Factory default 4)"
+    assert not any("caps each" in n for n in result.notes)
+
+
 # --- LLaMA-Factory v1 -------------------------------------------------------------------------
 
 def test_v1_dpo_one_row_per_pair_is_the_v1_sft(tmp_path):

@@ -99,7 +99,7 @@ def _grpo(run: Run, flags: Flags, keys: Keys, stage: str) -> Imported:
     if stage == "gdpo":
         run.notes.append("gdpo: TRL's GRPO trainer with multi_objective_aggregation (Axolotl GRPOStrategy): "
                          "the passes are GRPO's")
-    return rl(run, length, sequences, origins, kind=flags.kind or "rl", iterations=iterations,
+    return rl(run, length, sequences, origins, kind=flags.kind or "rl", iterations=(iterations, "trl.num_iterations"),
               old_policy=old_policy, reference=bool(beta))
 
 

@@ -3,7 +3,8 @@ path, full or LoRA training, and a length given as max steps or epochs.
 
 Tokens: max_steps × micro batch × gradient accumulation × devices × sequence length, or
 epochs × `--samples` (training samples per epoch, after any validation split; packed
-sequences when the recipe packs) × sequence length, or epochs × `--dataset-tokens`. Without
+sequences when the recipe packs; else a cap the recipe states, LLaMA-Factory's max_samples ×
+its datasets, as a maximum) × sequence length, or epochs × `--dataset-tokens`. Without
 packing a sample is padded to the longest in its batch, at most the sequence length; with
 packing, rows are concatenated into sequence-length sequences, so rows × sequence length
 overstates by the packing factor: either way the figure is an upper bound (the phase's

@@ -64,7 +64,7 @@ def import_(path: Path, flags: Flags = Flags()) -> Imported:
 
 def samples_cap(r: Recipe, stage: str, notes: list[str]) -> Cap | None:
     """max_samples × the datasets: the most samples an epoch holds (None where it is no bound)."""
-    if not r.has("max_samples"):
+    if not r.has("max_samples") or r.raw("max_steps") not in (-1, 0, None):  # a max_steps run: no epochs to bound
         return None
     cap, datasets = r.count("max_samples"), r.raw("dataset", None)
     names = [d.strip() for d in datasets.split(",")] if isinstance(datasets, str) else datasets

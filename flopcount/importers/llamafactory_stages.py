@@ -95,5 +95,5 @@ def _ppo(run: Run, flags: Flags, keys: Keys, cap: Cap | None) -> Imported:
                      f"6 × {width} FLOP per trained token" if isinstance(width, int) else
                      "the policy's value head (hidden → 1, trained with it) is not in the count")
     sequences = length.examples.count if length.examples is not None else 0
-    return rl(run, length, sequences, length.origins, kind=flags.kind or "rl", iterations=r.count("ppo_epochs"),
+    return rl(run, length, sequences, length.origins, kind=flags.kind or "rl", iterations=(r.count("ppo_epochs"), "ppo_epochs"),
               old_policy=True, reference=reference)

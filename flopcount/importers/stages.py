@@ -100,9 +100,9 @@ def preference(run: Run, length: Length, stage: Stage, *, kind: str, reference: 
 
 
 def rl(run: Run, length: Length, sequences: int, sequence_origins: tuple[str, ...], *, kind: str,
-       iterations: int, old_policy: bool, reference: bool) -> Imported:
+       iterations: tuple[int, str], old_policy: bool, reference: bool) -> Imported:
     """GRPO and PPO: `sequences` generated (prompt + completion, each at most `length.seq`),
-    trained on `iterations` times each."""
+    trained on each `iterations` (count, the key it came from) times."""
     r = run.r
     if length.tokens is None:
         tokens = sequences * length.seq
@@ -110,10 +110,10 @@ def rl(run: Run, length: Length, sequences: int, sequence_origins: tuple[str, ..
     else:
         tokens = length.tokens
         r.to("phases[0].tokens", "--tokens")
-    phases = passes.rl_phases(tokens, kind, run.adapter, iterations=iterations, old_policy=old_policy,
+    phases = passes.rl_phases(tokens, kind, run.adapter, iterations=iterations[0], old_policy=old_policy,
                               with_reference=reference)
     for i, phase in enumerate(phases[1:], 1):
-        r.to(f"phases[{i}].tokens", "phases[0].tokens" + (" × iterations" if phase["name"] == "policy update" else ""))
+        r.to(f"phases[{i}].tokens", "phases[0].tokens", *((iterations[1],) if phase["name"] == "policy update" else ()))
     if reference:
         run.notes.append(passes.REFERENCE_NOTE)
     run.notes.append("reward models' forward passes are an auxiliary model's (Annex A.1: need not be included): "
