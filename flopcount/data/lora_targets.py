@@ -18,11 +18,11 @@ module's `input_size`/`output_size` (nemo/collections/llm/peft/lora.py and utils
 `get_adapter_attributes_from_linear`, commit 8cfedd7203462cb251a914e700e5605444277561);
 PEFT wraps each matched nn.Linear / Conv1D in one `lora.Linear` of that layer's shape.
 
-Limits: a name's meaning is taken as it is in the architectures listed beside it; flopcount's
-specs do not record how transformers fuses a model's matrices, so a name is not checked
-against the model's real module list (a Llama adapter naming `qkv_proj` is counted as if
-the model had it). `dense` is the attention output of GPT-NeoX, Falcon and Phi; in BERT it
-also names the MLP layers, which is not modelled.
+Limits: transformers names are checked against the modules of the model's `model_type`
+(`MODULES`) only where the spec was read from a Hugging Face config.json; for a flopcount
+spec file they are taken as written. `dense` is the attention output of GPT-NeoX, Falcon
+and Phi; BERT's names (`query`, `dense` for three layers) are not mapped. Adapters inside
+mixture-of-experts layers (shared or routed experts, routers) are not modelled and refused.
 """
 from __future__ import annotations
 
