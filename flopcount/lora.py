@@ -97,7 +97,7 @@ def _architecture(spec: ModelSpec, targets: tuple[str, ...]) -> tuple[str, ...]:
     refused (PEFT would find nothing), "all-linear" becomes the modules PEFT wraps, a regex
     the modules it matches. Elsewhere a regex matches the transformers names flopcount knows
     (one that matches a fused name and its parts then adapts a matrix twice: refused)."""
-    from .peft import config_model_type  # reads the spec's config.json; peft imports nothing of ours back
+    from .peft import config_model_type  # reads the spec's config.json; imported here, as peft imports this module
     model_type = config_model_type(spec.source)
     present = MODULES.get(model_type or "")
     known = present or tuple(n for n, row in TARGET_NAMES.items() if row.framework.startswith("Hugging Face"))
