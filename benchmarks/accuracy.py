@@ -24,7 +24,7 @@ from pathlib import Path
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
-from flopcount.configs import spec_from_mapping
+from flopcount.model.configs import spec_from_mapping
 from flopcount.formulas import training_flops
 from flopcount.measure import count_step
 

@@ -23,10 +23,10 @@ from pathlib import Path
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
-from flopcount.configs import load_spec, spec_from_mapping
+from flopcount.model.configs import load_spec, spec_from_mapping
 from flopcount.formulas import training_flops
 from flopcount.measure import count_step, measure_config
-from flopcount.spec import count_parameters
+from flopcount.model.spec import count_parameters
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIGS = ROOT / "examples" / "configs"

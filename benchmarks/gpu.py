@@ -197,7 +197,7 @@ def monitors(tmp: str, model: torch.nn.Module, spec: Any, batch: dict, ranks: bo
     (nothing intercepted), and the measured mode summing across ranks a step late or at once."""
     from flopcount.callbacks.pytorch import StepTracker
     from flopcount.run.collective import group_device
-    from flopcount.monitor import ComputeMonitor
+    from flopcount.run import ComputeMonitor
 
     def tracker(name: str, multi: bool = False, lag: int = 1, **options: Any) -> Callable[[], Any]:
         monitor = ComputeMonitor(name, ledger=Path(tmp) / f"{name}.db", flush_every=100, flush_seconds=None,
@@ -257,10 +257,10 @@ def overhead(size: str, device: torch.device, rounds: int, steps: int, compiled:
 
 def energy(size: str, device: torch.device, steps: int) -> dict[str, Any] | None:
     """NVML joules over plain steps, watts, and MFU from the measured count per step."""
-    from flopcount.energy import nvml_energy_reader
-    from flopcount.hardware import find_accelerator, peak
+    from flopcount.hardware.energy import nvml_energy_reader
+    from flopcount.hardware.accelerators import find_accelerator, peak
     from flopcount.measure import count_step
-    from flopcount.detect import accelerator_id
+    from flopcount.hardware.detect import accelerator_id
     read = nvml_energy_reader() if device.type == "cuda" else None
     if read is None:
         return None
@@ -309,7 +309,7 @@ def hf_ledger(size: str, device: torch.device, tmp: str, steps: int) -> dict[str
 
     from flopcount.callbacks.hf import FlopcountCallback
     from flopcount.ledger import Ledger
-    from flopcount.monitor import ComputeMonitor
+    from flopcount.run import ComputeMonitor
     model, batch, spec = build(size, device)
     b = batch["input_ids"].shape[0]
     monitor = ComputeMonitor("hf-gpu", ledger=Path(tmp) / "hf.db", flush_seconds=None, handle_signals=False)
@@ -336,7 +336,7 @@ def lightning_ledger(size: str, device: torch.device, tmp: str, steps: int) -> d
         return None
     from flopcount.callbacks.lightning import FlopcountLightningCallback
     from flopcount.ledger import Ledger
-    from flopcount.monitor import ComputeMonitor
+    from flopcount.run import ComputeMonitor
     inner, batch, spec = build(size, device)
 
     class Module(pl.LightningModule):

@@ -21,7 +21,7 @@ import torch
 from torch.utils.flop_counter import FlopCounterMode
 
 from flopcount.callbacks.pytorch import StepTracker
-from flopcount.monitor import ComputeMonitor
+from flopcount.run import ComputeMonitor
 
 ROOT = Path(__file__).resolve().parent.parent
 

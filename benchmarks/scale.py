@@ -23,8 +23,8 @@ CHILD_FALLBACK = """
 import json, resource, sys, time
 from pathlib import Path
 t0 = time.perf_counter()
-from flopcount.configs import load_spec
-from flopcount.fallback import spec_from_transformers
+from flopcount.model.configs import load_spec
+from flopcount.measure.fallback import spec_from_transformers
 from flopcount.formulas import training_flops
 path, seq = Path(sys.argv[1]), int(sys.argv[2])
 spec = spec_from_transformers(json.loads(path.read_text()), str(path), path.stem)
@@ -89,7 +89,7 @@ def estimate_times() -> list[dict]:
 def grid_throughput(n: int) -> dict:
     import numpy as np
 
-    from flopcount.planning import crossed_grid
+    from flopcount.count.grid import crossed_grid
     params, tokens = np.logspace(8, 13, n), np.logspace(9, 14, n)
     crossed_grid(params, tokens)  # warm-up
     start = time.perf_counter()

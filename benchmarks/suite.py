@@ -26,7 +26,7 @@ RESULTS = ROOT / "benchmarks" / "results"
 CHILD = """
 import json, resource, sys, time, tracemalloc
 t0 = time.perf_counter()
-from flopcount.suite import load_suite, table
+from flopcount.records.suite import load_suite, table
 t1 = time.perf_counter()
 suite = load_suite(sys.argv[1])
 frame = table(suite)
@@ -54,7 +54,7 @@ def run_suite(path: Path) -> dict:
 
 def loop_sample(per_model: int, models: int | None) -> dict:
     """`flopcount estimate <recipe> --tokens <step × 2,097,152>` once per sampled checkpoint."""
-    from flopcount.suite import load_suite, table
+    from flopcount.records.suite import load_suite, table
     suite = load_suite(SUITE)
     frame = table(suite)
     from flopcount.importers.recipe import Flags  # noqa: F401  (the same flags the suite file gives)
@@ -85,7 +85,7 @@ def loop_sample(per_model: int, models: int | None) -> dict:
 
 def synthetic(models: int, checkpoints: int) -> dict:
     """`models` configs × `checkpoints` checkpoints each, in process."""
-    from flopcount.suite import load_suite, table
+    from flopcount.records.suite import load_suite, table
     configs = ["pythia-1.4b", "llama-3.1-8b", "mistral-7b", "qwen3-8b", "gemma-7b", "llama-3.1-70b",
                "mixtral-8x7b", "falcon-40b", "llama-3.1-405b", "deepseek-v3"]
     every = 10

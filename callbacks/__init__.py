@@ -3,6 +3,6 @@
 - `flopcount.callbacks.pytorch`: plain loops (`StepTracker`), no framework needed;
 - `flopcount.callbacks.hf`: HuggingFace `Trainer` (`FlopcountCallback`);
 - `flopcount.callbacks.lightning`: Lightning (`FlopcountLightningCallback`).
-Each maps its framework's hooks onto `flopcount.monitor.ComputeMonitor` and imports its
+Each maps its framework's hooks onto `flopcount.run.ComputeMonitor` and imports its
 framework itself, so the core never needs it.
 """

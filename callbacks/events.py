@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from flopcount.monitor import ThresholdEvent
+from flopcount.run import ThresholdEvent
 
 
 def event_metrics(events: list[ThresholdEvent], today: dt.date | None = None) -> dict[str, Any]:

@@ -32,7 +32,7 @@ from transformers.trainer_callback import ExportableState
 
 from flopcount.measure.meter import StepMeter, count_tokens
 from flopcount.callbacks.events import event_metrics
-from flopcount.monitor import ComputeMonitor, ThresholdEvent
+from flopcount.run import ComputeMonitor, ThresholdEvent
 
 STATE_FILE = "flopcount_monitor.json"
 #: Keys only the Trainer's end-of-training summary holds. Not `train_runtime`: with

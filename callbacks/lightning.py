@@ -22,7 +22,7 @@ except ImportError:  # the older package name
     import pytorch_lightning as pl
 
 from flopcount.measure.meter import StepMeter, count_tokens
-from flopcount.monitor import ComputeMonitor, ThresholdEvent
+from flopcount.run import ComputeMonitor, ThresholdEvent
 
 
 class FlopcountLightningCallback(pl.Callback):

@@ -31,7 +31,7 @@ import torch
 
 from flopcount.formulas import forward_flops, training_flops
 from flopcount.measure.meter import StepMeter, count_tokens, document_lengths
-from flopcount.monitor import ComputeMonitor
+from flopcount.run import ComputeMonitor
 
 
 class StepTracker:

@@ -21,7 +21,7 @@ EXAMPLES = ROOT / "examples"
 
 
 def simulated_ledger(path: Path) -> None:
-    from flopcount.monitor import ComputeMonitor, ThresholdWarning
+    from flopcount.run import ComputeMonitor, ThresholdWarning
     rng = random.Random(0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ThresholdWarning)

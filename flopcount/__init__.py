@@ -7,13 +7,19 @@ torch and their frameworks only when used.
 """
 __version__ = "0.1.0"
 
-from .configs import load_spec, spec_from_mapping  # noqa: E402
-from .errors import InputError  # noqa: E402
-from .estimate import estimate  # noqa: E402
+from . import _moved  # noqa: E402
+
+_moved.install()  # old import paths (flopcount.monitor, flopcount.record, ...) keep working
+
+from .inputs.configs import load_spec, spec_from_mapping  # noqa: E402
+from .boundary.errors import InputError  # noqa: E402
+from .count.estimate import estimate  # noqa: E402
 from .formulas import forward_flops, kaplan_6nd, training_flops  # noqa: E402
-from .monitor import ComputeMonitor, ThresholdWarning  # noqa: E402
-from .plan import load_plan  # noqa: E402
-from .spec import ModelSpec, count_parameters  # noqa: E402
+from .run import ComputeMonitor, ThresholdWarning  # noqa: E402
+from .inputs.plan import load_plan  # noqa: E402
+from .model.spec import ModelSpec, count_parameters  # noqa: E402
+
+_moved.bind("flopcount.estimate")  # the old module path; `flopcount.estimate` stays the function
 
 __all__ = ["ComputeMonitor", "InputError", "ModelSpec", "ThresholdWarning", "__version__", "count_parameters",
            "estimate", "forward_flops", "kaplan_6nd", "load_plan", "load_spec", "spec_from_mapping",
@@ -23,6 +29,6 @@ __all__ = ["ComputeMonitor", "InputError", "ModelSpec", "ThresholdWarning", "__v
 def __getattr__(name: str):
     """`flopcount.suite(...)` imports pandas only when called (importing flopcount does not)."""
     if name == "suite":
-        from .suite import suite
+        from .records.suite import suite
         return suite
     raise AttributeError(f"module 'flopcount' has no attribute {name!r}")

@@ -14,22 +14,22 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from . import __version__
-from .configs import config_file, spec_from_mapping
+from .inputs.configs import config_file, spec_from_mapping
 from .data import assumptions
 from .data.assumptions import HOURS_PER_DAY
 from .data.accelerators import ACCELERATORS
 from .data.phases import BY_ID as PHASE_KINDS, PhaseKind
 from .data.thresholds import MODALITIES, MODIFICATION_KINDS, THRESHOLDS
-from .errors import InputError
-from .estimate import METHODS, estimate
-from .fields import load_mapping
+from .boundary.errors import InputError
+from .count.estimate import METHODS, estimate
+from .boundary.fields import load_mapping
 from .formulas import ATTENTION_CONVENTIONS, lora_weights
-from .hardware import HardwareUse, default_utilization, find_accelerator, peak
-from .numbers import parse_count, parse_fraction_range, parse_positive, sig2
+from .hardware.accelerators import HardwareUse, default_utilization, find_accelerator, peak
+from .boundary.numbers import parse_count, parse_fraction_range, parse_positive, sig2
 from .peft import base_config, cached_config, is_adapter, read_adapter
-from .plan import (BaseModel, ModelRef, Phase, Plan, Trainable, check_images, is_plan, plan_from_mapping,
+from .inputs.plan import (BaseModel, ModelRef, Phase, Plan, Trainable, check_images, is_plan, plan_from_mapping,
                    read_modalities)
-from .render import table, to_json, to_text, wrap
+from .records.render import table, to_json, to_text, wrap
 
 EXIT_INPUT = 2
 METHOD_NAMES = {m.lower(): m for m in METHODS if m != "reported"}
@@ -300,7 +300,7 @@ def build_parser() -> argparse.ArgumentParser:
     acc.set_defaults(func=cmd_accelerators)
     from .measure_cli import add_parser as add_measure  # imports torch only when run
     add_measure(sub)
-    from .status import add_parsers as add_status
+    from .records.status import add_parsers as add_status
     add_status(sub)
     from .plot_cli import add_parser as add_plot
     add_plot(sub)

@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 
 from .data.phases import BY_ID as PHASE_KINDS
-from .errors import InputError
+from .boundary.errors import InputError
 
 #: Flags an importer may need (a recipe lacks them), shared by import, record and plot;
 #: estimate already has --seq-len, --tokens, --kind, --gpus and --base-config.
@@ -58,7 +58,7 @@ def import_plan(path: str, args: argparse.Namespace):
     """The Plan of an importable recipe or run at `path`; None for what estimate reads itself
     (run plan, model config, adapter, model id); the one line for anything else."""
     from .importers.identify import identify
-    from .plan import plan_from_mapping
+    from .inputs.plan import plan_from_mapping
     found = identify(path)  # the one sniffing step: an unknown file is refused here, for every command
     if found.importer is None:
         return None
@@ -70,7 +70,7 @@ def import_plan(path: str, args: argparse.Namespace):
 
 def load_any_plan(path: str, args: argparse.Namespace):
     """A run plan file, or the plan of a recipe or run an importer recognises."""
-    from .plan import load_plan
+    from .inputs.plan import load_plan
     return import_plan(path, args) or load_plan(path)
 
 

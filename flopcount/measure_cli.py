@@ -9,10 +9,10 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from .blocks import ATTENTION_CONVENTIONS
+from .model.blocks import ATTENTION_CONVENTIONS
 from .data import assumptions
-from .errors import InputError
-from .numbers import parse_count, sig2
+from .boundary.errors import InputError
+from .boundary.numbers import parse_count, sig2
 
 
 def add_parser(sub: Any) -> None:
@@ -104,7 +104,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _print_text(name: str, result: Any, analytic: Fraction | None, args: argparse.Namespace) -> None:
-    from .render import wrap
+    from .records.render import wrap
     parts: list[str] = []
     out = parts.append
     out(f"flopcount measure — {name} ({result.backend} backend)\n")

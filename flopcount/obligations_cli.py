@@ -11,7 +11,7 @@ import textwrap
 from dataclasses import replace
 
 from .data.countries import ALIASES, ISO_3166_1_ALPHA2
-from .errors import InputError
+from .boundary.errors import InputError
 from .law import Obligations, assess
 from .law.result import Duty, State, duty_row
 
@@ -58,8 +58,8 @@ def _load(path: str):
     """A run plan is read directly (its facts live there); any other path as `estimate`
     reads it (flopcount.cli.resolve_plan), with no release facts: all `not_stated`."""
     from pathlib import Path
-    from .fields import load_mapping
-    from .plan import is_plan, plan_from_mapping
+    from .boundary.fields import load_mapping
+    from .inputs.plan import is_plan, plan_from_mapping
     if Path(path).is_file() and Path(path).suffix.lower() in (".yaml", ".yml", ".json"):
         data = load_mapping(path)
         if is_plan(data):
@@ -69,7 +69,7 @@ def _load(path: str):
 
 
 def obligations_of(args: argparse.Namespace) -> Obligations:
-    from .estimate import estimate
+    from .count.estimate import estimate
     from .law.summary import facts_of, summarise
     as_of = _as_of(args.as_of)
     result = estimate(_load(args.path))

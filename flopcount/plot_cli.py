@@ -1,4 +1,4 @@
-"""`flopcount plot KIND ... -o FILE.png|svg`: the charts of `flopcount.plot`, one
+"""`flopcount plot KIND ... -o FILE.png|svg`: the charts of `flopcount.records.plot`, one
 sub-command (with its own --help) per chart."""
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from .errors import InputError
-from .numbers import parse_count, parse_fraction_range
+from .boundary.errors import InputError
+from .boundary.numbers import parse_count, parse_fraction_range
 
 #: Each chart: what it shows (its --help line) and invocations shown under its --help.
 KINDS: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -73,7 +73,7 @@ ADD = {"planning": _planning, "run": _run, "methods": _methods, "finetune": _fin
 
 
 def _planning_chart(args: argparse.Namespace, plot: Any):
-    from .estimate import estimate
+    from .count.estimate import estimate
     from .import_cli import load_any_plan
     points = []
     for path in args.path:
@@ -96,15 +96,15 @@ def _run_chart(args: argparse.Namespace, plot: Any):
 
 
 def _methods_chart(args: argparse.Namespace, plot: Any):
-    from .estimate import estimate
+    from .count.estimate import estimate
     from .import_cli import load_any_plan
     return plot.methods_chart(estimate(load_any_plan(args.path[0], args)))
 
 
 def _finetune_chart(args: argparse.Namespace, plot: Any):
-    from .configs import load_spec
+    from .inputs.configs import load_spec
     from .formulas import lora_weights
-    from .spec import count_parameters
+    from .model.spec import count_parameters
     spec = load_spec(args.path[0])
     if args.base_compute is None:
         raise InputError("required for plot finetune", field="--base-compute")
@@ -133,7 +133,7 @@ CHARTS = {"planning": _planning_chart, "run": _run_chart, "methods": _methods_ch
 
 def run(args: argparse.Namespace) -> int:
     try:
-        from . import plot
+        from .records import plot
     except ImportError:
         raise InputError("charts need matplotlib: pip install 'flopcount[plot]'") from None
     out = Path(args.output)

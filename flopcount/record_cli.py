@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from .errors import InputError
+from .boundary.errors import InputError
 from .ledger import load_key
 
 
@@ -37,7 +37,7 @@ def add_parser(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from . import record
+    from .records import record
     if args.check:
         data = record.load(args.check)
         problems = record.check(data, args.check, args.ledger, args.key)

@@ -14,8 +14,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from .errors import InputError
-from .numbers import flop_text, sig2
+from .boundary.errors import InputError
+from .boundary.numbers import flop_text, sig2
 
 FORMATS = ("csv", "parquet", "json")
 WIDTH = 80
@@ -55,7 +55,7 @@ def eu_lines(suite, as_of) -> list[str]:
     import textwrap
 
     from .law.summary import of_estimate, one_line
-    from .suite import checkpoint_result
+    from .records.suite import checkpoint_result
     groups: dict[str, list[str]] = {}
     for model in suite.models:
         line = one_line(of_estimate(checkpoint_result(model, int(model.steps[-1])), as_of))
@@ -71,9 +71,9 @@ def eu_lines(suite, as_of) -> list[str]:
 def summary(suite, frame, as_of=None) -> list[str]:
     """Per model: parameters, first and last checkpoint with their FLOP, the first
     checkpoint over each line, and the EU line of its last checkpoint (80 columns)."""
-    from .suite import as_of_date
+    from .records.suite import as_of_date
     from .data.thresholds import THRESHOLDS
-    from .render import table
+    from .records.render import table
     lines = [f"Suite {suite.name}: {len(suite.models)} models, {len(frame):,} checkpoints "
              "(1 multiply-add = 2 FLOP)"]
     rows = [["model", "params", "checkpoints", "first", "last FLOP", "method"]]
@@ -152,7 +152,7 @@ def write(frame, name: str, folder: str, fmt: str) -> Path:
 
 
 def cmd_suite(args: argparse.Namespace) -> int:
-    from .suite import load_suite, table
+    from .records.suite import load_suite, table
     if not Path(args.path).exists():
         raise InputError("no such file or folder", source=args.path)
     from .obligations_cli import _as_of
@@ -162,7 +162,7 @@ def cmd_suite(args: argparse.Namespace) -> int:
     frame = table(suite, as_of=as_of)
     lines = summary(suite, frame, as_of)
     if args.output:
-        from .suite_page import write_page
+        from .records.suite_page import write_page
         written = write_page(suite, frame, args.output, f"{suite.name}.{args.format}", _payload(frame, args.format))
         table_path = Path(args.output) / f"{suite.name}.{args.format}"
         lines += [f"Table ({len(frame):,} rows × {len(frame.columns)} columns), index.html and "

@@ -26,7 +26,7 @@ def train_until_killed(ledger: str, flush_every: int = 1, label: str = "flushed"
     import torch
 
     from flopcount.callbacks.pytorch import StepTracker
-    from flopcount.monitor import ComputeMonitor
+    from flopcount.run import ComputeMonitor
 
     model = tiny_llama()
     opt = torch.optim.SGD(model.parameters(), lr=0.01)
@@ -59,7 +59,7 @@ def train_and_report(model, batch: dict, name: str, ledger: str, steps: int, out
     import torch
 
     from flopcount.callbacks.pytorch import StepTracker
-    from flopcount.monitor import ComputeMonitor
+    from flopcount.run import ComputeMonitor
     opt = torch.optim.SGD(model.parameters(), lr=0.01)
     monitor = ComputeMonitor(name, ledger=ledger, flush_every=flush_every, flush_seconds=None, handle_signals=False)
     tracker = StepTracker(model, monitor)
@@ -88,7 +88,7 @@ def ddp_rank(rank: int, world: int, init_file: str, ledger: str, out: str) -> No
 
     from flopcount.callbacks.pytorch import StepTracker
     from flopcount.measure import count_step
-    from flopcount.monitor import ComputeMonitor
+    from flopcount.run import ComputeMonitor
 
     dist.init_process_group("gloo", init_method=f"file://{init_file}", rank=rank, world_size=world)
     try:
@@ -120,7 +120,7 @@ def rank_zero_only(rank: int, world: int, init_file: str, ledger: str, out: str)
 
     import torch.distributed as dist
 
-    from flopcount.monitor import ComputeMonitor
+    from flopcount.run import ComputeMonitor
 
     dist.init_process_group("gloo", init_method=f"file://{init_file}", rank=rank, world_size=world,
                             timeout=dt.timedelta(seconds=20))
@@ -202,7 +202,7 @@ def accelerate_trainer(ledger: str, out: str) -> None:
     from transformers import Trainer, TrainingArguments
 
     from flopcount.callbacks.hf import FlopcountCallback
-    from flopcount.monitor import ComputeMonitor
+    from flopcount.run import ComputeMonitor
 
     class Tokens(torch.utils.data.Dataset):
         ids = torch.randint(0, 128, (32, 16), generator=torch.Generator().manual_seed(0))
@@ -234,7 +234,7 @@ def pp_rank(rank: int, world: int, init_file: str, ledger: str, out: str) -> Non
 
     from flopcount.callbacks.pytorch import StepTracker
     from flopcount.measure import count_step
-    from flopcount.monitor import ComputeMonitor
+    from flopcount.run import ComputeMonitor
 
     def blocks():
         torch.manual_seed(0)
@@ -272,7 +272,7 @@ def lightning_ddp(ledger: str, out: str) -> None:
     import torch
 
     from flopcount.callbacks.lightning import FlopcountLightningCallback
-    from flopcount.monitor import ComputeMonitor
+    from flopcount.run import ComputeMonitor
 
     class Module(pl.LightningModule):
         def __init__(self):
@@ -302,7 +302,7 @@ def cluster(ledger: str, name: str, writers: int, steps: int, out: str) -> None:
     total it saw at the end, and whether it saw the 1e25 line crossed."""
     import threading
 
-    from flopcount.monitor import ComputeMonitor
+    from flopcount.run import ComputeMonitor
     results: dict[str, dict] = {}
 
     def run(i: int) -> None:
@@ -336,7 +336,7 @@ if __name__ == "__main__":
 
 def lagged_rank(rank: int, world: int, init_file: str, ledger: str, out: str) -> None:
     """5 steps of (rank+1)·10^6 FLOP with a line at 7.5·10^6: what each rank saw."""
-    from flopcount.monitor import ComputeMonitor
+    from flopcount.run import ComputeMonitor
 
     with gloo(rank, world, init_file):
         monitor = ComputeMonitor("lagged", ledger=ledger, flush_seconds=None, handle_signals=False,

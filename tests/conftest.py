@@ -31,7 +31,7 @@ def hf_model(path: Path):
 
 
 def is_moe(path: Path) -> bool:
-    from flopcount.configs import load_spec
+    from flopcount.model.configs import load_spec
     return load_spec(path).is_moe
 
 

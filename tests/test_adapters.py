@@ -9,7 +9,7 @@ torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
 
 from flopcount.measure import count_step  # noqa: E402
-from flopcount.monitor import ComputeMonitor, ThresholdWarning  # noqa: E402
+from flopcount.run import ComputeMonitor, ThresholdWarning  # noqa: E402
 
 from _workers import tiny_llama  # noqa: E402
 

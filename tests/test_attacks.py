@@ -20,12 +20,12 @@ from pathlib import Path
 import pytest
 
 from _tamper import forge, insert_as_is, raw, rechain
-from flopcount import record as records
-from flopcount.errors import InputError
+from flopcount.records import record as records
+from flopcount.boundary.errors import InputError
 from flopcount.ledger import Ledger, Row, counted_rows
 from flopcount.ledger import checkpoint as cp
 from flopcount.ledger.keys import ROW_DOMAIN, parse_key
-from flopcount.monitor import ComputeMonitor
+from flopcount.run import ComputeMonitor
 
 SECRET = "the provider's ledger key, 32+ bytes long"
 OTHER = "someone else's key, also long enough"

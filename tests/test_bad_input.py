@@ -133,7 +133,7 @@ def folder(tmp_path_factory):
     d = tmp_path_factory.mktemp("bad")
     with Ledger(d / "good.db") as led:
         led.append(_row())
-    from flopcount import record
+    from flopcount.records import record
     (d / "good-record.json").write_text(json.dumps(record.build(ledger_path=d / "good.db")))
     (d / "folder.db").mkdir()
     (d / "blank.db").write_bytes(b"")

@@ -13,12 +13,12 @@ pytest.importorskip("matplotlib")
 
 from matplotlib.text import Text  # noqa: E402
 
-from flopcount import plot  # noqa: E402
+from flopcount.records import plot
 from flopcount.cli import main  # noqa: E402
-from flopcount.estimate import estimate  # noqa: E402
+from flopcount.count.estimate import estimate  # noqa: E402
 from flopcount.ledger import Ledger, Row  # noqa: E402
-from flopcount.monitor import ComputeMonitor, ThresholdWarning  # noqa: E402
-from flopcount.plan import load_plan  # noqa: E402
+from flopcount.run import ComputeMonitor, ThresholdWarning  # noqa: E402
+from flopcount.inputs.plan import load_plan  # noqa: E402
 
 from conftest import ROOT  # noqa: E402
 

@@ -105,7 +105,7 @@ def test_images_per_sample(tmp_path, capsys):
     """A VLM's vision tower runs once per image: the full count per sample is
     training_flops(spec, T, images=n), the JSON says n, and a VLM given no images is
     counted text only with a note. Plans take the same field per phase."""
-    from flopcount.configs import load_spec
+    from flopcount.model.configs import load_spec
     from flopcount.formulas import training_flops
     path = CONFIGS / "gemma-3-4b.json"
     spec = load_spec(path)
@@ -342,7 +342,7 @@ def test_record_in_the_light_install(tmp_path, monkeypatch, capsys):
             raise ImportError(name)
         return real_import(name, *args, **kwargs)
     monkeypatch.setattr(builtins, "__import__", no_matplotlib)
-    monkeypatch.delitem(sys.modules, "flopcount.plot", raising=False)
+    monkeypatch.delitem(sys.modules, "flopcount.records.plot", raising=False)
     assert main(["record", "--plan", str(PLANS / "gpt3-175b.yaml"), "-o", str(tmp_path / "rec")]) == 0
     assert "Traceback" not in capsys.readouterr().err
     html = (tmp_path / "rec.html").read_text()

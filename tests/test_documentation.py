@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from flopcount import documentation, record
-from flopcount.configs import load_spec
-from flopcount.numbers import sig2_plain
-from flopcount.plan import load_plan
+from flopcount.records import form as documentation, record
+from flopcount.model.configs import load_spec
+from flopcount.boundary.numbers import sig2_plain
+from flopcount.inputs.plan import load_plan
 
 ROOT = Path(__file__).resolve().parents[1]
 PLANS = ROOT / "examples" / "plans"

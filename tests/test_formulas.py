@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from flopcount.formulas import (forward_flops, generation_flops, kaplan_6nd, lora_weights, training_flops)
-from flopcount.spec import count_parameters, decoder
+from flopcount.model.spec import count_parameters, decoder
 
 TINY = decoder(name="tiny", n_layers=2, d_model=64, n_heads=4, n_kv_heads=2, head_dim=16, d_ff=128,
                  vocab_size=1000)
@@ -72,7 +72,7 @@ def test_generation_is_forward_with_causal_pairs():
 
 
 def test_lora_rejects_gate_on_plain_mlp():
-    from flopcount.errors import InputError
+    from flopcount.boundary.errors import InputError
     plain = decoder(name="p", n_layers=1, d_model=8, n_heads=2, n_kv_heads=2, head_dim=4, d_ff=16,
                       vocab_size=10, mlp="plain")
     with pytest.raises(InputError, match="no gate"):

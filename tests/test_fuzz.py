@@ -6,13 +6,13 @@ import json
 
 from hypothesis import HealthCheck, example, given, settings, strategies as st
 
-from flopcount.configs import READERS, spec_from_mapping
-from flopcount.errors import InputError
-from flopcount.estimate import estimate
-from flopcount.fields import load_mapping
+from flopcount.model.configs import READERS, spec_from_mapping
+from flopcount.boundary.errors import InputError
+from flopcount.count.estimate import estimate
+from flopcount.boundary.fields import load_mapping
 from flopcount.formulas import training_flops
-from flopcount.plan import plan_from_mapping
-from flopcount.spec import count_parameters
+from flopcount.inputs.plan import plan_from_mapping
+from flopcount.model.spec import count_parameters
 
 from conftest import ROOT
 

@@ -21,7 +21,7 @@ from flopcount.formulas import training_flops  # noqa: E402
 from flopcount.ledger import Ledger  # noqa: E402
 from flopcount.measure import attention  # noqa: E402
 from flopcount.measure.meter import CountWarning, _spec_of  # noqa: E402
-from flopcount.monitor import ComputeMonitor  # noqa: E402
+from flopcount.run import ComputeMonitor  # noqa: E402
 
 from _workers import tiny_llama  # noqa: E402
 
@@ -265,7 +265,7 @@ def test_ledger_rows_carry_the_runs_mfu(tmp_path):
     """An H100 SXM run in bf16 (989.4 TFLOP/s dense, the table's figure): 4 steps of 10^15
     FLOP over 8 s on 1 device → MFU 4·10^15 / (8 · 989.4·10^12) = 50.5%; metrics() gives the
     same over its own window."""
-    from flopcount.hardware import find_accelerator, peak
+    from flopcount.hardware.accelerators import find_accelerator, peak
     top = peak(find_accelerator("h100-sxm"), "bf16")
     monitor = h100_run(tmp_path / "l.db")
     metrics = monitor.metrics()
@@ -305,9 +305,9 @@ def test_record_hardware_cross_check_uses_the_runs_measured_mfu(tmp_path):
     row says the utilisation is the run's measured MFU."""
     import textwrap
 
-    from flopcount.plan import load_plan
-    from flopcount.record import build
-    from flopcount.report import to_markdown
+    from flopcount.inputs.plan import load_plan
+    from flopcount.records.record import build
+    from flopcount.records.report import to_markdown
     h100_run(tmp_path / "l.db", "tiny").close()
     config = (Path(__file__).parent.parent / "examples" / "configs" / "llama-2-7b.json").resolve()
     plan_file = tmp_path / "plan.yaml"
@@ -329,5 +329,5 @@ def test_record_hardware_cross_check_uses_the_runs_measured_mfu(tmp_path):
     est = record["phases"][0]["estimates"]["hardware"]
     assert float(est["total"]) == pytest.approx(4e15 * 16 * 3600 / 8) and est["low"] == est["high"] == est["total"]
     assert "50.5% (the run's measured MFU)" in to_markdown(record)
-    from flopcount.record import check
+    from flopcount.records.record import check
     assert check(record, "record.json", ledger_path=tmp_path / "l.db") == []

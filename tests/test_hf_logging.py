@@ -15,7 +15,7 @@ from test_adapters import MICRO, Tokens, micro_batch_flops  # noqa: E402
 
 from _workers import tiny_llama  # noqa: E402
 from flopcount.ledger import Ledger, counted_rows  # noqa: E402
-from flopcount.monitor import ComputeMonitor  # noqa: E402
+from flopcount.run import ComputeMonitor  # noqa: E402
 
 
 def _trainer(monitor, output_dir, **kwargs):
@@ -132,8 +132,8 @@ def test_record_from_a_cpu_run_says_what_it_ran_on(tmp_path):
     """A CPU Trainer run's ledger gives a record with the parameter count (transformers'
     own `num_parameters()`), the hardware labelled CPU with its model name and fp32
     precision, and for energy a stated reason why there is no figure."""
-    from flopcount import record
-    from flopcount.detect import cpu_name
+    from flopcount.records import record
+    from flopcount.hardware.detect import cpu_name
     monitor = ComputeMonitor("hf-cpu", ledger=tmp_path / "l.db", flush_seconds=None, handle_signals=False)
     trainer = _trainer(monitor, tmp_path / "out", max_steps=2, save_strategy="no", report_to=[])
     with warnings.catch_warnings():
@@ -160,12 +160,12 @@ def test_device_names_map_to_the_accelerator_table(name, expected):
     """Names as torch.cuda.get_device_name / nvidia-smi print them; the first four are
     quoted from real output cited in data/accelerators.py (DEVICE_NAME_PATTERNS), the rest
     follow the vendors' product names. The H100 NVL and consumer cards have no row."""
-    from flopcount.detect import accelerator_id
+    from flopcount.hardware.detect import accelerator_id
     assert accelerator_id(name) == expected
 
 
 def test_precision_from_weights_and_framework_setting():
-    from flopcount.detect import precision_of
+    from flopcount.hardware.detect import precision_of
     model = tiny_llama()
     assert precision_of(model) == "fp32"
     assert precision_of(model.to(torch.bfloat16)) == "bf16"
@@ -238,8 +238,8 @@ def test_codecarbon_energy_and_emissions_reach_the_record(tmp_path):
     codecarbon's energy and emissions, and the record built from the ledger has an energy
     figure equal to their sum, labelled as codecarbon's estimate (not NVML)."""
     pytest.importorskip("codecarbon")
-    from flopcount import record
-    from flopcount.energy import JOULES_PER_KWH, CodecarbonReader
+    from flopcount.records import record
+    from flopcount.hardware.energy import JOULES_PER_KWH, CodecarbonReader
     reader = CodecarbonReader("FRA")
     monitor = ComputeMonitor("hf-carbon", ledger=tmp_path / "l.db", flush_every=1, flush_seconds=None,
                              handle_signals=False, energy=reader)

@@ -14,7 +14,7 @@ from test_adapters import MICRO, SEQ, Tokens, micro_batch_flops  # noqa: E402
 from _workers import tiny_llama  # noqa: E402
 from flopcount.cli import main  # noqa: E402
 from flopcount.ledger import Ledger  # noqa: E402
-from flopcount.monitor import ComputeMonitor  # noqa: E402
+from flopcount.run import ComputeMonitor  # noqa: E402
 
 
 @pytest.fixture(scope="module")

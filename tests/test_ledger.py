@@ -16,11 +16,11 @@ import pytest
 
 from _tamper import is_pg, raw
 from flopcount.cli import main
-from flopcount.errors import InputError
+from flopcount.boundary.errors import InputError
 from flopcount.ledger import Ledger, Row, counted_rows
 from flopcount.ledger import checkpoint as cp
 from flopcount.ledger.keys import parse_key
-from flopcount.monitor import ComputeMonitor
+from flopcount.run import ComputeMonitor
 
 WORKERS = Path(__file__).parent / "_workers.py"
 SECRET = b"an hmac secret of more than sixteen bytes"

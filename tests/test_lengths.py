@@ -92,8 +92,8 @@ def test_packed_documents_are_priced_per_document(tmp_path):
     measured count run alone (attention over 10² + 20² + 34² pairs, not 64²), and
     differs from one 64-token sequence."""
     from flopcount.callbacks.pytorch import StepTracker
-    from flopcount.configs import spec_from_mapping
-    from flopcount.monitor import ComputeMonitor
+    from flopcount.model.configs import spec_from_mapping
+    from flopcount.run import ComputeMonitor
     model = _model("llama")
     spec = spec_from_mapping(model.config.to_dict(), "tiny-llama")
     alone = 0

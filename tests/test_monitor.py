@@ -19,7 +19,7 @@ pytest.importorskip("transformers")
 from flopcount.callbacks.pytorch import StepTracker  # noqa: E402
 from flopcount.ledger import Ledger, counted_rows  # noqa: E402
 from flopcount.measure import count_step  # noqa: E402
-from flopcount.monitor import ComputeMonitor, ThresholdStop, ThresholdWarning  # noqa: E402
+from flopcount.run import ComputeMonitor, ThresholdStop, ThresholdWarning  # noqa: E402
 
 from _workers import tiny_llama  # noqa: E402
 
@@ -109,7 +109,7 @@ def test_gradient_accumulation_eval_and_frozen():
 def test_analytic_mode_matches_measured(tmp_path):
     """per_token from the analytic formula instead of measuring: same total for this
     model (the formula equals the measured count), rows marked analytic in the ledger."""
-    from flopcount.configs import spec_from_mapping
+    from flopcount.model.configs import spec_from_mapping
     from flopcount.formulas import training_flops
     model, inputs = tiny_llama(), batch()
     c = model.config
@@ -208,7 +208,7 @@ def test_resume_without_double_counting(ledger_location):
     assert sum(r.flops for r in counted_rows(rows)) == 1000
     assert [r.row_kind for r in rows].count("resume") == 1
     assert any(r.rerun for r in rows)
-    from flopcount.status import summarise
+    from flopcount.records.status import summarise
     with Ledger(path) as ledger:
         phase = summarise(ledger)["r"]["phases"]["pre-training"]
     assert phase["training"] == 1000 and phase["lost"] == 300
@@ -386,7 +386,7 @@ def test_collectives_use_the_device_the_backend_takes():
     import torch
     import torch.distributed as dist
 
-    from flopcount.monitor import collective_device
+    from flopcount.run import collective_device
     assert collective_device("nccl") == "cuda" and collective_device("gloo") == "cpu"
     assert collective_device("xccl") == "xpu" and collective_device("cpu:gloo,cuda:nccl") == "cpu"
 

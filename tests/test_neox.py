@@ -18,13 +18,13 @@ from pathlib import Path
 
 import pytest
 
-from flopcount.estimate import estimate
-from flopcount.errors import InputError
+from flopcount.count.estimate import estimate
+from flopcount.boundary.errors import InputError
 from flopcount.importers import find, import_path
 from flopcount.importers.neox import save_steps
 from flopcount.importers.recipe import Flags
-from flopcount.plan import plan_from_mapping
-from flopcount.spec import count_parameters
+from flopcount.inputs.plan import plan_from_mapping
+from flopcount.model.spec import count_parameters
 
 HERE = Path(__file__).parent
 NEOX = HERE / "recipes" / "neox"

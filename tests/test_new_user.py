@@ -38,7 +38,7 @@ def two_runs(tmp_path_factory):
     from transformers import Trainer, TrainingArguments
 
     from flopcount.callbacks.hf import FlopcountCallback
-    from flopcount.monitor import ComputeMonitor
+    from flopcount.run import ComputeMonitor
     folder = tmp_path_factory.mktemp("new-user")
     ledger = folder / "L.db"
     monitor = ComputeMonitor("tiny", ledger=ledger, flush_seconds=None, handle_signals=False)
@@ -89,7 +89,7 @@ def test_point1_readme_hf_example_logs_flopcount_keys(tmp_path, monkeypatch):
     from transformers import Trainer, TrainingArguments
 
     from flopcount.callbacks.hf import FlopcountCallback
-    from flopcount.monitor import ComputeMonitor
+    from flopcount.run import ComputeMonitor
     code = _readme_hf_example()
     assert "include_num_input_tokens_seen=True" in code
     monkeypatch.chdir(tmp_path)
@@ -166,7 +166,7 @@ def test_point7_html_without_matplotlib_says_why(tmp_path, monkeypatch, capsys):
     for name in [m for m in sys.modules if m == "matplotlib" or m.startswith("matplotlib.")]:
         monkeypatch.delitem(sys.modules, name)
     monkeypatch.setitem(sys.modules, "matplotlib", None)  # import matplotlib → ModuleNotFoundError
-    monkeypatch.delitem(sys.modules, "flopcount.plot", raising=False)
+    monkeypatch.delitem(sys.modules, "flopcount.records.plot", raising=False)
     assert main(["record", "--ledger", str(tmp_path / "L.db"), "-o", str(tmp_path / "rec")]) == 0
     html = (tmp_path / "rec.html").read_text()
     assert "<img" not in html

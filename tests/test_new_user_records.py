@@ -22,7 +22,7 @@ import warnings
 
 import pytest
 
-from flopcount import record as records
+from flopcount.records import record as records
 from flopcount.cli import main
 
 from conftest import ROOT
@@ -121,7 +121,7 @@ def test_point3_record_check_rederives_notes(tmp_path, capsys):
     for t in far["thresholds"]:
         del t["notes"]
     assert records.check(far, "old.json") == []
-    from flopcount.report import to_html, to_markdown
+    from flopcount.records.report import to_html, to_markdown
     assert "Notes on the thresholds" not in to_markdown(far) and "threshold-notes" not in to_html(far)
 
 
@@ -141,7 +141,7 @@ def test_bundled_records_carry_notes_and_check():
 def two_run_ledger(path, steps: int = 8) -> None:
     """One model, two runs ("first", "second"), `steps` steps each, one SQLite ledger,
     written by the monitor as a training script would (1e18 FLOP and 4,096 tokens a step)."""
-    from flopcount.monitor import ComputeMonitor, ThresholdWarning
+    from flopcount.run import ComputeMonitor, ThresholdWarning
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ThresholdWarning)
         for run in ("first", "second"):

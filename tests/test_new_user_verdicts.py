@@ -17,9 +17,9 @@ import pytest
 from flopcount.cli import main
 from flopcount.data.accelerators import ACCELERATORS
 from flopcount.data.assumptions import DEFAULT_ATTENTION_REASON
-from flopcount.estimate import estimate
-from flopcount.plan import plan_from_mapping
-from flopcount.thresholds import Alternative, Context, evaluate
+from flopcount.count.estimate import estimate
+from flopcount.inputs.plan import plan_from_mapping
+from flopcount.law.thresholds import Alternative, Context, evaluate
 
 from conftest import ROOT, hf_model
 
@@ -47,8 +47,8 @@ def row(out: dict, threshold: str) -> dict:
 def test_llama_3_1_70b_config_matches_transformers():
     """The bundled Llama 3.1 70B config builds, in transformers on the meta device, a model
     of 70,553,706,496 parameters (the published "70B"); flopcount counts the same."""
-    from flopcount.configs import load_spec
-    from flopcount.spec import count_parameters
+    from flopcount.model.configs import load_spec
+    from flopcount.model.spec import count_parameters
     path = CONFIGS / "llama-3.1-70b.json"
     reference = sum(p.numel() for p in hf_model(path).parameters())
     assert reference == 70_553_706_496
@@ -292,8 +292,8 @@ def test_point7_attention_default_stated(capsys):
 def test_notes_never_change_status():
     """The notes are additive: every threshold's status equals the one the primary
     quantities alone give (the engine without alternatives)."""
-    from flopcount.estimate import threshold_quantities, verdict_context
-    from flopcount.plan import load_plan
+    from flopcount.count.estimate import threshold_quantities, verdict_context
+    from flopcount.inputs.plan import load_plan
     for name in ("ourlab-7b.yaml", "ourlab-70b.yaml", "llama-3.1-405b.yaml"):
         result = estimate(load_plan(PLANS / name))
         phases = list(result.phases)

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from flopcount.errors import InputError
-from flopcount.numbers import parse_count, parse_fraction_range, sig2, to_int
+from flopcount.boundary.errors import InputError
+from flopcount.boundary.numbers import parse_count, parse_fraction_range, sig2, to_int
 
 
 @pytest.mark.parametrize("text,value", [
@@ -49,7 +49,7 @@ def test_to_int_rounds_half_up_exactly():
 def test_a_float_flop_figure_is_the_decimal_written():
     """Issue 26 item 5: 1.0000001e25 given in a plan printed as 10,000,001,000,000,000,245,104,640
     (the binary float's expansion); what was written is 10,000,001 × 10^18."""
-    from flopcount.numbers import exact_int
+    from flopcount.boundary.numbers import exact_int
     assert exact_int(1.0000001e25) == 10_000_001 * 10**18
     assert exact_int(2**80) == 2**80 and exact_int(0.5) == 1
 

@@ -16,11 +16,11 @@ from pathlib import Path
 
 import pytest
 
-from flopcount.errors import InputError
-from flopcount.estimate import estimate
+from flopcount.boundary.errors import InputError
+from flopcount.count.estimate import estimate
 from flopcount.importers import find, import_path, olmo
-from flopcount.plan import plan_from_mapping
-from flopcount.suite import load_suite, table
+from flopcount.inputs.plan import plan_from_mapping
+from flopcount.records.suite import load_suite, table
 
 HERE = Path(__file__).parent
 ROOT = HERE.parent

@@ -5,8 +5,8 @@ import json
 from pathlib import Path
 
 from flopcount.ledger import Ledger
-from flopcount.monitor import ComputeMonitor
-from flopcount.status import summarise
+from flopcount.run import ComputeMonitor
+from flopcount.records.status import summarise
 
 
 def test_issue25_distillation_teacher_flop_in_ledger_and_status(tmp_path, capsys):

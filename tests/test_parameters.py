@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from flopcount.configs import load_spec
-from flopcount.spec import count_parameters
+from flopcount.model.configs import load_spec
+from flopcount.model.spec import count_parameters
 
 from conftest import ALL_CONFIGS, hf_model, is_moe
 

@@ -5,9 +5,9 @@ import pytest
 import yaml
 
 from flopcount.data.phases import PHASE_KINDS
-from flopcount.errors import InputError
-from flopcount.estimate import estimate
-from flopcount.plan import load_plan, plan_from_mapping
+from flopcount.boundary.errors import InputError
+from flopcount.count.estimate import estimate
+from flopcount.inputs.plan import load_plan, plan_from_mapping
 
 from conftest import ROOT
 
@@ -135,7 +135,7 @@ def test_model_config_error_names_the_config_file(tmp_path):
 
 
 def test_invalid_yaml_date_is_a_clean_error(tmp_path):
-    from flopcount.fields import load_mapping
+    from flopcount.boundary.fields import load_mapping
     path = tmp_path / "p.yaml"
     path.write_text("start: 2024-13-01\n")
     with pytest.raises(InputError, match="p.yaml: malformed YAML: month must be in 1..12"):

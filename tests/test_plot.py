@@ -8,10 +8,10 @@ import pytest
 
 pytest.importorskip("matplotlib")
 
-from flopcount import plot  # noqa: E402
-from flopcount.estimate import estimate  # noqa: E402
-from flopcount.plan import load_plan  # noqa: E402
-from flopcount.planning import accelerator_days, crossed_grid, modification_tokens, tokens_at  # noqa: E402
+from flopcount.records import plot
+from flopcount.count.estimate import estimate  # noqa: E402
+from flopcount.inputs.plan import load_plan  # noqa: E402
+from flopcount.count.grid import accelerator_days, crossed_grid, modification_tokens, tokens_at  # noqa: E402
 
 from conftest import ROOT  # noqa: E402
 

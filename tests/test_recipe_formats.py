@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from flopcount.estimate import estimate
+from flopcount.count.estimate import estimate
 from flopcount.importers import import_path
 from flopcount.importers.identify import identify
 from flopcount.importers.recipe import Flags
-from flopcount.plan import plan_from_mapping
+from flopcount.inputs.plan import plan_from_mapping
 
 HERE = Path(__file__).parent
 RECIPES = HERE / "recipes"
@@ -295,7 +295,7 @@ def test_torchtitan_flavour_registry_8b_equals_transformers_llama():
     pytest.importorskip("torch")
     transformers = pytest.importorskip("transformers")
     import torch
-    from flopcount.spec import count_parameters
+    from flopcount.model.spec import count_parameters
     result, plan, est = imported(TITAN / "registry-4a950ea" / "llama3" / "__init__.py::8B", tokens="1e9")
     spec = result.plan["model"]["spec"]
     assert spec["intermediate_size"] == 14_336 and spec["vocab_size"] == 128_256
@@ -314,8 +314,8 @@ def test_torchtitan_deepseek_v3_flavours_both_registry_forms():
     after #2386 (`DeepSeekV3Model.Config` with nested layer/moe/attention configs): both give
     DeepSeek V3's own config.json architecture, 671,026,404,352 parameters, 37,552,282,624
     active (torchtitan builds no MTP module)."""
-    from flopcount.spec import count_parameters
-    from flopcount.configs import load_spec
+    from flopcount.model.spec import count_parameters
+    from flopcount.model.configs import load_spec
     reference = count_parameters(load_spec(ROOT / "examples" / "configs" / "deepseek-v3.json"))
     for path in (TITAN / "registry-4a950ea" / "deepseek_v3" / "__init__.py::671B",
                  TITAN / "registry-9810191" / "deepseek_v3" / "__init__.py::671B"):
@@ -331,7 +331,7 @@ def test_torchtitan_recipe_function_deepseek_v3_671b():
     beside it. Shard degree defaults to -1, so --gpus 512: batch 4 × 512 = 2,048 sequences;
     tokens 2,048 × 4,096 × 10,000 = 83,886,080,000; total = 20,480,000 sequences × V3's
     training FLOP per 4,096-token sequence (1,151,599,380,529,152) = 2.358×10^22."""
-    from flopcount.configs import load_spec
+    from flopcount.model.configs import load_spec
     from flopcount.formulas import training_flops
     path = TITAN / "registry-9810191" / "deepseek_v3" / "config_registry.py::deepseek_v3_671b"
     assert identify(path).name == "torchtitan-registry"

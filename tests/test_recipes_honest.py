@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from flopcount.estimate import estimate
+from flopcount.count.estimate import estimate
 from flopcount.formulas import training_flops
 from flopcount.importers import import_path
 from flopcount.importers.recipe import Flags
-from flopcount.plan import plan_from_mapping
-from flopcount.thresholds import Context, evaluate
+from flopcount.inputs.plan import plan_from_mapping
+from flopcount.law.thresholds import Context, evaluate
 
 HERE = Path(__file__).parent
 RECIPES = HERE / "recipes"

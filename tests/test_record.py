@@ -10,10 +10,10 @@ import warnings
 
 import pytest
 
-from flopcount.errors import InputError
-from flopcount.plan import load_plan
-from flopcount.record import build, check, load, validate, write
-from flopcount.report import ANNEX_MAP
+from flopcount.boundary.errors import InputError
+from flopcount.inputs.plan import load_plan
+from flopcount.records.record import build, check, load, validate, write
+from flopcount.records.report import ANNEX_MAP
 
 from conftest import ROOT
 
@@ -62,7 +62,7 @@ def trained_ledger(tmp_path):
     from _workers import tiny_llama
 
     from flopcount.callbacks.pytorch import StepTracker
-    from flopcount.monitor import ComputeMonitor
+    from flopcount.run import ComputeMonitor
 
     joules = iter(range(0, 10**6, 500))  # 500 J per read
     model = tiny_llama()
@@ -171,7 +171,7 @@ def test_html_renders_in_headless_chromium(trained_ledger, tmp_path):
 def test_check_catches_verdicts_the_rules_forbid():
     """record --check re-derives the verdict rules: a modifier below one third cannot be
     told it crossed an EU line, and systemic risk without GPAI is a contradiction."""
-    from flopcount import record
+    from flopcount.records import record
     data = json.loads((ROOT / "examples" / "records" / "finetune-llama-3.1-8b.json").read_text())
     assert record.check(data, "r.json") == []
     bad = json.loads(json.dumps(data))

@@ -11,8 +11,8 @@ import textwrap
 
 import pytest
 
-from flopcount.plan import load_plan
-from flopcount.record import build, check
+from flopcount.inputs.plan import load_plan
+from flopcount.records.record import build, check
 
 from conftest import ROOT
 from test_record import trained_ledger  # noqa: F401  (a real tiny CPU training run's ledger)

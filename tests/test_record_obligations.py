@@ -19,12 +19,12 @@ import yaml
 
 from conftest import ROOT
 from flopcount.cli import main
-from flopcount.estimate import estimate
+from flopcount.count.estimate import estimate
 from flopcount.law.summary import of_estimate
-from flopcount.plan import load_plan
-from flopcount.record import build, check
+from flopcount.inputs.plan import load_plan
+from flopcount.records.record import build, check
 from flopcount.records.sections import OPEN_SOURCE_NOTE
-from flopcount.report import to_html, to_markdown
+from flopcount.records.report import to_html, to_markdown
 
 OPEN_70B = ROOT / "examples" / "obligations" / "open-70b.yaml"
 RECORDS = ROOT / "examples" / "records"

@@ -19,10 +19,10 @@ import pytest
 
 import flopcount
 from flopcount.cli import main
-from flopcount.errors import InputError
-from flopcount.estimate import estimate
+from flopcount.boundary.errors import InputError
+from flopcount.count.estimate import estimate
 from flopcount.law.summary import of_estimate
-from flopcount.suite import OBLIGATIONS, load_suite, parse_checkpoints, table
+from flopcount.records.suite import OBLIGATIONS, load_suite, parse_checkpoints, table
 
 HERE = Path(__file__).parent
 ROOT = HERE.parent
@@ -151,7 +151,7 @@ def test_obligations_are_the_law_engines_at_every_checkpoint(monkeypatch):
     plan = suite.models[0].plan
     plan = replace(plan, phases=(replace(plan.phases[0], start=dt.date(2025, 9, 1)),))
     suite = replace(suite, models=(replace(suite.models[0], result=estimate(plan)),))
-    import flopcount.suite as module
+    import flopcount.records.suite as module
     calls = []
     monkeypatch.setattr(module, "of_estimate", lambda r, a: calls.append(r) or of_estimate(r, a))
     as_of = dt.date(2026, 1, 1)
@@ -255,8 +255,8 @@ def test_bad_input_one_line_exit_2_nothing_written(tmp_path, edit, needles):
 def test_importing_flopcount_does_not_import_pandas():
     code = "import sys, flopcount; assert 'pandas' not in sys.modules; f = flopcount.suite; print(f.__module__)"
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
-    assert proc.returncode == 0 and proc.stdout.strip() == "flopcount.suite", proc.stderr
-    import flopcount.suite  # noqa: F401  (now flopcount.suite names the module: still callable)
+    assert proc.returncode == 0 and proc.stdout.strip() == "flopcount.records.suite", proc.stderr
+    import flopcount.records.suite  # noqa: F401  (now flopcount.records.suite names the module: still callable)
     assert len(flopcount.suite(SUITE, checkpoints="143000")) == 16
 
 
@@ -402,7 +402,7 @@ def test_progress_bar_only_on_a_terminal(tmp_path, hf_cache, capsys):
     terminal (a stream that says it is one) a tqdm bar goes to that stream."""
     import io
 
-    from flopcount.suite import progress
+    from flopcount.records.suite import progress
     ids = tmp_path / "ids.txt"
     ids.write_text("EleutherAI/pythia-1.4b@step1000\n")
     assert main(["suite", str(ids), "--tokens-per-step", str(PER_STEP), "--steps", "143000",

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flopcount.data.accelerators import ACCELERATORS, PRECISIONS
 from flopcount.data.thresholds import THRESHOLDS
-from flopcount.hardware import find_accelerator
+from flopcount.hardware.accelerators import find_accelerator
 
 
 def test_accelerators_have_sources_and_dense_peaks():
@@ -135,7 +135,7 @@ def test_accelerators_command_lists_the_new_rows(capsys):
 def test_unknown_accelerator_names_the_nearest():
     import pytest
 
-    from flopcount.errors import InputError
+    from flopcount.boundary.errors import InputError
     with pytest.raises(InputError, match="nearest: h800"):
         find_accelerator("H810")
 
@@ -154,5 +154,5 @@ def test_device_names_of_the_new_rows():
     assert match("AMD Instinct MI355X") == "mi355x" and match("GAUDI2") == "gaudi2" and match("Intel Gaudi 3") == "gaudi3"
     # an MI250X is two devices (GCDs); "MI250X/MI250" could be either part, so no peak is assumed
     assert match("AMD Instinct MI250X") == "mi250x-gcd" and match("AMD Instinct MI250X/MI250") == ""
-    from flopcount.detect import accelerator_id
+    from flopcount.hardware.detect import accelerator_id
     assert accelerator_id("AMD Instinct MI250X/MI250") is None and accelerator_id("NVIDIA-H20") == "h20"

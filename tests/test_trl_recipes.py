@@ -12,7 +12,7 @@ import pytest
 
 from flopcount.formulas import forward_flops, generation_flops, training_flops
 from flopcount.importers import find
-from flopcount.spec import count_parameters
+from flopcount.model.spec import count_parameters
 
 from test_recipes import LLAMA31_8B, RECIPES, ROOT, imported
 
@@ -50,7 +50,7 @@ def test_the_base_configs_have_the_published_sizes():
     DeepSeek-R1-Distill-Qwen-1.5B 1.78B (untied head) — the published sizes."""
     torch = pytest.importorskip("torch")
     from transformers import AutoConfig, AutoModelForCausalLM
-    from flopcount.configs import load_spec
+    from flopcount.model.configs import load_spec
     for path, published in ((QWEN25_7B, 7_615_616_512), (QWEN25_15B, 1_543_714_304),
                             (R1_DISTILL_15B, 1_777_088_000)):
         data = json.loads(path.read_text())

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import pytest
 
-from flopcount.estimate import estimate
-from flopcount.plan import plan_from_mapping
+from flopcount.count.estimate import estimate
+from flopcount.inputs.plan import plan_from_mapping
 
 E25, E24, E23 = 10**25, 10**24, 10**23
 H100_HOURS = 7_000_000  # × 3600 s × 989.4e12 FLOP/s × U 0.3–0.5 = 7.5e24 – 1.2e25: straddles 1e25
@@ -217,7 +217,7 @@ def test_modifier_of_a_non_gpai_base_is_not_presumed_gpai(tmp_path):
     base the modification row is not applicable and the modified model is judged on its own
     compute (§2.1): 2·10^22 is below 10^23. The record says the same, and `--check` agrees."""
     from flopcount.cli import main
-    from flopcount.record import check
+    from flopcount.records.record import check
     import json as _json
     data = plan(phase("fine-tuning", 2 * 10**22, "2026-03-01"),
                 base={"name": "small-base", "training_compute": 3 * 10**22, "systemic_risk": False, "gpai": False})

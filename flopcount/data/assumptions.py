@@ -17,7 +17,7 @@ ACCEPTED_ERROR = 0.30
 #: Compute is notified in FLOP with this many significant figures (Guidelines §2.3.2).
 REPORT_SIGNIFICANT_FIGURES = 2
 
-#: Why the attention convention defaults to "windowed" (flopcount.blocks.ATTENTION_CONVENTIONS[0]):
+#: Why the attention convention defaults to "windowed" (flopcount.model.blocks.ATTENTION_CONVENTIONS[0]):
 #: the compute that counts is the compute executed (AI Act Art. 3(67)), and kernels compute
 #: T² query-key pairs per head on global layers, masked or not (as torch's FlopCounterMode
 #: and torchtitan count), and the window on sliding-window layers. "causal" counts only the
@@ -44,7 +44,7 @@ PUE_LOW = 1.10   # Google fleet-wide trailing-twelve-month PUE, 2023 environment
 PUE_HIGH = 1.58  # Uptime Institute Global Data Center Survey 2023, industry average
 PUE_SOURCE = "1.10 (Google fleet, 2023) to 1.58 (Uptime Institute survey, 2023 average)"
 
-#: Input limits for numbers (flopcount.numbers). Longest number text read: far beyond any
+#: Input limits for numbers (flopcount.boundary.numbers). Longest number text read: far beyond any
 #: count (10^26 has 27 digits), short enough that a pathological input (`1e10000000`,
 #: thousands of digits) cannot stall decimal parsing.
 MAX_NUMBER_TEXT = 64

@@ -6,7 +6,7 @@ texts, each with its provision, and both readings where the texts admit two.
 """
 from .assess import assess
 from .compute import ComputeSummary
-from .facts import Facts, Provider, Release
+from ..inputs.facts import Facts, Provider, Release
 from .result import Duty, Obligations
 
 __all__ = ["assess", "ComputeSummary", "Facts", "Provider", "Release", "Duty", "Obligations"]

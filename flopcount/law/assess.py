@@ -9,7 +9,7 @@ from ..data.obligations import ENFORCEMENT_DATE
 from . import eu, states
 from .compute import ComputeSummary
 from .eu_duties import duties
-from .facts import Facts
+from ..inputs.facts import Facts
 from .open_source import exemption, licence_check
 from .result import EU, Obligations
 

@@ -1,5 +1,5 @@
 """What the obligations need from the compute: the verdict engine's statuses
-(`flopcount.thresholds`, the one place a line is compared), two comparisons the texts'
+(`flopcount.law.thresholds`, the one place a line is compared), two comparisons the texts'
 second readings need, and the dates the lines became known. Plain data: the assessment
 never sees FLOP counts, so it cannot re-derive a verdict of its own."""
 from __future__ import annotations
@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-#: Statuses of `flopcount.thresholds.STATUSES` that mean a line is or may be met.
+#: Statuses of `flopcount.law.thresholds.STATUSES` that mean a line is or may be met.
 MET = ("crossed", "straddles", "at most", "presumed")
 
 

@@ -9,7 +9,7 @@ import datetime as dt
 from ..data.obligations import CHAPTER_V_DATE, LEGACY_DATE, NOTIFY_DAYS
 from ..data.thresholds import GPAI_MODALITIES
 from .compute import ComputeSummary, met
-from .facts import Facts
+from ..inputs.facts import Facts
 from .result import Duty, Reading
 
 NOTIFY_PROVISION = "Art. 52(1)"

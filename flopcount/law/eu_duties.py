@@ -7,7 +7,7 @@ import datetime as dt
 
 from ..data.countries import EU_MEMBERS
 from ..data.obligations import CHAPTER_V_DATE, EU_DUTIES, LEGACY_DATE, OPEN_SOURCE_LIFTS, DutyRow
-from .facts import Facts
+from ..inputs.facts import Facts
 from .result import Duty, Reading
 
 

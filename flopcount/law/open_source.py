@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from ..data.obligations import LICENCES, RESTRICTIONS
-from .facts import Release
+from ..inputs.facts import Release
 
 OK, FAIL, UNKNOWN = "ok", "fail", "unknown"
 

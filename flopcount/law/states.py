@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from ..data.obligations import (CA_DUTIES, CA_EFFECTIVE, LARGE_REVENUE_USD, NY_DUTIES, NY_EFFECTIVE,
                                 NY_LARGE_REVENUE_USD, StateDuty)
 from .compute import ComputeSummary, met
-from .facts import Facts
+from ..inputs.facts import Facts
 from .result import Duty, Reading, State
 
 

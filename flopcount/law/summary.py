@@ -7,12 +7,12 @@ import datetime as dt
 from dataclasses import replace
 
 from ..data.obligations import FRONTIER_LINE, SYSTEMIC_LINE
-from ..estimate import PhaseResult, Result, phases_context, threshold_quantities
-from ..numbers import sig2
-from ..plan import BaseModel
-from ..thresholds import bounded, known_by, modification_line, status
+from ..count.estimate import PhaseResult, Result, phases_context, threshold_quantities
+from ..boundary.numbers import sig2
+from ..inputs.plan import BaseModel
+from .thresholds import bounded, known_by, modification_line, status
 from .compute import ComputeSummary
-from .facts import Facts
+from ..inputs.facts import Facts
 
 
 def facts_of(result: Result) -> Facts:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
-from ..errors import InputError
+from ..boundary.errors import InputError
 from . import checkpoint as cp
 from .keys import ROW_DOMAIN, Key
 from .rows import GENESIS, INT_FIELDS, ROW_KINDS, Row, chain_hash

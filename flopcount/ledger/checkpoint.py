@@ -13,7 +13,7 @@ import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from ..errors import InputError
+from ..boundary.errors import InputError
 from .keys import HEAD_DOMAIN, Key
 from .rows import GENESIS
 

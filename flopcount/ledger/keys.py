@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ..data import assumptions
-from ..errors import InputError
+from ..boundary.errors import InputError
 
 ENV_FILE = "FLOPCOUNT_LEDGER_KEY_FILE"
 ENV_TEXT = "FLOPCOUNT_LEDGER_KEY"

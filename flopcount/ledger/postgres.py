@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from ..errors import InputError
+from ..boundary.errors import InputError
 from .base import COLUMNS, SCHEMA_VERSION, Ledger
 
 _LOCK_ID = 0x666C6F70  # advisory lock taken while creating the tables (two first writers)

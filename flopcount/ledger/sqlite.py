@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 from urllib.parse import quote
 
-from ..errors import InputError
+from ..boundary.errors import InputError
 from .base import COLUMNS, SCHEMA_VERSION, Ledger
 
 APPLICATION_ID = 0x666C6F70  # "flop" in the SQLite header: tells our files from others

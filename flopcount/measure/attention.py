@@ -44,7 +44,7 @@ from typing import Any, Callable
 
 import torch
 
-from ..blocks import FLOP_PER_MAC
+from ..model.blocks import FLOP_PER_MAC
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from typing import Any
 
 from ..data.assumptions import CROSS_CHECK_TOLERANCE
 from ..data.ops import NO_FLOP_NAMESPACES
-from ..numbers import sig2
+from ..boundary.numbers import sig2
 from .result import TRAINING_PHASES, Measurement
 
 #: modules whose weights do no arithmetic (a lookup), so recording no FLOP is expected

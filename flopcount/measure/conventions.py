@@ -15,7 +15,7 @@ from typing import Any
 
 import torch
 
-from ..blocks import FLOP_PER_MAC, Attention, LatentAttention, pairs
+from ..model.blocks import FLOP_PER_MAC, Attention, LatentAttention, pairs
 
 ROW = "attention convention"
 #: transformers' names of decoder self-attention modules: `layers.{i}.self_attn` (decoders),

@@ -16,8 +16,8 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from ..errors import InputError
-from ..fields import load_mapping
+from ..boundary.errors import InputError
+from ..boundary.fields import load_mapping
 
 ENCODERS = {"bert"}  # built as masked-LM models when the config names no class
 POSITION_LIMIT = {"gpt2": "n_positions", "bert": "max_position_embeddings"}
@@ -78,7 +78,7 @@ def _construct(cls: Any, config: Any, attn: str, dtype: Any) -> Any:
 
 def build_spec(path: str | Path) -> Any:
     """The reader's spec for a config, or None where no reader knows its model_type."""
-    from ..configs import spec_from_mapping
+    from ..model.configs import spec_from_mapping
     from ..readers import READERS
     path = config_path(path)
     data = load_mapping(path)
@@ -90,7 +90,7 @@ def build_spec(path: str | Path) -> Any:
 def build(path: str | Path, seq_len: int, *, device: str = "meta", dtype: Any = None,
           attn_implementation: str = "sdpa") -> tuple[Any, Any]:
     """(transformers model, flopcount spec or None when no reader knows the family)."""
-    from ..configs import spec_from_mapping
+    from ..model.configs import spec_from_mapping
     from ..readers import READERS
 
     path = config_path(path)

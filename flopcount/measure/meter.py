@@ -195,8 +195,8 @@ def _spec_of(model: torch.nn.Module) -> Any:
     if config is None or not hasattr(config, "to_dict"):
         return None
     try:
-        from ..configs import spec_from_mapping
-        return spec_from_mapping(config.to_dict(), None, getattr(config, "model_type", None), fallback=False)
+        from ..model.configs import spec_from_mapping
+        return spec_from_mapping(config.to_dict(), None, getattr(config, "model_type", None))
     except Exception as error:
         log.debug("flopcount: no analytic cross-check for %s: %s", type(model).__name__, error)
         return None

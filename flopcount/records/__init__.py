@@ -9,5 +9,5 @@
 - `checking`: `check` reads the `Inputs` back from a record (and its ledger), assembles
   them with the same builders and names the first field that differs.
 
-The public API stays in `flopcount.record` (`build`, `check`, `validate`, ...).
+The public API stays in `flopcount.records.record` (`build`, `check`, `validate`, ...).
 """

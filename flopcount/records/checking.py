@@ -15,13 +15,13 @@ import re
 from pathlib import Path
 from typing import Any, Iterator
 
-from .. import documentation
-from ..configs import spec_from_mapping
+from . import form as documentation
+from ..inputs.configs import spec_from_mapping
 from ..data.phases import BY_ID as PHASE_KINDS
-from ..errors import InputError
+from ..boundary.errors import InputError
 from ..ledger import Ledger, load_key
 from ..ledger import checkpoint as cp
-from ..plan import BaseModel
+from ..inputs.plan import BaseModel
 from .phases import CountedPhase, from_record, merge_ledger, phases_from_ledger
 from .obligations import read_section
 from .pipeline import Inputs, assemble

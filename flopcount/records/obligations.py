@@ -14,13 +14,13 @@ import datetime as dt
 from dataclasses import replace
 from typing import Any
 
-from ..errors import InputError
-from ..fields import Fields
+from ..boundary.errors import InputError
+from ..boundary.fields import Fields
 from ..law import assess
-from ..law.facts import Facts, read_deploys, read_provider, read_release
+from ..inputs.facts import Facts, read_deploys, read_provider, read_release
 from ..law.summary import summary_of
-from ..plan import BaseModel
-from ..thresholds import Evaluation
+from ..inputs.plan import BaseModel
+from ..law.thresholds import Evaluation
 from .verdicts import verdict_phases
 
 #: the release facts the engine judges the Art. 53(2) exemption on (`law.open_source`:

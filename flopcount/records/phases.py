@@ -7,12 +7,12 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import InputError
-from ..estimate import estimate
-from ..hardware import find_accelerator
+from ..boundary.errors import InputError
+from ..count.estimate import estimate
+from ..hardware.accelerators import find_accelerator
 from ..ledger import Row, counted_rows
 from ..ledger.summary import run_steps
-from ..plan import Plan
+from ..inputs.plan import Plan
 
 PRIMARY = ("measured", "full", "6ND", "hardware", "reported")
 METHOD_TEXT = {

@@ -11,12 +11,12 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from .. import documentation
-from ..numbers import flop_text
-from ..plan import BaseModel
-from ..spec import ModelSpec
-from ..law.facts import Facts
-from ..thresholds import Evaluation
+from . import form as documentation
+from ..boundary.numbers import flop_text
+from ..inputs.plan import BaseModel
+from ..model.spec import ModelSpec
+from ..inputs.facts import Facts
+from ..law.thresholds import Evaluation
 from . import obligations as obl, sections, verdicts as law
 from .phases import CountedPhase
 

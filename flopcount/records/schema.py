@@ -7,7 +7,7 @@ import json
 from importlib import resources
 from typing import Any
 
-from ..errors import InputError
+from ..boundary.errors import InputError
 
 
 def _read(name: str) -> dict:

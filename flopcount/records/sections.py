@@ -10,15 +10,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import documentation
+from . import form as documentation
 from ..data import assumptions
 from ..data.phases import BY_ID as PHASE_KINDS
-from ..energy import JOULES_PER_KWH, estimate_kwh
+from ..hardware.energy import JOULES_PER_KWH, estimate_kwh
 from ..formulas import forward_flops, generation_flops
-from ..hardware import find_accelerator
+from ..hardware.accelerators import find_accelerator
 from ..ledger.summary import COUNTS_IN, counts_toward
-from ..numbers import flop_text, sig2
-from ..spec import ModelSpec, count_parameters
+from ..boundary.numbers import flop_text, sig2
+from ..model.spec import ModelSpec, count_parameters
 from .phases import METHOD_TEXT, PRIMARY, CountedPhase, clean
 
 OPEN_SOURCE_NOTE = (

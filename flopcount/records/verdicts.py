@@ -7,12 +7,12 @@ import datetime as dt
 from typing import Any
 
 from ..data.phases import BY_ID as PHASE_KINDS
-from ..estimate import MethodEstimate, PhaseResult, verdict
-from ..hardware import HardwareUse, find_accelerator
+from ..count.estimate import MethodEstimate, PhaseResult, verdict
+from ..hardware.accelerators import HardwareUse, find_accelerator
 from ..ledger.summary import adds
-from ..numbers import flop_text
-from ..plan import BaseModel, ModelRef, Phase
-from ..thresholds import Evaluation, line_int
+from ..boundary.numbers import flop_text
+from ..inputs.plan import BaseModel, ModelRef, Phase
+from ..law.thresholds import Evaluation, line_int
 from .phases import CountedPhase
 from .sections import OPEN_SOURCE_NOTE
 

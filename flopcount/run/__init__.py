@@ -9,5 +9,10 @@
 - `rows`: the ledger rows a write appends (extras: hardware, MFU, energy, notes);
 - `signals`: writing what is pending on SIGTERM/SIGINT and at exit.
 
-`flopcount.monitor` re-exports the public names.
+The public names are exported here (and keep their old path, `flopcount.run`).
 """
+from .collective import collective_device
+from .events import ThresholdEvent, ThresholdStop, ThresholdWarning
+from .monitor import SUM_LAG, ComputeMonitor
+
+__all__ = ["ComputeMonitor", "SUM_LAG", "ThresholdEvent", "ThresholdStop", "ThresholdWarning", "collective_device"]

@@ -172,7 +172,7 @@ class ComputeMonitor:
         """Record what the run trains on, found from the model (adapters call this): the
         device and its name, the precision (the framework's setting, else the weights'
         dtype) and the parameter count. Values given to the monitor are kept."""
-        from ..detect import describe, parameters
+        from ..hardware.detect import describe, parameters
         if self.hardware is None:
             self.hardware = describe(model, precision)
         if self.parameters is None:
@@ -386,7 +386,7 @@ class ComputeMonitor:
             return None
         key = (self.accelerator, precision)  # looked up once: metrics() may run every step
         if getattr(self, "_peak_of", (None,))[0] != key:
-            from ..hardware import find_accelerator, peak
+            from ..hardware.accelerators import find_accelerator, peak
             try:
                 found = peak(find_accelerator(self.accelerator), precision)
             except Exception:  # unknown accelerator or precision: no MFU, said by its absence

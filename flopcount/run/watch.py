@@ -14,8 +14,8 @@ import math
 from dataclasses import dataclass
 
 from ..data.thresholds import THRESHOLDS, Threshold
-from ..numbers import sig2
-from ..thresholds import line_int, modification_line
+from ..boundary.numbers import sig2
+from ..law.thresholds import line_int, modification_line
 from .events import ThresholdEvent
 
 Line = tuple[Threshold, int, str]  # (threshold, line in FLOP, quantity it is measured on)

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from .data import assumptions
-from .data.documentation import DAYS_PER_MONTH, ENERGY_NOT_AVAILABLE, FORM, TRAINING_TIME_RANGES
-from .numbers import sig2, sig2_plain
+from ..data import assumptions
+from ..data.documentation import DAYS_PER_MONTH, ENERGY_NOT_AVAILABLE, FORM, TRAINING_TIME_RANGES
+from ..boundary.numbers import sig2, sig2_plain
 
 INFERENCE_METHOD = ("Analytic count of the forward-pass matmuls (projections, MLP/experts, attention over the "
                     "cached positions, logits) for the stated task, 1 multiply-add = 2 FLOP; not a hardware "

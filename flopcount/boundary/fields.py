@@ -12,7 +12,7 @@ from typing import Any, Iterable, Mapping
 
 import yaml
 
-from .data.assumptions import MAX_LAYERS
+from ..data.assumptions import MAX_LAYERS
 from .errors import InputError
 from .numbers import parse_count, parse_fraction_range, parse_positive
 from .strict import DuplicateKey, loads_json, loads_yaml

@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 
 from ..data.countries import ALIASES, DEPLOY_REGIONS, ISO_3166_1_ALPHA2
 from ..data.obligations import MONETISATION, RESTRICTIONS
-from ..fields import Fields
+from ..boundary.fields import Fields
 
 PROVIDER_FIELDS = ("name", "established", "annual_revenue_usd")
 RELEASE_FIELDS = ("placed_on_market", "licence", "weights_public", "architecture_public", "usage_info_public",

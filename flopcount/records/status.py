@@ -7,15 +7,15 @@ import json
 import sys
 from typing import Any
 
-from .data.phases import BY_ID as PHASE_KINDS
-from .errors import InputError
-from .ledger import Ledger, load_key
-from .ledger import checkpoint as cp
-from .ledger import keys
-from .ledger.summary import counts_toward, run_steps, summarise as summarise_rows  # noqa: F401 (run_steps re-exported)
-from .numbers import flop_text, multiple, sig2
+from ..data.phases import BY_ID as PHASE_KINDS
+from ..boundary.errors import InputError
+from ..ledger import Ledger, load_key
+from ..ledger import checkpoint as cp
+from ..ledger import keys
+from ..ledger.summary import counts_toward, run_steps, summarise as summarise_rows  # noqa: F401 (run_steps re-exported)
+from ..boundary.numbers import flop_text, multiple, sig2
 from .render import table, wrap
-from .thresholds import Context, evaluate, line_int
+from ..law.thresholds import Context, evaluate, line_int
 
 
 def _steps_text(phase: dict) -> str:

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .data.thresholds import MODIFICATION_FRACTION, THRESHOLDS
-from .hardware import SECONDS_PER_HOUR, find_accelerator, peak
+from ..data.thresholds import MODIFICATION_FRACTION, THRESHOLDS
+from ..hardware.accelerators import SECONDS_PER_HOUR, find_accelerator, peak
 
 SECONDS_PER_DAY = 24 * SECONDS_PER_HOUR
 

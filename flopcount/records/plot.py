@@ -18,14 +18,14 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.text import Text
 
-from .data.accelerators import ACCELERATORS
-from .data.assumptions import CHINCHILLA_TOKENS_PER_PARAM, UTILIZATION_HIGH, UTILIZATION_LOW
-from .data.models import PUBLISHED_RUNS
-from .data.phases import BY_ID as PHASE_KINDS
-from .data.thresholds import THRESHOLDS
-from .ledger.summary import counts_toward
-from .numbers import sig2
-from .planning import accelerator_days, modification_tokens, tokens_at
+from ..data.accelerators import ACCELERATORS
+from ..data.assumptions import CHINCHILLA_TOKENS_PER_PARAM, UTILIZATION_HIGH, UTILIZATION_LOW
+from ..data.models import PUBLISHED_RUNS
+from ..data.phases import BY_ID as PHASE_KINDS
+from ..data.thresholds import THRESHOLDS
+from ..ledger.summary import counts_toward
+from ..boundary.numbers import sig2
+from ..count.grid import accelerator_days, modification_tokens, tokens_at
 
 COLORS = {"eu-gpai": "#1f77b4", "eu-systemic-risk": "#d62728", "us-eo-14110": "#7f7f7f", "ca-sb53": "#9467bd",
           "eu-modification": "#ff7f0e", "ny-raise": "#8c564b"}
@@ -339,7 +339,7 @@ class RunSeries:
 def ledger_runs(rows, model: str | None = None) -> list[RunSeries]:
     """The ledger's counted rows as one series per run, runs in the order they started,
     each run's rows in the order written (its own steps never run back)."""
-    from .ledger import counted_rows
+    from ..ledger import counted_rows
     picked = [r for r in counted_rows(list(rows)) if model is None or r.model == model]
     by_run: dict[tuple[str, str], list] = {}
     for r in sorted(picked, key=lambda r: (r.created_at, r.seq or 0)):

@@ -12,11 +12,11 @@ import shutil
 import textwrap
 from typing import Any
 
-from . import __version__
-from .data.assumptions import DEFAULT_ATTENTION_REASON
-from .estimate import METHODS, MethodEstimate, Quantity, Result, per_token_training
-from .numbers import exact_int, flop_text, human, multiple, sig2
-from .thresholds import line_int
+from .. import __version__
+from ..data.assumptions import DEFAULT_ATTENTION_REASON
+from ..count.estimate import METHODS, MethodEstimate, Quantity, Result, per_token_training
+from ..boundary.numbers import exact_int, flop_text, human, multiple, sig2
+from ..law.thresholds import line_int
 
 CONVENTION = "1 multiply-add = 2 FLOP"
 
@@ -83,7 +83,7 @@ def to_json(result: Result, methods: tuple[str, ...] = METHODS) -> dict[str, Any
 
 def _obligations(result: Result) -> dict[str, Any]:
     """`flopcount obligations --json` for the estimated model, judged today."""
-    from .law.summary import of_estimate
+    from ..law.summary import of_estimate
     return of_estimate(result).to_json()
 
 
@@ -137,7 +137,7 @@ def wrap(lines: list[str], cols: int | None = None) -> list[str]:
 
 def _obligations_line(result: Result) -> str:
     """What the law asks, in one line (`flopcount obligations` gives each duty)."""
-    from .law.summary import of_estimate, one_line
+    from ..law.summary import of_estimate, one_line
     return one_line(of_estimate(result))
 
 

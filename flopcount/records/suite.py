@@ -49,15 +49,15 @@ from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping, TypeVar
 
 import numpy as np
 
-from .data import assumptions
-from .data.phases import BY_ID
-from .errors import InputError
-from .estimate import MethodEstimate, PhaseResult, Result, estimate, verdict
-from .fields import Fields, load_mapping
-from .law.facts import RELEASE_FIELDS as FACT_RELEASE_FIELDS, read_deploys, read_provider, read_release
-from .law.summary import of_estimate, summarise
-from .plan import Plan, is_plan, plan_from_mapping
-from .spec import count_parameters
+from ..data import assumptions
+from ..data.phases import BY_ID
+from ..boundary.errors import InputError
+from ..count.estimate import MethodEstimate, PhaseResult, Result, estimate, verdict
+from ..boundary.fields import Fields, load_mapping
+from ..inputs.facts import RELEASE_FIELDS as FACT_RELEASE_FIELDS, read_deploys, read_provider, read_release
+from ..law.summary import of_estimate, summarise
+from ..inputs.plan import Plan, is_plan, plan_from_mapping
+from ..model.spec import count_parameters
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -213,19 +213,19 @@ class Suite:
 
 def _recipe_steps(path: Path, last: int | None = None) -> np.ndarray | None:
     """The checkpoints a recipe saves, where its framework says (GPT-NeoX)."""
-    from .importers import find
+    from ..importers import find
     importer = find(path)
     if importer is not None and importer.name == "gpt-neox":
-        from .importers.neox import save_steps
+        from ..importers.neox import save_steps
         return np.array(save_steps(path), dtype=np.int64)
     if importer is not None and importer.name == "olmo" and last is not None:
-        from .importers import olmo
+        from ..importers import olmo
         return np.array(olmo.save_steps(path, last), dtype=np.int64)
     return None
 
 
 def _is_olmo(path: Path) -> bool:
-    from .importers import find
+    from ..importers import find
     importer = find(path)
     return importer is not None and importer.name == "olmo"
 
@@ -241,7 +241,7 @@ def _chain(entry: Fields, path: Path | None, plan: Plan, models: Mapping[str, Mo
         raise entry.error("from", f"no earlier model named {name!r} in this suite")
     step = None
     if path is not None and _is_olmo(path):
-        from .importers import olmo
+        from ..importers import olmo
         step = olmo.load_step(path)
     how = f"the checkpoint its load_path names" if step is not None else f"{name}'s last step"
     step = base.last_step if step is None else step
@@ -361,7 +361,7 @@ def _hf_config(entry: Fields, model_id: str, revisions: list[str]) -> tuple[Path
     `revision_config`: never the network); one model is one architecture, so the revisions'
     configs must agree. Returns the config, each revision's step (from `stepN`, else None)
     and a note saying where it was read."""
-    from .peft import revision_config
+    from ..peft import revision_config
     configs = [revision_config(model_id, r) for r in revisions]
     first = load_mapping(configs[0])
     for rev, path in zip(revisions[1:], configs[1:]):
@@ -400,11 +400,11 @@ def resolve_model(entry: Fields, base_dir: Path, defaults: Mapping[str, Any], ch
     notes: list[str] = []
     own_steps = None
     if kinds[0] == "recipe":
-        from .importers import import_path
-        from .importers.recipe import Flags
+        from ..importers import import_path
+        from ..importers.recipe import Flags
         flags = Flags(**{k: None if v is None else str(v) for k, v in value.items()})
         if path.is_file() and _is_olmo(path):   # its length may be epochs of data: the entry's steps
-            from .importers import olmo
+            from ..importers import olmo
             imported = olmo.import_(path, flags, steps=entry.count("steps") if entry.has("steps") else None)
         else:
             imported = import_path(path, flags)
@@ -597,7 +597,7 @@ def _folder(path: Path) -> dict:
     for p in files:
         kind = "recipe"
         if p.suffix.lower() in (".json", ".yaml", ".yml"):
-            from .importers import find
+            from ..importers import find
             if find(p) is None:
                 data = load_mapping(p)  # a malformed file is named here
                 kind = "plan" if is_plan(data) else "config"
@@ -707,7 +707,7 @@ def _statuses(model: Model, totals: dict[str, tuple[np.ndarray, np.ndarray, np.n
 def _non_embedding(model: Model) -> int:
     """Parameters less the embedding tables and an untied output head (Kaplan et al. 2020's
     N, as the Pythia model cards count non-embedding parameters)."""
-    from .blocks import Head
+    from ..model.blocks import Head
     spec = model.plan.model.spec
     if spec is None:
         return 0
@@ -809,7 +809,7 @@ def suite(source: str | Path | Mapping[str, Any], *, as_of: dt.date | str | None
 
 
 class _CallableModule(types.ModuleType):
-    """Importing this module makes `flopcount.suite` name the module, not the function the
+    """Importing this module makes `flopcount.records.suite` name the module, not the function the
     package exports lazily; calling the module calls `suite`, so `flopcount.suite(...)`
     works whichever it names."""
 

@@ -15,7 +15,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 from fractions import Fraction
 from typing import Any
 
-from .data.assumptions import MAX_EXPONENT, MAX_NUMBER_TEXT
+from ..data.assumptions import MAX_EXPONENT, MAX_NUMBER_TEXT
 from .errors import InputError
 
 #: Suffixes for counts. SI-style, case-insensitive; "B" (billion) and "G" are the same.

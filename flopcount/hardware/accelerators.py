@@ -11,9 +11,9 @@ import difflib
 import re
 from dataclasses import dataclass
 
-from .data import assumptions
-from .data.accelerators import ACCELERATORS, PRECISIONS, Accelerator
-from .errors import InputError
+from ..data import assumptions
+from ..data.accelerators import ACCELERATORS, PRECISIONS, Accelerator
+from ..boundary.errors import InputError
 
 SECONDS_PER_HOUR = 3600
 

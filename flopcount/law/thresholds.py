@@ -37,10 +37,10 @@ from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from typing import Iterable, Sequence
 
-from .data.assumptions import ACCEPTED_ERROR
-from .data.thresholds import (CHAPTER_V_APPLIES, GPAI_MODALITIES, LEGACY_COMPLIANCE, MODIFICATION_FALLBACK_BASE,
+from ..data.assumptions import ACCEPTED_ERROR
+from ..data.thresholds import (CHAPTER_V_APPLIES, GPAI_MODALITIES, LEGACY_COMPLIANCE, MODIFICATION_FALLBACK_BASE,
                               MODIFICATION_FRACTION, THRESHOLDS, Threshold)
-from .numbers import sig2
+from ..boundary.numbers import sig2
 
 STATUSES = ("below", "crossed", "straddles", "at most", "presumed", "not applicable")
 

@@ -9,7 +9,7 @@ import platform
 import re
 from typing import Any
 
-from .data.accelerators import DEVICE_NAME_PATTERNS
+from ..data.accelerators import DEVICE_NAME_PATTERNS
 
 #: torch dtypes by the precision names of the accelerator table.
 _DTYPE_PRECISION = {"bfloat16": "bf16", "float16": "fp16", "float32": "fp32", "float64": "fp64"}

@@ -6,7 +6,7 @@ of the hardware method are rounded to whole FLOP). A record is assembled from it
 by the section builders of `flopcount.records` (`records.pipeline.assemble`); `check`
 reads the inputs back from the record (and its ledger), assembles them with the same
 builders and names the first derived field that differs. The record alone is enough to
-regenerate its Markdown and HTML reports (`flopcount.report`).
+regenerate its Markdown and HTML reports (`flopcount.records.report`).
 """
 from __future__ import annotations
 
@@ -15,20 +15,20 @@ import json
 from pathlib import Path
 from typing import Any
 
-from . import __version__
-from .errors import InputError
-from .ledger import Ledger, load_key
-from .ledger import checkpoint as cp
-from .plan import BaseModel, Plan
-from .records.phases import (METHOD_TEXT, PRIMARY, CountedPhase, achieved_utilization, from_plan,  # noqa: F401
+from .. import __version__
+from ..boundary.errors import InputError
+from ..ledger import Ledger, load_key
+from ..ledger import checkpoint as cp
+from ..inputs.plan import BaseModel, Plan
+from .phases import (METHOD_TEXT, PRIMARY, CountedPhase, achieved_utilization, from_plan,  # noqa: F401
                              merge_ledger, phases_from_ledger, with_measured_utilization)
-from .law.facts import Facts
-from .records.checking import check  # noqa: F401
-from .records.obligations import refuse_unstated
-from .records.pipeline import CONVENTION, Inputs, assemble  # noqa: F401
-from .records.schema import schema, validate  # noqa: F401
-from .records.sections import OPEN_SOURCE_NOTE, no_peak  # noqa: F401
-from .records.verdicts import verdict_phases, verdicts  # noqa: F401
+from ..inputs.facts import Facts
+from .checking import check  # noqa: F401
+from .obligations import refuse_unstated
+from .pipeline import CONVENTION, Inputs, assemble  # noqa: F401
+from .schema import schema, validate  # noqa: F401
+from .sections import OPEN_SOURCE_NOTE, no_peak  # noqa: F401
+from .verdicts import verdict_phases, verdicts  # noqa: F401
 
 __all__ = ["build", "check", "validate", "load", "write", "schema", "phases_from_ledger", "verdict_phases", "verdicts",
            "no_peak", "with_measured_utilization", "achieved_utilization"]
@@ -126,7 +126,7 @@ def write(record: dict, out: str | Path) -> list[Path]:
 
 
 def load(path: str | Path) -> dict:
-    from .fields import load_mapping
+    from ..boundary.fields import load_mapping
     if Path(path).suffix.lower() != ".json":
         raise InputError("a compute record is a .json file", source=str(path))
     return load_mapping(path)

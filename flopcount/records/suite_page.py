@@ -16,8 +16,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from .errors import InputError
-from .numbers import sig2
+from ..boundary.errors import InputError
+from ..boundary.numbers import sig2
 
 CSS = ("body{font-family:sans-serif;max-width:1100px;margin:2em auto}table{border-collapse:collapse}"
        "td,th{border:1px solid #ccc;padding:2px 6px;font-size:90%}td.n{text-align:right}img{max-width:100%}")

@@ -4,18 +4,22 @@ Formats: a HuggingFace `config.json` (one reader per `model_type`, `flopcount.re
 flopcount's own spec file — version 1, the flat fields of a uniform transformer, or
 version 2, towers of layer groups of blocks as `ModelSpec.to_dict()` writes them — and,
 for an architecture no reader knows, the model transformers builds from the config on the
-meta device (`flopcount.fallback`, needs the `measure` extra).
+meta device (`flopcount.measure.fallback`, needs the `measure` extra).
 """
 from __future__ import annotations
 
 from dataclasses import fields as dataclass_fields, replace
 from pathlib import Path
+from typing import Callable
 
 from .blocks import BLOCKS, Block
-from .errors import InputError
-from .fields import Fields, load_mapping
-from .readers import READERS, head_dim
+from ..boundary.errors import InputError
+from ..boundary.fields import Fields, load_mapping
+from ..readers import READERS, head_dim
 from .spec import TOWER_INPUTS, Layers, ModelSpec, Tower, decoder
+
+#: Builds a spec for a `model_type` no reader knows: (config mapping, source, label) -> spec.
+Fallback = Callable[[dict, "str | None", str], ModelSpec]
 
 MLP_KINDS = ("gated", "plain")  # gated: SwiGLU/GeGLU, 3 matrices; plain: up + down
 NORM_KINDS = ("rms", "layer")
@@ -117,11 +121,11 @@ def _native_v2(f: Fields) -> ModelSpec:
 
 
 def spec_from_mapping(data: dict, source: str | None = None, name: str | None = None, *,
-                      fallback: bool = True) -> ModelSpec:
+                      fallback: Fallback | None = None) -> ModelSpec:
     """A `ModelSpec` from an already-parsed config mapping (HF config.json or native).
 
-    An HF `model_type` without a reader is built by transformers on the meta device when
-    `fallback` is true and torch + transformers are installed (labelled as such)."""
+    An HF `model_type` without a reader goes to `fallback` when one is given, else is
+    refused with the list of architectures flopcount reads."""
     f = Fields(data, source)
     if NATIVE_KEY in data:
         version = f.count(NATIVE_KEY)
@@ -138,11 +142,10 @@ def spec_from_mapping(data: dict, source: str | None = None, name: str | None = 
     label = name or _label(source, model_type)
     if model_type in READERS:
         spec = READERS[model_type](f, label)
-    elif not fallback:
+    elif fallback is None:
         raise f.error("model_type", f"unsupported architecture {model_type!r}. " + _alternatives())
     else:
-        from . import fallback as fb
-        spec = fb.spec_from_transformers(data, source, label)
+        spec = fallback(data, source, label)
     return _quantized(f, spec)
 
 
@@ -196,7 +199,7 @@ def config_file(path: str | Path, names: tuple[str, ...] = FOLDER_FILES) -> Path
     return found
 
 
-def load_spec(path: str | Path, name: str | None = None, *, fallback: bool = True) -> ModelSpec:
+def load_spec(path: str | Path, name: str | None = None, *, fallback: Fallback | None = None) -> ModelSpec:
     """Read a model config: an HF config.json, a snapshot folder holding one, or a
     flopcount spec file (JSON or YAML)."""
     path = config_file(path, ("config.json",))

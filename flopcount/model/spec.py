@@ -2,7 +2,7 @@
 
 A `ModelSpec` is one or more towers (a language model; or a vision tower beside it; or an
 encoder and a decoder), each a stem (embeddings, patch embedding), run-length groups of
-identical layers made of blocks (`flopcount.blocks`), and a head. "Layers 0-2 dense, the
+identical layers made of blocks (`flopcount.model.blocks`), and a head. "Layers 0-2 dense, the
 rest MoE", "every sixth layer global", "Mamba here, attention there" are simply different
 layer groups. Every config reader produces one; formulas only ever see a `ModelSpec`.
 

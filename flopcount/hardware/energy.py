@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Callable
 
-from .data import assumptions
-from .data.accelerators import Accelerator
+from ..data import assumptions
+from ..data.accelerators import Accelerator
 
 JOULES_PER_KWH = 3.6e6
 

@@ -15,15 +15,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .configs import load_spec, spec_from_mapping
-from .data import assumptions
-from .data.phases import BY_ID as PHASE_KINDS, PhaseKind
-from .data.thresholds import MODALITIES
-from .errors import InputError
-from .fields import Fields, load_mapping
-from .formulas import ATTENTION_CONVENTIONS, LORA_GROUPS, LORA_TARGETS, lora_weights
-from .hardware import SECONDS_PER_HOUR, HardwareUse, default_utilization, find_accelerator, peak
-from .law.facts import Facts, read_facts
-from .spec import ModelSpec, count_parameters
+from ..data import assumptions
+from ..data.phases import BY_ID as PHASE_KINDS, PhaseKind
+from ..data.thresholds import MODALITIES
+from ..boundary.errors import InputError
+from ..boundary.fields import Fields, load_mapping
+from ..formulas import ATTENTION_CONVENTIONS, LORA_GROUPS, LORA_TARGETS, lora_weights
+from ..hardware.accelerators import SECONDS_PER_HOUR, HardwareUse, default_utilization, find_accelerator, peak
+from .facts import Facts, read_facts
+from ..model.spec import ModelSpec, count_parameters
 
 PLAN_KEY = "flopcount_plan"
 

@@ -14,14 +14,14 @@ import datetime as dt
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from .data import assumptions
-from .formulas import forward_flops, generation_flops, kaplan_6nd, training_flops
-from .hardware import SECONDS_PER_HOUR, hardware_flops
-from .ledger.summary import COUNTS_IN, adds
-from .numbers import to_int
-from .plan import BaseModel, Phase, Plan
-from .spec import Parameters, count_parameters
-from .thresholds import Alternative, Context, Evaluation, Run, evaluate, runs_in_order
+from ..data import assumptions
+from ..formulas import forward_flops, generation_flops, kaplan_6nd, training_flops
+from ..hardware.accelerators import SECONDS_PER_HOUR, hardware_flops
+from ..ledger.summary import COUNTS_IN, adds
+from ..boundary.numbers import to_int
+from ..inputs.plan import BaseModel, Phase, Plan
+from ..model.spec import Parameters, count_parameters
+from ..law.thresholds import Alternative, Context, Evaluation, Run, evaluate, runs_in_order
 
 METHODS = ("full", "6ND", "hardware", "reported")
 PRIMARY_ORDER = METHODS

@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, ClassVar
 
-from .blocks import Block, Flops, Seq
-from .errors import InputError
-from .spec import ModelSpec, Tower
+from ..model.blocks import Block, Flops, Seq
+from ..boundary.errors import InputError
+from ..model.spec import ModelSpec, Tower
 
 ORIGIN = "transformers-meta"
 VISION_MARKERS = ("vision", "visual", "image", "patch_embed", "multi_modal_projector", "mm_projector")
@@ -74,7 +74,7 @@ def _imports() -> tuple[Any, Any]:
 
 @lru_cache(maxsize=2)
 def _model(config: str, source: str) -> Any:
-    from .measure.hf import build_from_mapping
+    from .hf import build_from_mapping
     return build_from_mapping(json.loads(config), source)
 
 
@@ -92,7 +92,7 @@ def _active(model: Any, data: dict, total: int) -> int:
 def _measure(config: str, source: str, tokens: int, convention: str) -> Flops:
     """Forward FLOP of one sequence, measured on meta: attention kernels as attention,
     the output head as logits, the rest as linear work."""
-    from .measure import count_step, hf
+    from . import count_step, hf
     model = _model(config, source)
     result = count_step(model, hf.sample_inputs(model, 1, tokens), backward=False, attention=convention,
                         causal_model=True, tokens=tokens)

@@ -9,8 +9,8 @@ import io
 import re
 from pathlib import Path
 
-from .law.result import ROW_HEADER, duty_row
-from .numbers import multiple, sig2, sig2_plain
+from ..law.result import ROW_HEADER, duty_row
+from ..boundary.numbers import multiple, sig2, sig2_plain
 from .record import no_peak
 
 ANNEX_MAP = (
@@ -288,7 +288,7 @@ def figures(record: dict) -> list[tuple[str, object]]:
     out = [("Estimates by phase and method against the thresholds",
             plot.phase_methods_chart(phases, f"{record['model']['name']}: estimates by method"))]
     led = record.get("ledger")
-    from .ledger import Ledger, is_postgres
+    from ..ledger import Ledger, is_postgres
     if led and (is_postgres(led["path"]) or Path(led["path"]).exists()):
         with Ledger(led["path"], create=False) as ledger:
             runs = plot.ledger_runs(list(ledger.rows())[:led["rows"]], led.get("model") or record["model"]["name"])
