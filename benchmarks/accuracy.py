@@ -25,7 +25,7 @@ import torch
 from torch.utils.flop_counter import FlopCounterMode
 
 from flopcount.model.configs import spec_from_mapping
-from flopcount.formulas import training_flops
+from flopcount.model.formulas import training_flops
 from flopcount.measure import count_step
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -24,7 +24,7 @@ import torch
 from torch.utils.flop_counter import FlopCounterMode
 
 from flopcount.model.configs import load_spec, spec_from_mapping
-from flopcount.formulas import training_flops
+from flopcount.model.formulas import training_flops
 from flopcount.measure import count_step, measure_config
 from flopcount.model.spec import count_parameters
 

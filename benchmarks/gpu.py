@@ -76,7 +76,7 @@ def build(size: str, device: torch.device) -> tuple[torch.nn.Module, dict, Any]:
 
 
 def analytic(spec: Any, batch: dict) -> int:
-    from flopcount.formulas import training_flops
+    from flopcount.model.formulas import training_flops
     b, seq = batch["input_ids"].shape
     return b * training_flops(spec, seq, ATTENTION).total
 

@@ -25,7 +25,7 @@ from pathlib import Path
 t0 = time.perf_counter()
 from flopcount.model.configs import load_spec
 from flopcount.measure.fallback import spec_from_transformers
-from flopcount.formulas import training_flops
+from flopcount.model.formulas import training_flops
 path, seq = Path(sys.argv[1]), int(sys.argv[2])
 spec = spec_from_transformers(json.loads(path.read_text()), str(path), path.stem)
 per_token = training_flops(spec, seq).total / seq

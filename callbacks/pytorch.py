@@ -29,7 +29,7 @@ from typing import Any, Callable, Iterator
 
 import torch
 
-from flopcount.formulas import forward_flops, training_flops
+from flopcount.model.formulas import forward_flops, training_flops
 from flopcount.measure.meter import StepMeter, count_tokens, document_lengths
 from flopcount.run import ComputeMonitor
 

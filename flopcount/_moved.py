@@ -40,6 +40,10 @@ MOVED = {
     "flopcount.suite_page": "flopcount.records.suite_page",
     "flopcount.monitor": "flopcount.run",
     "flopcount.law.facts": "flopcount.inputs.facts",
+    "flopcount.readers": "flopcount.model.readers",
+    "flopcount.peft": "flopcount.model.peft",
+    "flopcount.formulas": "flopcount.model.formulas",
+    "flopcount.lora": "flopcount.model.lora",
 }
 
 

@@ -23,10 +23,10 @@ from .data.thresholds import MODALITIES, MODIFICATION_KINDS, THRESHOLDS
 from .boundary.errors import InputError
 from .count.estimate import METHODS, estimate
 from .boundary.fields import load_mapping
-from .formulas import ATTENTION_CONVENTIONS, lora_weights
+from .model.formulas import ATTENTION_CONVENTIONS, lora_weights
 from .hardware.accelerators import HardwareUse, default_utilization, find_accelerator, peak
 from .boundary.numbers import parse_count, parse_fraction_range, parse_positive, sig2
-from .peft import base_config, cached_config, is_adapter, read_adapter
+from .model.peft import base_config, cached_config, is_adapter, read_adapter
 from .inputs.plan import (BaseModel, ModelRef, Phase, Plan, Trainable, check_images, is_plan, plan_from_mapping,
                    read_modalities)
 from .records.render import table, to_json, to_text, wrap

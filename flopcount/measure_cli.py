@@ -80,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
             import transformers  # noqa: F401
         except ImportError:
             raise InputError("measuring a config needs transformers: pip install 'flopcount[measure]'") from None
-        from .formulas import forward_flops, training_flops
+        from .model.formulas import forward_flops, training_flops
         result = measure_config(args.target, seq_len, batch=batch, backend=args.backend, attention=args.attention,
                                 elementwise=args.elementwise, backward=not args.forward_only, progress=None)
         from .measure.hf import build_spec

@@ -103,7 +103,7 @@ def _methods_chart(args: argparse.Namespace, plot: Any):
 
 def _finetune_chart(args: argparse.Namespace, plot: Any):
     from .inputs.configs import load_spec
-    from .formulas import lora_weights
+    from .model.formulas import lora_weights
     from .model.spec import count_parameters
     spec = load_spec(args.path[0])
     if args.base_compute is None:

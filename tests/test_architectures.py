@@ -19,7 +19,7 @@ pytest.importorskip("transformers")
 
 from flopcount.model.blocks import ATTENTION_CONVENTIONS  # noqa: E402
 from flopcount.model.configs import load_spec  # noqa: E402
-from flopcount.formulas import forward_flops, tower_flops, training_flops  # noqa: E402
+from flopcount.model.formulas import forward_flops, tower_flops, training_flops  # noqa: E402
 from flopcount.measure import count_step, measure_config  # noqa: E402
 from flopcount.model.spec import count_parameters  # noqa: E402
 

@@ -143,7 +143,7 @@ def test_hf_gqa_model_measured_equals_analytic_with_torchs_formulas_raising(monk
     `enable_gqa=True` (transformers' CUDA path, forced here) equals the analytic count of
     the same batch to 1e-9 while torch's own SDPA formulas raise."""
     transformers = pytest.importorskip("transformers")
-    from flopcount.formulas import training_flops
+    from flopcount.model.formulas import training_flops
     from flopcount.measure import count_step
     from flopcount.measure.meter import _spec_of
 

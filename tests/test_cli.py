@@ -106,7 +106,7 @@ def test_images_per_sample(tmp_path, capsys):
     training_flops(spec, T, images=n), the JSON says n, and a VLM given no images is
     counted text only with a note. Plans take the same field per phase."""
     from flopcount.model.configs import load_spec
-    from flopcount.formulas import training_flops
+    from flopcount.model.formulas import training_flops
     path = CONFIGS / "gemma-3-4b.json"
     spec = load_spec(path)
     args = ["estimate", str(path), "--tokens", "2048000", "--seq-len", "2048"]

@@ -88,7 +88,7 @@ def test_uncertainty_against_thirty_percent(tmp_path, utilization, within):
 
 def test_encoder_inference_is_one_forward_pass():
     """ViT-B/16 reads 197 positions (196 patches + class token) in one forward pass."""
-    from flopcount.formulas import forward_flops
+    from flopcount.model.formulas import forward_flops
     spec = load_spec(ROOT / "examples" / "configs" / "vit-base-patch16-224.json")
     inf = documentation.inference(forward_flops(spec, 197).total, 197, spec.causal)
     assert inf["task"].startswith("one forward pass over one 197-position input")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from flopcount.formulas import training_flops
+from flopcount.model.formulas import training_flops
 
 from test_recipe_formats import one_line_everywhere
 from test_recipes import LLAMA31_8B, QWEN3_4B, RECIPES, ROOT, imported

@@ -10,7 +10,7 @@ import json
 import pytest
 
 from flopcount.model.configs import load_spec
-from flopcount.formulas import attention_pairs, forward_flops, training_flops
+from flopcount.model.formulas import attention_pairs, forward_flops, training_flops
 
 from conftest import ALL_CONFIGS, hf_model, is_moe
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from flopcount.formulas import (forward_flops, generation_flops, kaplan_6nd, lora_weights, training_flops)
+from flopcount.model.formulas import (forward_flops, generation_flops, kaplan_6nd, lora_weights, training_flops)
 from flopcount.model.spec import count_parameters, decoder
 
 TINY = decoder(name="tiny", n_layers=2, d_model=64, n_heads=4, n_kv_heads=2, head_dim=16, d_ff=128,

@@ -17,7 +17,7 @@ transformers = pytest.importorskip("transformers")
 import torch.nn.functional as F  # noqa: E402
 
 from flopcount.callbacks.pytorch import StepTracker  # noqa: E402
-from flopcount.formulas import training_flops  # noqa: E402
+from flopcount.model.formulas import training_flops  # noqa: E402
 from flopcount.ledger import Ledger  # noqa: E402
 from flopcount.measure import attention  # noqa: E402
 from flopcount.measure.meter import CountWarning, _spec_of  # noqa: E402

@@ -18,10 +18,10 @@ from pathlib import Path
 import pytest
 
 from flopcount.cli import main
-from flopcount.configs import load_spec, spec_from_mapping
+from flopcount.inputs.configs import load_spec, spec_from_mapping
 from flopcount.data.lora_targets import MEGATRON_DEFAULT_DIM, MEGATRON_DEFAULT_TARGETS, MODULES
-from flopcount.errors import InputError
-from flopcount.formulas import forward_flops, lora_weights, training_flops
+from flopcount.boundary.errors import InputError
+from flopcount.model.formulas import forward_flops, lora_weights, training_flops
 
 from conftest import ROOT
 

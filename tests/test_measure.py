@@ -11,7 +11,7 @@ pytest.importorskip("transformers")
 from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
 
 from flopcount.model.configs import load_spec, spec_from_mapping  # noqa: E402
-from flopcount.formulas import training_flops  # noqa: E402
+from flopcount.model.formulas import training_flops  # noqa: E402
 from flopcount.measure import StepCache, TorchCounter, count_step, measure_config, signature  # noqa: E402
 
 from conftest import EXAMPLE_CONFIGS  # noqa: E402

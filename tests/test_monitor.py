@@ -110,7 +110,7 @@ def test_analytic_mode_matches_measured(tmp_path):
     """per_token from the analytic formula instead of measuring: same total for this
     model (the formula equals the measured count), rows marked analytic in the ledger."""
     from flopcount.model.configs import spec_from_mapping
-    from flopcount.formulas import training_flops
+    from flopcount.model.formulas import training_flops
     model, inputs = tiny_llama(), batch()
     c = model.config
     spec = spec_from_mapping({"model_type": "llama", "hidden_size": c.hidden_size, "vocab_size": c.vocab_size,

@@ -7,7 +7,7 @@ from fractions import Fraction
 
 import pytest
 
-from flopcount.formulas import forward_flops, generation_flops, training_flops
+from flopcount.model.formulas import forward_flops, generation_flops, training_flops
 from flopcount.importers import find
 
 from test_recipes import LLAMA31_8B, RECIPES, cli, imported

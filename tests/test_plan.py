@@ -86,7 +86,7 @@ def test_work_forward_and_generate_in_a_training_kind():
     rollouts generate (forward_flops at causal pairs, what a KV cache computes), log-probability
     passes run one forward at the phase's convention, the update runs forward and backward;
     all three count as training (kind rl). 6ND: 2·N·D for both forward-only kinds."""
-    from flopcount.formulas import forward_flops, training_flops
+    from flopcount.model.formulas import forward_flops, training_flops
     p = plan("""
 flopcount_plan: 1
 model: {config: ../configs/llama-3.1-8b.json}

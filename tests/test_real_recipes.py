@@ -4,7 +4,7 @@ tokens from the recipe's own fields, its per-token training FLOP from an indepen
 written here (not from flopcount), and its total; upper-bound rows never read "crossed".
 And the bad-input bullet: one line, exit 2, the same from estimate, import and record.
 
-The reference counts what flopcount documents (flopcount/formulas.py, docs/how-to/recipes.md):
+The reference counts what flopcount documents (flopcount/model/formulas.py, docs/how-to/recipes.md):
 1 multiply-add = 2 FLOP; matrix multiplies only (projections, MLP, router, attention scores and
 values, the output layer: also when tied to the embedding); no norms, biases, rotary or
 embedding lookups. Attention by default over the whole T×T square ("windowed" on a model with

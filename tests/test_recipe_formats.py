@@ -332,7 +332,7 @@ def test_torchtitan_recipe_function_deepseek_v3_671b():
     tokens 2,048 × 4,096 × 10,000 = 83,886,080,000; total = 20,480,000 sequences × V3's
     training FLOP per 4,096-token sequence (1,151,599,380,529,152) = 2.358×10^22."""
     from flopcount.model.configs import load_spec
-    from flopcount.formulas import training_flops
+    from flopcount.model.formulas import training_flops
     path = TITAN / "registry-9810191" / "deepseek_v3" / "config_registry.py::deepseek_v3_671b"
     assert identify(path).name == "torchtitan-registry"
     result, plan, est = imported(path, gpus="512")

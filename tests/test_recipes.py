@@ -154,7 +154,7 @@ def test_megatron_deepseek_v3_multi_latent_attention():
     assert params == count_parameters(reference) and (params.total, params.active) == (671_026_404_352,
                                                                                          37_552_282_624)
     assert plan.phases[0].tokens == 585_937_500 * 4096 == 2_400_000_000_000
-    from flopcount.formulas import training_flops
+    from flopcount.model.formulas import training_flops
     assert est.training.total == 585_937_500 * training_flops(reference, 4096, "full").total
     assert any("GBS=2048" in n for n in result.notes)
     assert any("multi-token-prediction" in n for n in plan.model.spec.notes)

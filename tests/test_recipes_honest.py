@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from flopcount.count.estimate import estimate
-from flopcount.formulas import training_flops
+from flopcount.model.formulas import training_flops
 from flopcount.importers import import_path
 from flopcount.importers.recipe import Flags
 from flopcount.inputs.plan import plan_from_mapping

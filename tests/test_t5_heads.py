@@ -24,9 +24,9 @@ import warnings
 
 import pytest
 
-from flopcount.configs import load_spec
-from flopcount.formulas import forward_flops
-from flopcount.spec import count_parameters
+from flopcount.inputs.configs import load_spec
+from flopcount.model.formulas import forward_flops
+from flopcount.model.spec import count_parameters
 
 from conftest import ROOT
 

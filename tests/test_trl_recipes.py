@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from flopcount.formulas import forward_flops, generation_flops, training_flops
+from flopcount.model.formulas import forward_flops, generation_flops, training_flops
 from flopcount.importers import find
 from flopcount.model.spec import count_parameters
 

@@ -6,6 +6,6 @@
 - `grid`: the same lines over whole grids of (parameters, tokens), for planning charts;
 - `fallback`: an architecture no reader knows, measured on the meta device.
 
-The measured method is `flopcount.measure`; the formulas are `flopcount.formulas`.
+The measured method is `flopcount.measure`; the formulas are `flopcount.model.formulas`.
 Convention everywhere: 1 multiply-add = 2 FLOP.
 """

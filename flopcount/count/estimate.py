@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from ..data import assumptions
-from ..formulas import forward_flops, generation_flops, kaplan_6nd, training_flops
+from ..model.formulas import forward_flops, generation_flops, kaplan_6nd, training_flops
 from ..hardware.accelerators import SECONDS_PER_HOUR, hardware_flops
 from ..ledger.summary import COUNTS_IN, adds
 from ..boundary.numbers import to_int

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
-from ..errors import InputError
+from ..boundary.errors import InputError
 
 if TYPE_CHECKING:
     from .recipe import Flags

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..data.recipes import AXOLOTL_DEFAULTS
-from ..fields import load_mapping
+from ..boundary.fields import load_mapping
 from . import Imported
 from .axolotl_rl import import_rl
 from .finetune import Keys, head_gradient_note, import_finetune, lora

@@ -19,8 +19,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..data.recipes import AXOLOTL_GRPO_DEFAULTS, PREFERENCE_STAGES
-from ..errors import InputError
-from ..peft import Adapter
+from ..boundary.errors import InputError
+from ..model.peft import Adapter
 from . import Imported, passes
 from .finetune import Keys, base_model, examples, length_origins
 from .recipe import Flags, Recipe

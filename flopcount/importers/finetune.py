@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..errors import InputError
-from ..fields import load_mapping
-from ..numbers import sig2
-from ..peft import Adapter, base_config, read_adapter
+from ..boundary.errors import InputError
+from ..boundary.fields import load_mapping
+from ..boundary.numbers import sig2
+from ..model.peft import Adapter, base_config, read_adapter
 from . import Imported
 from .lineage import base_entry
 from .recipe import Flags, Recipe

@@ -20,10 +20,10 @@ import re
 from pathlib import Path
 from typing import Any
 
-from ..errors import InputError
-from ..fields import load_mapping
-from ..numbers import parse_count
-from ..peft import base_config, read_adapter
+from ..boundary.errors import InputError
+from ..boundary.fields import load_mapping
+from ..boundary.numbers import parse_count
+from ..model.peft import base_config, read_adapter
 from . import Imported
 from .lineage import base_entry, card_base, config_base
 from .recipe import Flags
@@ -64,8 +64,8 @@ def _tokens_from_flos(flos: Any, config: Path, peft: bool) -> tuple[int, str] | 
     count then includes the adapters), a zero or non-integral figure, or no exact division."""
     if peft or not isinstance(flos, (int, float)) or isinstance(flos, bool) or flos <= 0 or flos != int(flos):
         return None
-    from ..configs import load_spec
-    from ..spec import count_parameters
+    from ..inputs.configs import load_spec
+    from ..model.spec import count_parameters
     try:
         params = count_parameters(load_spec(config))
     except InputError:
@@ -157,9 +157,9 @@ def import_(folder: Path, flags: Flags = Flags()) -> Imported:
                               "gave none, as for models without num_parameters or input_ids); flopcount's count "
                               "is its own, by the full formula")
     elif isinstance(flos, (int, float)) and not isinstance(flos, bool):
-        from ..estimate import estimate
-        from ..numbers import sig2
-        from ..plan import plan_from_mapping
+        from ..count.estimate import estimate
+        from ..boundary.numbers import sig2
+        from ..inputs.plan import plan_from_mapping
         ours = estimate(plan_from_mapping(imported.plan, str(folder))).training.total
         imported.notes[-1] += f" (flopcount: {sig2(ours)} FLOP, {ours / flos:.3g} × total_flos)"
     return imported

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import InputError
+from ..boundary.errors import InputError
 from . import Importer, PICKLE_SUFFIXES, _registry, find
 
 #: Inputs `estimate` reads itself (no importer), in the order they are told apart.
@@ -59,23 +59,23 @@ def identify(path: str | Path) -> Format:
     if "::" in str(p) and not p.exists():  # FILE::NAME picks a registry entry: a FILE no format claims is refused
         p = Path(str(p).split("::", 1)[0])  # as itself
     if not p.exists():
-        from ..peft import cached_config
+        from ..model.peft import cached_config
         if cached_config(str(path)) is not None:
             return Format(DIRECT[4])
         raise InputError("no such file or folder, nor a model id in the local Hugging Face cache (flopcount "
                          "never downloads)", source=str(p))
     if p.is_dir():
-        from ..configs import FOLDER_FILES
+        from ..inputs.configs import FOLDER_FILES
         if any((p / name).is_file() for name in FOLDER_FILES):
             return Format(DIRECT[3])
         raise unknown(p, "a folder with no config.json, adapter_config.json, trainer_state.json or Lightning "
                          "metrics")
     suffix = p.suffix.lower()
     if suffix in (".json", ".yaml", ".yml"):
-        from ..configs import NATIVE_KEY
-        from ..fields import load_mapping
-        from ..peft import is_adapter
-        from ..plan import is_plan
+        from ..inputs.configs import NATIVE_KEY
+        from ..boundary.fields import load_mapping
+        from ..model.peft import is_adapter
+        from ..inputs.plan import is_plan
         data = load_mapping(p)  # a malformed file is named as such, the same for every command
         if is_plan(data):
             return Format(DIRECT[0])

@@ -16,9 +16,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ..errors import InputError
+from ..boundary.errors import InputError
 from ..ledger import Ledger
-from ..record import phases_from_ledger
+from ..ledger.phases import phases_from_ledger
 from . import Imported
 from .recipe import Flags, run_plan
 

@@ -21,7 +21,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from ..errors import InputError
+from ..boundary.errors import InputError
 from . import Imported
 from .recipe import Flags, run_plan
 

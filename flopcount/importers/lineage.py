@@ -18,7 +18,7 @@ from pathlib import Path
 import yaml
 
 from ..data.models import PUBLISHED_RUNS
-from ..numbers import sig2
+from ..boundary.numbers import sig2
 
 CARD_BYTES = 1 << 20
 FINETUNED = re.compile(r"fine-tuned version of \[([^\]]+)\]")

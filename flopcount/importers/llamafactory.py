@@ -16,7 +16,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..data.recipes import LLAMAFACTORY_OVERSAMPLING, LLAMAFACTORY_STAGE_DEFAULTS
-from ..fields import load_mapping
+from ..boundary.fields import load_mapping
 from . import Imported, llamafactory_v1
 from .finetune import Cap, Keys, import_finetune, lora
 from .llamafactory_stages import STAGES as PREFERENCE_AND_RL, import_stage

@@ -26,8 +26,8 @@ import dataclasses
 from pathlib import Path
 
 from ..data.recipes import LLAMAFACTORY_REFERENCE_FREE_LOSSES
-from ..fields import load_mapping
-from ..peft import Adapter
+from ..boundary.fields import load_mapping
+from ..model.peft import Adapter
 from . import Imported
 from .finetune import Cap, Examples, Keys, base_model, examples, length_origins
 from .recipe import Flags, Recipe

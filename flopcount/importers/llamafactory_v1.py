@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ..data.recipes import LLAMAFACTORY_REFERENCE_FREE_LOSSES, LLAMAFACTORY_V1_DEFAULTS
-from ..errors import InputError
+from ..boundary.errors import InputError
 from . import Imported
 from .finetune import Examples, base_model, finished, lora
 from .passes import trainable

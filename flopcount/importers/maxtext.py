@@ -29,9 +29,9 @@ from typing import Any
 import yaml
 
 from ..data.recipes import MAXTEXT_BLOCKS, MAXTEXT_DEFAULTS, MAXTEXT_SOURCE
-from ..errors import InputError
-from ..fields import _MISSING, load_mapping
-from ..numbers import parse_count, parse_positive
+from ..boundary.errors import InputError
+from ..boundary.fields import _MISSING, load_mapping
+from ..boundary.numbers import parse_count, parse_positive
 from . import Imported
 from .recipe import Flags, Recipe, yaml_mapping
 

@@ -32,9 +32,9 @@ from pathlib import Path
 from typing import Any
 
 from ..data.recipes import MEGATRON_DEFAULTS, MEGATRON_SOURCE
-from ..errors import InputError
+from ..boundary.errors import InputError
 from . import Imported
-from ..fields import load_mapping
+from ..boundary.fields import load_mapping
 from .recipe import Flags, Recipe, run_plan, yaml_mapping
 
 FRAMEWORK = "Megatron-LM"

@@ -26,8 +26,8 @@ from pathlib import Path
 
 from ..data.lora_targets import (MEGATRON_DEFAULT_DIM, MEGATRON_DEFAULT_TARGETS, MEGATRON_LORA_SOURCE,
                                  TARGET_NAMES)
-from ..errors import InputError
-from ..fields import load_mapping
+from ..boundary.errors import InputError
+from ..boundary.fields import load_mapping
 from . import Imported
 from .recipe import Flags, Recipe, yaml_mapping
 

@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from ..data.recipes import NEMO1_DEFAULTS, NEMO1_SOURCE
-from ..errors import InputError
-from ..fields import load_mapping
+from ..boundary.errors import InputError
+from ..boundary.fields import load_mapping
 from . import Imported
 from .megatron import read_args
 from .recipe import Flags, Recipe, flatten, yaml_mapping

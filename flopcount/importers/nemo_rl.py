@@ -24,8 +24,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-from ..errors import InputError
-from ..fields import load_mapping
+from ..boundary.errors import InputError
+from ..boundary.fields import load_mapping
 from . import Imported, passes
 from .finetune import base_model, lora
 from .recipe import Flags, Recipe, yaml_mapping

@@ -27,8 +27,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ..errors import InputError
-from ..fields import load_mapping
+from ..boundary.errors import InputError
+from ..boundary.fields import load_mapping
 from . import Imported
 from .recipe import Flags, Recipe, yaml_mapping
 

@@ -34,9 +34,9 @@ import re
 from pathlib import Path
 from typing import Any
 
-from ..errors import InputError
-from ..fields import load_mapping
-from ..numbers import parse_count
+from ..boundary.errors import InputError
+from ..boundary.fields import load_mapping
+from ..boundary.numbers import parse_count
 from . import Imported
 from .recipe import Flags, Recipe, yaml_mapping
 

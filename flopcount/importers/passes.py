@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..peft import Adapter
+from ..model.peft import Adapter
 
 REFERENCE_NOTE = ("reference-model forward passes: recorded as kind auxiliary-model (flopcount reads the frozen "
                   "reference as an auxiliary model, Guidelines Annex A.1), shown but in no total; set the phase's "

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
-from ..errors import InputError
-from ..fields import _MISSING, Fields, load_mapping
-from ..numbers import parse_count
+from ..boundary.errors import InputError
+from ..boundary.fields import _MISSING, Fields, load_mapping
+from ..boundary.numbers import parse_count
 from . import Imported
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ..data.recipes import PREFERENCE_STAGES
-from ..peft import Adapter
+from ..model.peft import Adapter
 from . import Imported, passes
 from .finetune import Examples, finished
 from .recipe import Recipe

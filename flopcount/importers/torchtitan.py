@@ -14,7 +14,7 @@ import tomllib
 from pathlib import Path
 
 from ..data.recipes import TORCHTITAN_DEFAULTS, TORCHTITAN_FLAVORS, TORCHTITAN_SOURCE
-from ..errors import InputError
+from ..boundary.errors import InputError
 from . import Imported
 from .recipe import Flags, Recipe
 

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from ..data.recipes import TORCHTITAN_ARGS, TORCHTITAN_FLAVORS, TORCHTITAN_REGISTRY_SOURCE
-from ..errors import InputError
+from ..boundary.errors import InputError
 from . import Imported
 from .recipe import Flags, Recipe, flatten
 

@@ -31,8 +31,8 @@ import dataclasses
 from pathlib import Path
 
 from ..data.recipes import TRL_DEFAULTS
-from ..errors import InputError
-from ..fields import load_mapping
+from ..boundary.errors import InputError
+from ..boundary.fields import load_mapping
 from . import Imported, passes
 from .finetune import Examples, Keys, base_model, examples, head_gradient_note, import_finetune, length_origins, lora
 from .recipe import Flags, Recipe, yaml_mapping

@@ -20,7 +20,7 @@ from ..data.phases import BY_ID as PHASE_KINDS, PhaseKind
 from ..data.thresholds import MODALITIES
 from ..boundary.errors import InputError
 from ..boundary.fields import Fields, load_mapping
-from ..formulas import ATTENTION_CONVENTIONS, LORA_GROUPS, LORA_TARGETS, lora_weights
+from ..model.formulas import ATTENTION_CONVENTIONS, LORA_GROUPS, LORA_TARGETS, lora_weights
 from ..hardware.accelerators import SECONDS_PER_HOUR, HardwareUse, default_utilization, find_accelerator, peak
 from .facts import Facts, read_facts
 from ..model.spec import ModelSpec, count_parameters

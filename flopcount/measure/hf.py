@@ -79,7 +79,7 @@ def _construct(cls: Any, config: Any, attn: str, dtype: Any) -> Any:
 def build_spec(path: str | Path) -> Any:
     """The reader's spec for a config, or None where no reader knows its model_type."""
     from ..model.configs import spec_from_mapping
-    from ..readers import READERS
+    from ..model.readers import READERS
     path = config_path(path)
     data = load_mapping(path)
     if data.get("model_type") in READERS or "flopcount_spec" in data:
@@ -91,7 +91,7 @@ def build(path: str | Path, seq_len: int, *, device: str = "meta", dtype: Any = 
           attn_implementation: str = "sdpa") -> tuple[Any, Any]:
     """(transformers model, flopcount spec or None when no reader knows the family)."""
     from ..model.configs import spec_from_mapping
-    from ..readers import READERS
+    from ..model.readers import READERS
 
     path = config_path(path)
     data = load_mapping(path)

@@ -153,7 +153,7 @@ class StepMeter:
             return None
         if not all(p.requires_grad for p in self.model.parameters()):
             return None
-        from ..formulas import forward_flops, training_flops
+        from ..model.formulas import forward_flops, training_flops
         attention, backward = self.options["attention"], measured.backward != 0
         total = 0
         for length in lengths:

@@ -1,6 +1,6 @@
 """Model config files -> `ModelSpec`.
 
-Formats: a HuggingFace `config.json` (one reader per `model_type`, `flopcount.readers`),
+Formats: a HuggingFace `config.json` (one reader per `model_type`, `flopcount.model.readers`),
 flopcount's own spec file — version 1, the flat fields of a uniform transformer, or
 version 2, towers of layer groups of blocks as `ModelSpec.to_dict()` writes them — and,
 for an architecture no reader knows, the model transformers builds from the config on the
@@ -15,7 +15,7 @@ from typing import Callable
 from .blocks import BLOCKS, Block
 from ..boundary.errors import InputError
 from ..boundary.fields import Fields, load_mapping
-from ..readers import READERS, head_dim
+from .readers import READERS, head_dim
 from .spec import TOWER_INPUTS, Layers, ModelSpec, Tower, decoder
 
 #: Builds a spec for a `model_type` no reader knows: (config mapping, source, label) -> spec.

@@ -14,7 +14,7 @@ from . import form as documentation
 from ..data import assumptions
 from ..data.phases import BY_ID as PHASE_KINDS
 from ..hardware.energy import JOULES_PER_KWH, estimate_kwh
-from ..formulas import forward_flops, generation_flops
+from ..model.formulas import forward_flops, generation_flops
 from ..hardware.accelerators import find_accelerator
 from ..ledger.summary import COUNTS_IN, counts_toward
 from ..boundary.numbers import flop_text, sig2

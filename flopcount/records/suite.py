@@ -361,7 +361,7 @@ def _hf_config(entry: Fields, model_id: str, revisions: list[str]) -> tuple[Path
     `revision_config`: never the network); one model is one architecture, so the revisions'
     configs must agree. Returns the config, each revision's step (from `stepN`, else None)
     and a note saying where it was read."""
-    from ..peft import revision_config
+    from ..model.peft import revision_config
     configs = [revision_config(model_id, r) for r in revisions]
     first = load_mapping(configs[0])
     for rev, path in zip(revisions[1:], configs[1:]):

@@ -4,7 +4,7 @@ The full count counts what `torch.utils.flop_counter.FlopCounterMode` counts: ma
 multiplies (projections, MLPs, routers, attention scores and values, logits, patch
 convolutions, a state-space scan's C·h contraction). Bias adds, norms, softmax,
 activations, rotary and embedding lookups are not counted by either; they add well under
-1% for models of practical size. Every block's formula lives in `flopcount.blocks`; this
+1% for models of practical size. Every block's formula lives in `flopcount.model.blocks`; this
 module sums them over towers and layers. All functions return exact Python ints per
 *sample*: one sequence of `seq_len` tokens (plus `images` images for a vision-language
 model, plus a `target_len` decoder sequence for an encoder-decoder); divide by `seq_len`
@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .blocks import ATTENTION_CONVENTIONS, FLOP_PER_MAC, Flops, PatchEmbedding, Seq, pairs
-from .errors import InputError
+from ..boundary.errors import InputError
 from .lora import LORA_GROUPS, LORA_TARGETS, first_layer_savings, lora_weights  # noqa: F401  (re-exported)
 from .spec import ModelSpec
 

@@ -3,7 +3,7 @@
 A PEFT `adapter_config.json` names the base model, the LoRA rank and the modules it adapts
 in the base model's own names (`q_proj`, `qkv_proj`, `query_key_value`, ...), kept as
 written; flopcount maps them onto its block matrices, a fused projection as one adapter
-over its fused output (`flopcount.data.lora_targets`, `flopcount.formulas.lora_weights`). The base model's `config.json` comes
+over its fused output (`flopcount.data.lora_targets`, `flopcount.model.formulas.lora_weights`). The base model's `config.json` comes
 from `--base-config` or from the local Hugging Face cache — never from the network.
 `lora_alpha` only scales the adapter's output and changes no FLOP. Options that change
 which weights train in ways not modelled (per-module ranks, a subset of layers, DoRA,
@@ -17,9 +17,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .data.lora_targets import ALL_LINEAR, REGEX, ROWS
-from .errors import InputError
-from .fields import Fields
+from ..data.lora_targets import ALL_LINEAR, REGEX, ROWS
+from ..boundary.errors import InputError
+from ..boundary.fields import Fields
 from .lora import regex_names
 
 #: the module names PEFT can match in a transformers model: rows of `data.lora_targets`

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from ..blocks import MLP, Attention, Mamba, Mamba2, MoE, Norm
-from ..fields import Fields
+from ...boundary.fields import Fields
 from ..spec import ModelSpec
 from . import kv_heads, language_model, reader, top_k
 

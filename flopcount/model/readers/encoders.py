@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ..blocks import Attention, Embedding, Head, Linear, MLP, Norm, PatchEmbedding
-from ..fields import Fields
+from ...boundary.fields import Fields
 from ..spec import Layers, ModelSpec, Tower
 from . import head_dim, reader
 

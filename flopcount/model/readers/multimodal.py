@@ -7,8 +7,8 @@ from dataclasses import replace
 from functools import partial
 
 from ..blocks import Attention, Linear, MLP, Norm, PatchEmbedding
-from ..data import assumptions
-from ..fields import Fields
+from ...data import assumptions
+from ...boundary.fields import Fields
 from ..spec import Layers, ModelSpec, Tower
 from . import READERS, reader, runs
 from .decoders import gemma3_text

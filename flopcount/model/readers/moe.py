@@ -3,7 +3,7 @@ shared experts look like, and which attention they pair with."""
 from __future__ import annotations
 
 from ..blocks import Attention, LatentAttention, MLP, MoE, Norm
-from ..fields import Fields
+from ...boundary.fields import Fields
 from ..spec import ModelSpec, decoder
 from . import head_dim, kv_heads, language_model, layer_types, reader, top_k
 from .decoders import llama_fields

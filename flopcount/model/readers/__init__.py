@@ -3,7 +3,7 @@
 Field defaults follow the transformers config classes, so a minimal config.json counts the
 same model transformers would build; fields whose transformers default is tied to one model
 size (e.g. Mistral's `num_key_value_heads = 8`) are required instead of guessed. A reader
-returns a `ModelSpec` built from `flopcount.blocks`; adding a family is a reader here plus,
+returns a `ModelSpec` built from `flopcount.model.blocks`; adding a family is a reader here plus,
 at most, one new block kind.
 """
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Callable
 
 from ..blocks import Block, Embedding, Head, Norm
-from ..fields import Fields
+from ...boundary.fields import Fields
 from ..spec import Layers, ModelSpec, Tower
 
 Reader = Callable[[Fields, str], ModelSpec]

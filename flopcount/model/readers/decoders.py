@@ -4,7 +4,7 @@ structure it mirrors; defaults are the config classes' defaults."""
 from __future__ import annotations
 
 from ..blocks import Attention, MLP, Norm
-from ..fields import Fields
+from ...boundary.fields import Fields
 from ..spec import ModelSpec, decoder
 from . import head_dim, kv_heads, language_model, layer_types, reader
 

@@ -5,7 +5,7 @@ Targets arrive as the recipe wrote them — PEFT's transformers module names, Me
 flopcount's own matrix names, fused names, groups — and are mapped here, in one place, onto
 the blocks' matrices (`flopcount.data.lora_targets`). A fused projection (Megatron's
 linear_qkv, transformers' qkv_proj) gets one adapter over its fused output, as every
-framework builds it. `flopcount.formulas.training_flops` uses the counts.
+framework builds it. `flopcount.model.formulas.training_flops` uses the counts.
 """
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ import re
 from dataclasses import dataclass
 
 from .blocks import FLOP_PER_MAC, Attention, LatentAttention, MLP, MoE, Seq
-from .data.lora_targets import ALL_LINEAR, FUSED, FUSED_MLP, MODULE_PARENTS, MODULES, REGEX, TARGET_NAMES
-from .errors import InputError
+from ..data.lora_targets import ALL_LINEAR, FUSED, FUSED_MLP, MODULE_PARENTS, MODULES, REGEX, TARGET_NAMES
+from ..boundary.errors import InputError
 from .spec import ModelSpec
 
 #: flopcount's own names for the matrices of a Llama-shaped layer (error messages list them)
