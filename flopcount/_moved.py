@@ -44,6 +44,12 @@ MOVED = {
     "flopcount.peft": "flopcount.model.peft",
     "flopcount.formulas": "flopcount.model.formulas",
     "flopcount.lora": "flopcount.model.lora",
+    "flopcount.import_cli": "flopcount.cli.imports",
+    "flopcount.measure_cli": "flopcount.cli.measure",
+    "flopcount.plot_cli": "flopcount.cli.plot",
+    "flopcount.record_cli": "flopcount.cli.record",
+    "flopcount.obligations_cli": "flopcount.cli.obligations",
+    "flopcount.suite_cli": "flopcount.cli.suite",
 }
 
 

@@ -606,9 +606,13 @@ def bad_input(kind: str, tmp_path: Path) -> tuple[str, list[str], str]:
         path = tmp_path / "megatron_llama_config.yaml"
         path.write_text(nemo.replace("seq_length: ${model.encoder_seq_length}", "seq_length: ${model.seq_len}", 1))
         return str(path), ["--vocab-size", "32000"], "model.seq_len is not in the file"
-    if kind == "qwen3-moe":  # torchtitan's real Qwen3 MoE flavour
-        return f"{RECIPES / 'torchtitan/registry-4a950ea/qwen3/__init__.py'}::30B-A3B", ["--tokens", "1e12"], \
-            "Qwen3 MoE flavours are not mapped"
+    if kind == "qwen3-moe":  # torchtitan's real Qwen3 MoE registry, its 30B-A3B flavour given a shared expert
+        real = (RECIPES / "torchtitan/registry-4a950ea/qwen3/__init__.py").read_text()
+        assert real.count("num_shared_experts=0,") >= 1
+        path = tmp_path / "qwen3" / "__init__.py"
+        path.parent.mkdir()
+        path.write_text(real.replace("num_shared_experts=0,", "num_shared_experts=1,"))
+        return f"{path}::30B-A3B", ["--tokens", "1e12"], "a shared expert in a Qwen3 MoE flavour"
     if kind == "mamba":
         path = tmp_path / "train_mamba.sh"
         path.write_text(MAMBA_SCRIPT)

@@ -77,16 +77,14 @@ def _tokens_from_flos(flos: Any, config: Path, peft: bool) -> tuple[int, str] | 
                                     "without embeddings), the Trainer's own formula, divided exactly")
 
 
-def import_(folder: Path, flags: Flags = Flags()) -> Imported:
-    seq_len, tokens = flags.seq_len, flags.tokens
-    state_path, state = _state(folder)
-    imported = Imported(plan={}, trace={})
+def _model_files(folder: Path, state_path: Path, flags: Flags, trace: dict) -> tuple[Any, Path | None, Path]:
+    """(PEFT adapter or None, its file, the model's config.json) of a run folder."""
     adapter_file = next((p for p in (folder / ADAPTER, state_path.parent / ADAPTER) if p.is_file()), None)
     adapter = read_adapter(load_mapping(adapter_file), str(adapter_file)) if adapter_file else None
     if adapter is not None:
         found, _ = base_config(adapter, flags.base_config)
         config: Path | None = found / "config.json" if found.is_dir() else found
-        imported.trace["phases[0].trainable"] = f"{adapter_file.name}: r, target_modules"
+        trace["phases[0].trainable"] = f"{adapter_file.name}: r, target_modules"
     else:
         config = next((p for p in (folder / "config.json", state_path.parent / "config.json") if p.is_file()), None)
         if flags.base_config:
@@ -94,26 +92,71 @@ def import_(folder: Path, flags: Flags = Flags()) -> Imported:
     if config is None:
         raise InputError("no config.json in the run folder or its checkpoint: pass --base-config (the model's "
                          "config.json; the run's plan needs the architecture)", source=str(folder))
+    return adapter, adapter_file, config
+
+
+def _token_count(state: dict, state_path: Path, config: Path, flags: Flags, peft: bool, trace: dict) -> int:
+    """--tokens, else the logged num_input_tokens_seen, else tokens total_flos gives exactly."""
+    seen = state.get("num_input_tokens_seen")
+    if flags.tokens is not None:
+        count, trace["tokens"] = parse_count(flags.tokens, "--tokens"), "--tokens"
+    elif isinstance(seen, int) and not isinstance(seen, bool) and seen > 0:
+        count, trace["tokens"] = seen, f"{state_path.name}: num_input_tokens_seen"
+    elif (derived := _tokens_from_flos(state.get("total_flos"), config, peft)) is not None:
+        count, trace["tokens"] = derived
+    else:
+        raise InputError("the run did not log num_input_tokens_seen (TrainingArguments"
+                         "(include_num_input_tokens_seen=...)) and total_flos does not give them exactly; pass "
+                         "--tokens", source=str(state_path), field="num_input_tokens_seen")
+    return count
+
+
+def _dates(phase: dict, state: dict, state_path: Path, trace: dict) -> None:
+    """End: trainer_state.json's modification time; start: that less the logged train_runtime."""
+    runtime = next((h.get("train_runtime") for h in reversed(state.get("log_history", []))
+                    if isinstance(h, dict) and isinstance(h.get("train_runtime"), (int, float))), None)
+    end = dt.datetime.fromtimestamp(state_path.stat().st_mtime, dt.timezone.utc)
+    phase["end"] = end.date().isoformat()
+    if runtime is not None:
+        phase["start"] = (end - dt.timedelta(seconds=float(runtime))).date().isoformat()
+        trace["phases[0].start"] = f"{state_path.name} modification time − logged train_runtime"
+    trace["phases[0].end"] = f"{state_path.name} modification time"
+
+
+def _flos_note(flos: Any, imported: Imported, folder: Path, peft: bool) -> None:
+    """The Trainer's own total_flos beside flopcount's count, and why they differ."""
+    if not isinstance(flos, (int, float)) or isinstance(flos, bool):
+        return
+    if flos == 0:
+        imported.notes.append("the Trainer's total_flos is 0: the model reported no FLOP (its floating_point_ops "
+                              "gave none, as for models without num_parameters or input_ids); flopcount's count "
+                              "is its own, by the full formula")
+        return
+    from ..boundary.numbers import sig2
+    from ..count.estimate import estimate
+    from ..inputs.plan import plan_from_mapping
+    ours = estimate(plan_from_mapping(imported.plan, str(folder))).training.total
+    imported.notes.append(
+        f"the Trainer's total_flos is {flos:.4g}: its estimate 6 × non-embedding parameters × tokens "
+        "(transformers' floating_point_ops); flopcount's count adds attention, embeddings and the output "
+        "layer by the full formula, so the two differ"
+        + ("; for this PEFT run the Trainer also counts the frozen base's weight gradients, which LoRA does "
+           "not compute" if peft else "") + f" (flopcount: {sig2(ours)} FLOP, {ours / flos:.3g} × total_flos)")
+
+
+def import_(folder: Path, flags: Flags = Flags()) -> Imported:
+    state_path, state = _state(folder)
+    imported = Imported(plan={}, trace={})
+    adapter, adapter_file, config = _model_files(folder, state_path, flags, imported.trace)
     found_base = (((adapter.base, f"{adapter_file.name}: base_model_name_or_path") if adapter and adapter.base else None)
                   or card_base(folder) or card_base(state_path.parent)
                   or (config_base(load_mapping(config), folder) if config.is_file() and not adapter else None))
     kind = flags.kind or ("fine-tuning" if adapter or found_base else "pre-training")
-    seen = state.get("num_input_tokens_seen")
-    if tokens is not None:
-        count, imported.trace["tokens"] = parse_count(tokens, "--tokens"), "--tokens"
-    elif isinstance(seen, int) and not isinstance(seen, bool) and seen > 0:
-        count, imported.trace["tokens"] = seen, f"{state_path.name}: num_input_tokens_seen"
-    elif (derived := _tokens_from_flos(state.get("total_flos"), config, adapter is not None)) is not None:
-        count, imported.trace["tokens"] = derived
-    else:
-        raise InputError("the run did not log num_input_tokens_seen (TrainingArguments"
-                         "(include_num_input_tokens_seen=...)) and total_flos does not give them exactly; pass "
-                         "--tokens", source=str(state_path),
-                         field="num_input_tokens_seen")
-    if seq_len is None:
+    count = _token_count(state, state_path, config, flags, adapter is not None, imported.trace)
+    if flags.seq_len is None:
         raise InputError("the sequence length is in training_args.bin, a pickle flopcount never reads; "
                          "pass --seq-len", source=str(folder), field="--seq-len")
-    length, steps = parse_count(seq_len, "--seq-len"), state["global_step"]
+    length, steps = parse_count(flags.seq_len, "--seq-len"), state["global_step"]
     phase: dict[str, Any] = {"name": "training", "kind": kind}
     if adapter is not None:
         phase["trainable"] = {"lora": {"rank": adapter.rank, "targets": list(adapter.targets)}}
@@ -125,25 +168,9 @@ def import_(folder: Path, flags: Flags = Flags()) -> Imported:
         phase["tokens"] = count
     imported.trace["seq_len"] = "--seq-len"
     imported.trace["model.config"] = str(config)
-    runtime = next((h.get("train_runtime") for h in reversed(state.get("log_history", []))
-                    if isinstance(h, dict) and isinstance(h.get("train_runtime"), (int, float))), None)
-    end = dt.datetime.fromtimestamp(state_path.stat().st_mtime, dt.timezone.utc)
-    phase["end"] = end.date().isoformat()
-    if runtime is not None:
-        phase["start"] = (end - dt.timedelta(seconds=float(runtime))).date().isoformat()
-        imported.trace["phases[0].start"] = f"{state_path.name} modification time − logged train_runtime"
-    imported.trace["phases[0].end"] = f"{state_path.name} modification time"
-    flos = state.get("total_flos")
-    if isinstance(flos, (int, float)) and not isinstance(flos, bool):
-        imported.notes.append(
-            f"the Trainer's total_flos is {flos:.4g}: its estimate 6 × non-embedding parameters × tokens "
-            "(transformers' floating_point_ops); flopcount's count adds attention, embeddings and the output "
-            "layer by the full formula, so the two differ"
-            + ("; for this PEFT run the Trainer also counts the frozen base's weight gradients, which LoRA does "
-               "not compute" if adapter else ""))
+    _dates(phase, state, state_path, imported.trace)
     imported.plan = {"flopcount_plan": 1, "name": folder.resolve().name,
-                     "model": {"config": str(config.resolve())}, "seq_len": length,
-                     "phases": [phase]}
+                     "model": {"config": str(config.resolve())}, "seq_len": length, "phases": [phase]}
     if found_base and kind != "pre-training":
         name, where = found_base
         imported.plan["base_model"], compute_note = base_entry(name)
@@ -152,14 +179,5 @@ def import_(folder: Path, flags: Flags = Flags()) -> Imported:
                                  "(Guidelines §3.2: the one-third rule decides who the provider is); "
                                  f"{compute_note}. If it only took {name}'s configuration and trained from "
                                  "scratch, pass --kind pre-training")
-    if isinstance(flos, (int, float)) and not isinstance(flos, bool) and flos == 0:
-        imported.notes[-1] = ("the Trainer's total_flos is 0: the model reported no FLOP (its floating_point_ops "
-                              "gave none, as for models without num_parameters or input_ids); flopcount's count "
-                              "is its own, by the full formula")
-    elif isinstance(flos, (int, float)) and not isinstance(flos, bool):
-        from ..count.estimate import estimate
-        from ..boundary.numbers import sig2
-        from ..inputs.plan import plan_from_mapping
-        ours = estimate(plan_from_mapping(imported.plan, str(folder))).training.total
-        imported.notes[-1] += f" (flopcount: {sig2(ours)} FLOP, {ours / flos:.3g} × total_flos)"
+    _flos_note(state.get("total_flos"), imported, folder, adapter is not None)
     return imported

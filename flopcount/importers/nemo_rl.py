@@ -94,6 +94,21 @@ def _resolve(r: Recipe) -> None:
             return
 
 
+def _grpo_phases(r: Recipe, tokens: int, kind: str, adapter: Any, notes: list[str]) -> list[dict]:
+    """GRPO's passes (rollouts, update, old-policy and reference forwards as the loss asks)."""
+    old_policy = not (r.raw("loss_fn.force_on_policy_ratio", False)
+                      and r.raw("grpo.seq_logprob_error_threshold", None) is None)
+    with_reference = (r.raw("loss_fn.reference_policy_kl_penalty", 0) or 0) > 0
+    phases = passes.rl_phases(tokens, kind, adapter, old_policy=old_policy, with_reference=with_reference)
+    if r.raw("grpo.use_dynamic_sampling", False):
+        notes.append("use_dynamic_sampling: groups with no reward variance are regenerated (up to "
+                     "dynamic_sampling_max_gen_batches per step), so rollouts may exceed the count")
+    if (r.raw("grpo.max_rollout_turns", 1) or 1) > 1:
+        notes.append("multi-turn rollouts: environment turns are prefilled, not generated; the sequence cap "
+                     "still bounds each rollout")
+    return phases
+
+
 def import_(path: Path, flags: Flags = Flags()) -> Imported:
     data = merged(path)
     algorithm = _algorithm(data)
@@ -134,16 +149,7 @@ def import_(path: Path, flags: Flags = Flags()) -> Imported:
                      "on once, for the real count)")
     kind = flags.kind or KINDS[a]
     if a == "grpo":
-        old_policy = not (r.raw("loss_fn.force_on_policy_ratio", False)
-                          and r.raw("grpo.seq_logprob_error_threshold", None) is None)
-        with_reference = (r.raw("loss_fn.reference_policy_kl_penalty", 0) or 0) > 0
-        phases = passes.rl_phases(tokens, kind, adapter, old_policy=old_policy, with_reference=with_reference)
-        if r.raw("grpo.use_dynamic_sampling", False):
-            notes.append("use_dynamic_sampling: groups with no reward variance are regenerated (up to "
-                         "dynamic_sampling_max_gen_batches per step), so rollouts may exceed the count")
-        if (r.raw("grpo.max_rollout_turns", 1) or 1) > 1:
-            notes.append("multi-turn rollouts: environment turns are prefilled, not generated; the sequence cap "
-                         "still bounds each rollout")
+        phases = _grpo_phases(r, tokens, kind, adapter, notes)
     else:
         phases = [{"name": f"{a.upper()} update", "kind": kind, "tokens": tokens, **passes.trainable(adapter)}]
         if a == "dpo":

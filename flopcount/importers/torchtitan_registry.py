@@ -193,13 +193,12 @@ def model_config(file: Path, variable: str, flavour: str, cls: str, kwargs: dict
                   "num_key_value_heads": kv, "intermediate_size": get("layer.feed_forward.hidden_dim"),
                   "vocab_size": get("vocab_size"), "tie_word_embeddings": False}
     elif cls == "Qwen3ModelArgs":
-        if get("moe_enabled"):
-            raise InputError("Qwen3 MoE flavours are not mapped yet", source=str(file),
-                             field=f'{variable}["{flavour}"].moe_enabled')
         config = {"hidden_size": get("dim"), "num_hidden_layers": get("n_layers"),
                   "num_attention_heads": get("n_heads"), "num_key_value_heads": get("n_kv_heads"),
                   "head_dim": get("head_dim"), "intermediate_size": get("hidden_dim"),
                   "vocab_size": get("vocab_size"), "tie_word_embeddings": bool(get("enable_weight_tying"))}
+        if get("moe_enabled"):
+            return _qwen3_moe(config, get, f'{variable}["{flavour}"]', file), read
     else:  # DeepSeek V3: multi-head latent attention, dense then MoE layers with shared experts
         p = "" if cls == "DeepSeekV3ModelArgs" else "layer."
         att = "" if cls == "DeepSeekV3ModelArgs" else "layer.attention."
@@ -219,6 +218,20 @@ def model_config(file: Path, variable: str, flavour: str, cls: str, kwargs: dict
 
 
 _ABSENT = object()
+
+
+def _qwen3_moe(config: dict, get: Any, where: str, file: Path) -> dict:
+    """A Qwen3 MoE flavour as Hugging Face's qwen3_moe config: in torchtitan's qwen3 model
+    (`torchtitan/models/qwen3/model/model.py`, TransformerBlock) `moe_enabled` puts an MoE of
+    `moe_inter_dim` experts in every layer, as qwen3_moe does with decoder_sparse_step 1 and no
+    mlp_only_layers; qwen3_moe has no shared expert, so a flavour with one is refused."""
+    if get("moe_args.num_shared_experts"):
+        raise InputError("a shared expert in a Qwen3 MoE flavour: Qwen3 MoE as flopcount reads it (qwen3_moe) has "
+                         "none; give the model as a config.json in a run plan", source=str(file),
+                         field=f"{where}.moe_args.num_shared_experts")
+    return {"model_type": "qwen3_moe", **config, "moe_intermediate_size": get("moe_inter_dim"),
+            "num_experts": get("moe_args.num_experts"), "num_experts_per_tok": get("moe_args.top_k"),
+            "decoder_sparse_step": 1, "mlp_only_layers": []}
 
 
 def _flavour_spec(file: Path, flavour: str, reg: Registry) -> tuple[dict, str]:

@@ -10,10 +10,10 @@ import json
 import textwrap
 from dataclasses import replace
 
-from .data.countries import ALIASES, ISO_3166_1_ALPHA2
-from .boundary.errors import InputError
-from .law import Obligations, assess
-from .law.result import Duty, State, duty_row
+from ..data.countries import ALIASES, ISO_3166_1_ALPHA2
+from ..boundary.errors import InputError
+from ..law import Obligations, assess
+from ..law.result import Duty, State, duty_row
 
 WIDTH = 80
 
@@ -54,25 +54,12 @@ def _flags(facts, args: argparse.Namespace):
     return replace(facts, provider=provider, release=release)
 
 
-def _load(path: str):
-    """A run plan is read directly (its facts live there); any other path as `estimate`
-    reads it (flopcount.cli.resolve_plan), with no release facts: all `not_stated`."""
-    from pathlib import Path
-    from .boundary.fields import load_mapping
-    from .inputs.plan import is_plan, plan_from_mapping
-    if Path(path).is_file() and Path(path).suffix.lower() in (".yaml", ".yml", ".json"):
-        data = load_mapping(path)
-        if is_plan(data):
-            return plan_from_mapping(data, path)
-    from .cli import resolve_plan
-    return resolve_plan(path, argparse.Namespace())
-
-
 def obligations_of(args: argparse.Namespace) -> Obligations:
-    from .count.estimate import estimate
-    from .law.summary import facts_of, summarise
+    from ..count.estimate import estimate
+    from ..importers.resolve import plan_of
+    from ..law.summary import facts_of, summarise
     as_of = _as_of(args.as_of)
-    result = estimate(_load(args.path))
+    result = estimate(plan_of(args.path))  # as `estimate` reads it; a plan states its facts
     return assess(summarise(result), _flags(facts_of(result), args), as_of)
 
 

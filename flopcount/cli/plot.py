@@ -6,8 +6,8 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from .boundary.errors import InputError
-from .boundary.numbers import parse_count, parse_fraction_range
+from ..boundary.errors import InputError
+from ..boundary.numbers import parse_count, parse_fraction_range
 
 #: Each chart: what it shows (its --help line) and invocations shown under its --help.
 KINDS: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -42,7 +42,7 @@ def _planning(p: argparse.ArgumentParser) -> None:
     p.add_argument("path", nargs="*", help="your run plans (or recipes), drawn emphasised")
     p.add_argument("--no-reference", dest="reference", action="store_false",
                    help="leave out the published runs (data.models)")
-    from .import_cli import add_import_flags
+    from .flags import add_import_flags
     add_import_flags(p)
 
 
@@ -54,7 +54,7 @@ def _run(p: argparse.ArgumentParser) -> None:
 
 def _methods(p: argparse.ArgumentParser) -> None:
     p.add_argument("path", nargs=1, metavar="PLAN", help="a run plan (or recipe)")
-    from .import_cli import add_import_flags
+    from .flags import add_import_flags
     add_import_flags(p)
 
 
@@ -72,19 +72,27 @@ def _hardware(p: argparse.ArgumentParser) -> None:
 ADD = {"planning": _planning, "run": _run, "methods": _methods, "finetune": _finetune, "hardware": _hardware}
 
 
+def _plan(path: str, args: argparse.Namespace):
+    """A plan or recipe as `estimate` reads it, completed by the recipe flags only (here
+    `kind` names the chart, not the kind of work)."""
+    from ..importers.resolve import plan_of
+    from .flags import IMPORT_FLAGS
+    names = [f[2:].replace("-", "_") for f in IMPORT_FLAGS]
+    return plan_of(path, **{n: getattr(args, n) for n in names if getattr(args, n, None) is not None})
+
+
 def _planning_chart(args: argparse.Namespace, plot: Any):
-    from .count.estimate import estimate
-    from .import_cli import load_any_plan
+    from ..count.estimate import estimate
     points = []
     for path in args.path:
-        plan = load_any_plan(path, args)
+        plan = _plan(path, args)
         tokens = sum(p.tokens or 0 for p in plan.phases if p.kind.training)
         points.append((plan.name, estimate(plan).plan.model.active_params, tokens))
     return plot.planning_map(points, reference=args.reference)
 
 
 def _run_chart(args: argparse.Namespace, plot: Any):
-    from .ledger import Ledger
+    from ..ledger import Ledger
     with Ledger(args.path[0], create=False) as ledger:
         runs = plot.ledger_runs(ledger.rows(), args.model)
     if not any(r.steps for r in runs):
@@ -96,15 +104,14 @@ def _run_chart(args: argparse.Namespace, plot: Any):
 
 
 def _methods_chart(args: argparse.Namespace, plot: Any):
-    from .count.estimate import estimate
-    from .import_cli import load_any_plan
-    return plot.methods_chart(estimate(load_any_plan(args.path[0], args)))
+    from ..count.estimate import estimate
+    return plot.methods_chart(estimate(_plan(args.path[0], args)))
 
 
 def _finetune_chart(args: argparse.Namespace, plot: Any):
-    from .inputs.configs import load_spec
-    from .model.formulas import lora_weights
-    from .model.spec import count_parameters
+    from ..inputs.configs import load_spec
+    from ..model.formulas import lora_weights
+    from ..model.spec import count_parameters
     spec = load_spec(args.path[0])
     if args.base_compute is None:
         raise InputError("required for plot finetune", field="--base-compute")
@@ -119,7 +126,7 @@ def _finetune_chart(args: argparse.Namespace, plot: Any):
 
 
 def _hardware_chart(args: argparse.Namespace, plot: Any):
-    from .data.accelerators import ACCELERATORS, PRECISIONS
+    from ..data.accelerators import ACCELERATORS, PRECISIONS
     if not any(args.precision in a.peak for a in ACCELERATORS):
         raise InputError(f"no accelerator has a {args.precision!r} peak; one of {', '.join(PRECISIONS)}",
                          field="--precision")
@@ -133,7 +140,7 @@ CHARTS = {"planning": _planning_chart, "run": _run_chart, "methods": _methods_ch
 
 def run(args: argparse.Namespace) -> int:
     try:
-        from .records import plot
+        from ..records import plot
     except ImportError:
         raise InputError("charts need matplotlib: pip install 'flopcount[plot]'") from None
     out = Path(args.output)

@@ -9,10 +9,10 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from .model.blocks import ATTENTION_CONVENTIONS
-from .data import assumptions
-from .boundary.errors import InputError
-from .boundary.numbers import parse_count, sig2
+from ..model.blocks import ATTENTION_CONVENTIONS
+from ..data import assumptions
+from ..boundary.errors import InputError
+from ..boundary.numbers import parse_count, sig2
 
 
 def add_parser(sub: Any) -> None:
@@ -61,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
         import torch  # noqa: F401
     except ImportError:
         raise InputError("measuring needs torch: pip install 'flopcount[measure]'") from None
-    from .measure import count_step, hf, measure_config
+    from ..measure import count_step, hf, measure_config
 
     seq_len, batch = parse_count(args.seq_len, "--seq-len"), parse_count(args.batch, "--batch")
     if batch * seq_len > assumptions.MAX_MEASURED_TOKENS:
@@ -80,10 +80,10 @@ def run(args: argparse.Namespace) -> int:
             import transformers  # noqa: F401
         except ImportError:
             raise InputError("measuring a config needs transformers: pip install 'flopcount[measure]'") from None
-        from .model.formulas import forward_flops, training_flops
+        from ..model.formulas import forward_flops, training_flops
         result = measure_config(args.target, seq_len, batch=batch, backend=args.backend, attention=args.attention,
                                 elementwise=args.elementwise, backward=not args.forward_only, progress=None)
-        from .measure.hf import build_spec
+        from ..measure.hf import build_spec
         spec = build_spec(args.target)
         name = Path(args.target).stem if spec is None else spec.name
         if spec is not None:
@@ -104,7 +104,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _print_text(name: str, result: Any, analytic: Fraction | None, args: argparse.Namespace) -> None:
-    from .records.render import wrap
+    from ..records.render import wrap
     parts: list[str] = []
     out = parts.append
     out(f"flopcount measure — {name} ({result.backend} backend)\n")

@@ -14,8 +14,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from .boundary.errors import InputError
-from .boundary.numbers import flop_text, sig2
+from ..boundary.errors import InputError
+from ..boundary.numbers import flop_text, sig2
 
 FORMATS = ("csv", "parquet", "json")
 WIDTH = 80
@@ -54,8 +54,8 @@ def eu_lines(suite, as_of) -> list[str]:
     (`law.summary.one_line`); models with the same line share it (80 columns)."""
     import textwrap
 
-    from .law.summary import of_estimate, one_line
-    from .records.suite import checkpoint_result
+    from ..law.summary import of_estimate, one_line
+    from ..records.suite import checkpoint_result
     groups: dict[str, list[str]] = {}
     for model in suite.models:
         line = one_line(of_estimate(checkpoint_result(model, int(model.steps[-1])), as_of))
@@ -71,9 +71,9 @@ def eu_lines(suite, as_of) -> list[str]:
 def summary(suite, frame, as_of=None) -> list[str]:
     """Per model: parameters, first and last checkpoint with their FLOP, the first
     checkpoint over each line, and the EU line of its last checkpoint (80 columns)."""
-    from .records.suite import as_of_date
-    from .data.thresholds import THRESHOLDS
-    from .records.render import table
+    from ..records.suite import as_of_date
+    from ..data.thresholds import THRESHOLDS
+    from ..records.render import table
     lines = [f"Suite {suite.name}: {len(suite.models)} models, {len(frame):,} checkpoints "
              "(1 multiply-add = 2 FLOP)"]
     rows = [["model", "params", "checkpoints", "first", "last FLOP", "method"]]
@@ -152,17 +152,17 @@ def write(frame, name: str, folder: str, fmt: str) -> Path:
 
 
 def cmd_suite(args: argparse.Namespace) -> int:
-    from .records.suite import load_suite, table
+    from ..records.suite import load_suite, table
     if not Path(args.path).exists():
         raise InputError("no such file or folder", source=args.path)
-    from .obligations_cli import _as_of
+    from .obligations import _as_of
     as_of = _as_of(args.as_of)
     suite = load_suite(args.path, checkpoints=args.checkpoints, gpus=args.gpus, vocab_size=args.vocab_size,
                        seq_len=args.seq_len, tokens_per_step=args.tokens_per_step, steps=args.steps)
     frame = table(suite, as_of=as_of)
     lines = summary(suite, frame, as_of)
     if args.output:
-        from .records.suite_page import write_page
+        from ..records.suite_page import write_page
         written = write_page(suite, frame, args.output, f"{suite.name}.{args.format}", _payload(frame, args.format))
         table_path = Path(args.output) / f"{suite.name}.{args.format}"
         lines += [f"Table ({len(frame):,} rows × {len(frame.columns)} columns), index.html and "

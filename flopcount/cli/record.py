@@ -4,8 +4,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from .boundary.errors import InputError
-from .ledger import load_key
+from ..boundary.errors import InputError
+from ..ledger import load_key
 
 
 def add_parser(sub: Any) -> None:
@@ -23,9 +23,8 @@ def add_parser(sub: Any) -> None:
                         "weights_public, architecture_public, usage_info_public, monetised), which it requires")
     p.add_argument("--as-of", help="judge the obligations (and which duties are overdue) at this date, YYYY-MM-DD "
                                    "(default: today); the record keeps it")
-    from .import_cli import add_import_flags
+    from .flags import add_base_arguments, add_import_flags, add_verdict_arguments
     add_import_flags(p)
-    from .cli import add_base_arguments, add_verdict_arguments
     add_base_arguments(p)
     add_verdict_arguments(p)
     p.add_argument("--released", help="date first released through any channel, YYYY-MM-DD (documentation form)")
@@ -37,7 +36,7 @@ def add_parser(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from .records import record
+    from ..records import record
     if args.check:
         data = record.load(args.check)
         problems = record.check(data, args.check, args.ledger, args.key)
@@ -56,12 +55,12 @@ def run(args: argparse.Namespace) -> int:
         raise InputError("required to write a record (or use --check FILE)", field="--output")
     plan = None
     if args.plan:
-        from .cli import resolve_plan  # the one input path estimate reads
-        plan = resolve_plan(args.plan, args)
+        from ..importers.resolve import plan_of  # the one input path estimate reads
+        plan = plan_of(args.plan, args)
     from dataclasses import replace
 
-    from .cli import verdict_inputs
-    given = verdict_inputs(args)
+    from ..importers.resolve import Request, verdict_inputs
+    given = verdict_inputs(Request.of(args))
     as_of = None
     if args.as_of is not None:
         import datetime as dt
