@@ -13,7 +13,7 @@ _moved.install()  # old import paths (flopcount.monitor, flopcount.record, ...) 
 
 from .inputs.configs import load_spec, spec_from_mapping  # noqa: E402
 from .boundary.errors import InputError  # noqa: E402
-from .count.estimate import estimate  # noqa: E402
+from .law.estimate import estimate  # noqa: E402
 from .model.formulas import forward_flops, kaplan_6nd, training_flops  # noqa: E402
 from .run import ComputeMonitor, ThresholdWarning  # noqa: E402
 from .inputs.plan import load_plan  # noqa: E402

@@ -24,7 +24,7 @@ MOVED = {
     "flopcount.blocks": "flopcount.model.blocks",
     "flopcount.configs": "flopcount.inputs.configs",
     "flopcount.fallback": "flopcount.measure.fallback",
-    "flopcount.estimate": "flopcount.count.estimate",
+    "flopcount.estimate": "flopcount.law.estimate",
     "flopcount.planning": "flopcount.count.grid",
     "flopcount.energy": "flopcount.hardware.energy",
     "flopcount.detect": "flopcount.hardware.detect",

@@ -15,7 +15,7 @@ from matplotlib.text import Text  # noqa: E402
 
 from flopcount.records import plot
 from flopcount.cli import main  # noqa: E402
-from flopcount.count.estimate import estimate  # noqa: E402
+from flopcount import estimate  # noqa: E402
 from flopcount.ledger import Ledger, Row  # noqa: E402
 from flopcount.run import ComputeMonitor, ThresholdWarning  # noqa: E402
 from flopcount.inputs.plan import load_plan  # noqa: E402

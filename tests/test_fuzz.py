@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, example, given, settings, strategies as st
 
 from flopcount.model.configs import READERS, spec_from_mapping
 from flopcount.boundary.errors import InputError
-from flopcount.count.estimate import estimate
+from flopcount import estimate
 from flopcount.boundary.fields import load_mapping
 from flopcount.model.formulas import training_flops
 from flopcount.inputs.plan import plan_from_mapping

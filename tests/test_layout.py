@@ -32,7 +32,7 @@ def test_every_old_path_is_the_module_at_its_new_path(old, new):
 def test_the_old_estimate_path_leaves_the_function_in_place():
     import flopcount
     importlib.import_module("flopcount.estimate")
-    assert callable(flopcount.estimate) and flopcount.estimate.__module__ == "flopcount.count.estimate"
+    assert callable(flopcount.estimate) and flopcount.estimate.__module__ == "flopcount.law.estimate"
 
 
 def test_only_the_api_sits_at_the_top_of_the_package():

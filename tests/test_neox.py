@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from flopcount.count.estimate import estimate
+from flopcount import estimate
 from flopcount.boundary.errors import InputError
 from flopcount.importers import find, import_path
 from flopcount.importers.neox import save_steps

@@ -17,7 +17,7 @@ import pytest
 from flopcount.cli import main
 from flopcount.data.accelerators import ACCELERATORS
 from flopcount.data.assumptions import DEFAULT_ATTENTION_REASON
-from flopcount.count.estimate import estimate
+from flopcount import estimate
 from flopcount.inputs.plan import plan_from_mapping
 from flopcount.law.thresholds import Alternative, Context, evaluate
 
@@ -292,7 +292,7 @@ def test_point7_attention_default_stated(capsys):
 def test_notes_never_change_status():
     """The notes are additive: every threshold's status equals the one the primary
     quantities alone give (the engine without alternatives)."""
-    from flopcount.count.estimate import threshold_quantities, verdict_context
+    from flopcount.law.counted import threshold_quantities, verdict_context
     from flopcount.inputs.plan import load_plan
     for name in ("ourlab-7b.yaml", "ourlab-70b.yaml", "llama-3.1-405b.yaml"):
         result = estimate(load_plan(PLANS / name))

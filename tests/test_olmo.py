@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from flopcount.boundary.errors import InputError
-from flopcount.count.estimate import estimate
+from flopcount import estimate
 from flopcount.importers import find, import_path, olmo
 from flopcount.inputs.plan import plan_from_mapping
 from flopcount.records.suite import load_suite, table

@@ -6,7 +6,7 @@ import yaml
 
 from flopcount.data.phases import PHASE_KINDS
 from flopcount.boundary.errors import InputError
-from flopcount.count.estimate import estimate
+from flopcount import estimate
 from flopcount.inputs.plan import load_plan, plan_from_mapping
 
 from conftest import ROOT

@@ -9,7 +9,7 @@ import pytest
 pytest.importorskip("matplotlib")
 
 from flopcount.records import plot
-from flopcount.count.estimate import estimate  # noqa: E402
+from flopcount import estimate  # noqa: E402
 from flopcount.inputs.plan import load_plan  # noqa: E402
 from flopcount.count.grid import accelerator_days, crossed_grid, modification_tokens, tokens_at  # noqa: E402
 

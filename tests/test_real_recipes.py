@@ -23,7 +23,7 @@ from typing import NamedTuple
 
 import pytest
 
-from flopcount.count.estimate import estimate
+from flopcount import estimate
 from flopcount.importers import import_path
 from flopcount.importers.recipe import Flags
 from flopcount.inputs.plan import plan_from_mapping
@@ -557,18 +557,7 @@ def one_line_everywhere(path: str, tmp_path: Path, *flags: str) -> str:
     return lines[0]
 
 
-#: Upper-bound rows of fine-tunes whose base model is named: the phase is an upper bound and
-#: every applicable verdict is bound "upper", yet the text's "Training compute" line drops
-#: "at most" (flopcount/records/render.py: "at most" is taken from the evaluations measured on
-#: the training quantity, and for a modification eu-gpai is "not applicable", bound None).
-TRAINING_LINE_BUG = {"axolotl-lora-8b", "axolotl-fft-8b", "llamafactory-full", "llamafactory-lora",
-                     "trl-sft-openr1-distill", "trl-sft-olympiccoder", "trl-cli-example"}
-
-
-@pytest.mark.parametrize("name", [
-    pytest.param(n, marks=pytest.mark.xfail(strict=True, reason="render.py: Training compute line lacks 'at most' "
-                                            "for an upper-bound modification")) if n in TRAINING_LINE_BUG else n
-    for n in UPPER])
+@pytest.mark.parametrize("name", UPPER)
 def test_upper_bound_totals_read_at_most(name):
     """Both totals of an upper-bound count are maxima: the text says "at most" on each line."""
     row = ROWS[name]
@@ -577,6 +566,9 @@ def test_upper_bound_totals_read_at_most(name):
     lines = out.stdout.splitlines()
     assert any(line.startswith("Cumulative compute  at most ") for line in lines)
     assert any(line.startswith("Training compute    at most ") for line in lines)
+    out = cli("estimate", str(RECIPES / row.path), *cli_flags(row.flags), "--json")
+    compute = json.loads(out.stdout)["compute"]
+    assert compute["training"]["bound"] == compute["cumulative"]["bound"] == "upper"
 
 
 #: Megatron-LM's hybrid Mamba-Transformer launch (examples/mamba/train.sh's form): pretrain_mamba.py
@@ -648,9 +640,6 @@ def test_bad_input_is_one_line_exit_2_from_every_command(kind, tmp_path):
     assert not (tmp_path / "ran").exists() and not (ROOT / "ran").exists()
 
 
-@pytest.mark.xfail(strict=True, reason="flopcount/importers/nemo1.py checks a `model.mamba` key that NeMo's own "
-                   "megatron_mamba_config.yaml does not have: the Mamba hybrid is read as a GPT and refused for a "
-                   "GELU MLP with GQA instead")
 def test_nemo_mamba_config_is_refused_as_mamba(tmp_path):
     """NeMo's megatron_mamba_config.yaml (name: megatron_mamba, mamba_ssm_ngroups, hybrid_override_pattern) is a
     Mamba-2 hybrid: the one line should say so, not blame the MLP."""

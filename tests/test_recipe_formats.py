@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from flopcount.count.estimate import estimate
+from flopcount import estimate
 from flopcount.importers import import_path
 from flopcount.importers.identify import identify
 from flopcount.importers.recipe import Flags

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from flopcount.model.configs import load_spec
-from flopcount.count.estimate import estimate
+from flopcount import estimate
 from flopcount.importers import find, import_path
 from flopcount.importers.recipe import Flags
 from flopcount.inputs.plan import plan_from_mapping

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from flopcount.count.estimate import estimate
+from flopcount import estimate
 from flopcount.model.formulas import training_flops
 from flopcount.importers import import_path
 from flopcount.importers.recipe import Flags

@@ -19,7 +19,7 @@ import yaml
 
 from conftest import ROOT
 from flopcount.cli import main
-from flopcount.count.estimate import estimate
+from flopcount import estimate
 from flopcount.law.summary import of_estimate
 from flopcount.inputs.plan import load_plan
 from flopcount.records.record import build, check

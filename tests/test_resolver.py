@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from flopcount.cli import main
-from flopcount.count.estimate import estimate
+from flopcount import estimate
 from flopcount.importers.resolve import Request, plan_of
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -20,7 +20,7 @@ import pytest
 import flopcount
 from flopcount.cli import main
 from flopcount.boundary.errors import InputError
-from flopcount.count.estimate import estimate
+from flopcount import estimate
 from flopcount.law.summary import of_estimate
 from flopcount.records.suite import OBLIGATIONS, load_suite, parse_checkpoints, table
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import pytest
 
-from flopcount.count.estimate import estimate
+from flopcount import estimate
 from flopcount.inputs.plan import plan_from_mapping
 
 E25, E24, E23 = 10**25, 10**24, 10**23

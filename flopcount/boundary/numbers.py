@@ -135,12 +135,13 @@ def exact_int(value: int | float | Fraction) -> int:
 
 
 def flop_text(value: int | float | Fraction | None) -> str | None:
-    """FLOP as a decimal-integer string (the JSON type of FLOP in every flopcount output)."""
+    """FLOP as a decimal-integer string (the JSON type of FLOP in every flopcount output):
+    an int or fraction exactly, a float as the decimal it was written as (`exact_int`), never
+    its binary expansion: flop_text(1e25) is "1" followed by 25 zeros, not
+    "10000000000000000905969664"."""
     if value is None:
         return None
-    if isinstance(value, float):
-        return str(int(round(value)))
-    return str(to_int(value))
+    return str(exact_int(value))
 
 
 def sig2(value: float | int | Fraction, unicode: bool = True) -> str:

@@ -9,7 +9,8 @@ import argparse
 import json
 from typing import Any
 
-from ..count.estimate import METHODS, estimate
+from ..count.estimate import METHODS
+from ..law.estimate import estimate
 from ..data import assumptions
 from ..data.phases import BY_ID as PHASE_KINDS
 from ..importers.resolve import Request, resolve

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import argparse
 
-from ..data.thresholds import MODALITIES
+from ..data.thresholds import CHAPTER_V_APPLIES, MODALITIES
 
 #: Flags an importer may need (a recipe lacks them), shared by import, record and plot;
 #: estimate already has --seq-len, --tokens, --kind, --gpus and --base-config.
@@ -50,4 +50,4 @@ def add_verdict_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--modalities", help="what the model generates, comma-separated: "
                         f"{', '.join(MODALITIES)} (the GPAI criterion is about text, audio, images, video)")
     parser.add_argument("--placed-on-market", help="date first placed on the EU market, YYYY-MM-DD "
-                        "(before 2025-08-02: Art. 111(3))")
+                        f"(before {CHAPTER_V_APPLIES}: Art. 111(3))")

@@ -55,7 +55,7 @@ def _flags(facts, args: argparse.Namespace):
 
 
 def obligations_of(args: argparse.Namespace) -> Obligations:
-    from ..count.estimate import estimate
+    from ..law.estimate import estimate
     from ..importers.resolve import plan_of
     from ..law.summary import facts_of, summarise
     as_of = _as_of(args.as_of)

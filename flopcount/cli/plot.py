@@ -82,7 +82,7 @@ def _plan(path: str, args: argparse.Namespace):
 
 
 def _planning_chart(args: argparse.Namespace, plot: Any):
-    from ..count.estimate import estimate
+    from ..law.estimate import estimate
     points = []
     for path in args.path:
         plan = _plan(path, args)
@@ -104,7 +104,7 @@ def _run_chart(args: argparse.Namespace, plot: Any):
 
 
 def _methods_chart(args: argparse.Namespace, plot: Any):
-    from ..count.estimate import estimate
+    from ..law.estimate import estimate
     return plot.methods_chart(estimate(_plan(args.path[0], args)))
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from ..boundary.numbers import sig2
 from ..data.accelerators import ACCELERATORS
-from ..data.thresholds import THRESHOLDS
+from ..data.thresholds import MODIFICATION_FRACTION, THRESHOLDS
 from ..records.render import table, wrap
 
 
@@ -40,7 +40,7 @@ def cmd_thresholds(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps([t.__dict__ for t in THRESHOLDS], indent=2))
         return 0
-    rows = [[t.id, f"> {sig2(t.flop)}" if t.flop else "> 1/3 of base", t.quantity.replace("_", " "),
+    rows = [[t.id, f"> {sig2(t.flop)}" if t.flop else f"> {MODIFICATION_FRACTION} of base", t.quantity.replace("_", " "),
              t.status + ("" if t.verified else " [unverified]")] for t in THRESHOLDS]
     lines = []
     for t, row in zip(THRESHOLDS, table(rows)):

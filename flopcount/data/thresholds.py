@@ -26,7 +26,7 @@ from fractions import Fraction
 @dataclass(frozen=True)
 class Threshold:
     id: str
-    jurisdiction: str           # "EU" rows apply only to the provider (see flopcount.law.thresholds)
+    jurisdiction: str           # "EU" rows bind only the provider (flopcount.law.lines.binds)
     title: str
     flop: int | None            # the line in FLOP; None when relative (modification rule)
     quantity: str               # "training" | "cumulative" | "modification"

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from ..data import assumptions
 from ..data.accelerators import ACCELERATORS, PRECISIONS, Accelerator
 from ..boundary.errors import InputError
+from ..boundary.interval import Interval  # re-exported: the hardware method is one
 
 SECONDS_PER_HOUR = 3600
 
@@ -77,15 +78,6 @@ class HardwareUse:
     @property
     def peak(self) -> float:
         return peak(self.accelerator, self.precision)
-
-
-@dataclass(frozen=True)
-class Interval:
-    """An estimate with its range; `total` is the central value."""
-
-    total: float
-    low: float
-    high: float
 
 
 def hardware_flops(use: HardwareUse) -> Interval:

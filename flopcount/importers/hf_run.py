@@ -133,9 +133,9 @@ def _flos_note(flos: Any, imported: Imported, folder: Path, peft: bool) -> None:
                               "is its own, by the full formula")
         return
     from ..boundary.numbers import sig2
-    from ..count.estimate import estimate
+    from ..count.estimate import count_plan   # the count alone: no verdict is needed for the note
     from ..inputs.plan import plan_from_mapping
-    ours = estimate(plan_from_mapping(imported.plan, str(folder))).training.total
+    ours = count_plan(plan_from_mapping(imported.plan, str(folder))).training.total
     imported.notes.append(
         f"the Trainer's total_flos is {flos:.4g}: its estimate 6 × non-embedding parameters × tokens "
         "(transformers' floating_point_ops); flopcount's count adds attention, embeddings and the output "

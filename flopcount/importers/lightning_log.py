@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from ..boundary.errors import InputError
+from ..boundary.numbers import exact_int
 from . import Imported
 from .recipe import Flags, run_plan
 
@@ -81,10 +82,10 @@ def import_(folder: Path, flags: Flags = Flags()) -> Imported:
     imported = Imported(plan={}, trace={"model.config": "--base-config", "phases[0].flops": f"{path.name}: last {TRAINING}",
                                         "phases[0].end": f"{path.name} modification time"})
     phases: list[dict[str, Any]] = [{"name": "training", "kind": flags.kind or "pre-training",
-                                     "flops": int(round(training)), "end": end}]
+                                     "flops": exact_int(training), "end": end}]
     if cumulative > training:
         phases.append({"name": "cumulative-only work", "kind": "synthetic-data", "public": False,
-                       "flops": int(round(cumulative - training)), "end": end})
+                       "flops": exact_int(cumulative) - exact_int(training), "end": end})
         imported.trace["phases[1].flops"] = f"{path.name}: last {CUMULATIVE} − {TRAINING}"
         imported.notes.append("cumulative compute logged beyond training: recorded as kind synthetic-data (public "
                               "false), a stand-in; the run's ledger says which kind it was")

@@ -7,7 +7,8 @@ import datetime as dt
 from dataclasses import replace
 
 from ..data.obligations import FRONTIER_LINE, SYSTEMIC_LINE
-from ..count.estimate import PhaseResult, Result, phases_context, threshold_quantities
+from ..count.estimate import PhaseResult, Result
+from .counted import phases_context, threshold_quantities
 from ..boundary.numbers import sig2
 from ..inputs.plan import BaseModel
 from .thresholds import bounded, known_by, modification_line, status

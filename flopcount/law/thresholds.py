@@ -33,135 +33,14 @@ are the project's readings of the texts, tested as such; not legal advice.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from fractions import Fraction
-from typing import Iterable, Sequence
 
-from ..data.assumptions import ACCEPTED_ERROR
-from ..data.thresholds import (CHAPTER_V_APPLIES, GPAI_MODALITIES, LEGACY_COMPLIANCE, MODIFICATION_FALLBACK_BASE,
-                              MODIFICATION_FRACTION, THRESHOLDS, Threshold)
 from ..boundary.numbers import sig2
-
-STATUSES = ("below", "crossed", "straddles", "at most", "presumed", "not applicable")
-
-
-@dataclass(frozen=True)
-class Evaluation:
-    threshold: Threshold
-    line: Fraction | int       # FLOP value of the line (for the modification rule: base / 3, exact)
-    compared: float            # the central compute compared with it
-    low: float
-    high: float
-    status: str                # one of STATUSES
-    basis: str = ""            # which compute was compared, or why the row does not apply
-    notify_by: dt.date | None = None
-    duty: str = ""             # what follows from the status, with the provision
-    notes: tuple[str, ...] = ()  # uncertainty around the line; never changes the status
-    bound: str | None = None   # "upper": the compared figure is only a maximum (see `bounded`)
-
-    @property
-    def margin(self) -> float:
-        """Compute as a multiple of the line: 0.5 = half way, 2.0 = twice over."""
-        return float(Fraction(self.compared) / Fraction(self.line)) if self.line else float("inf")
-
-    @property
-    def applies(self) -> bool:
-        return self.status != "not applicable"
-
-    @property
-    def met(self) -> bool:
-        """Met, presumed, or possibly met (an interval across the line, a maximum over it)."""
-        return self.status in ("crossed", "straddles", "at most", "presumed")
-
-
-@dataclass(frozen=True)
-class Run:
-    """One phase in time order: when it started and what it adds to each quantity."""
-
-    start: dt.date | None
-    adds: dict[str, float]     # quantity -> upper estimate it adds
-
-
-@dataclass(frozen=True)
-class Alternative:
-    """Another method's figures for each quantity, beside the primary ones (phases it does
-    not cover keep their primary estimate)."""
-
-    method: str
-    quantities: dict[str, tuple[float, float, float]]   # quantity -> (central, low, high)
-    #: quantity -> utilisation at which the hardware method's central figure equals the
-    #: architecture-based one (`analytic`), over the phases that have both
-    utilization: dict[str, float] = field(default_factory=dict)
-    analytic: str = ""
-
-
-@dataclass(frozen=True)
-class Context:
-    is_modification: bool = False
-    base_training: int | None = None
-    base_systemic: bool = False
-    modalities: frozenset[str] | None = None   # output modalities; None: not stated
-    placed_on_market: dt.date | None = None
-    runs: tuple[Run, ...] = ()
-    primary: str = "the primary estimate"       # the method behind `quantities`
-    alternatives: tuple[Alternative, ...] = ()
-    upper_bound: frozenset[str] = frozenset()   # quantities whose figure is only a maximum (a phase can stop early)
-    base_gpai: bool | None = None               # the base is a GPAI model; None: not stated (taken as one)
-
-
-def line_int(line: Fraction | int) -> int:
-    """A line as a whole FLOP count: floor(base/3) for the one-third rule, which an integer
-    compute exceeds exactly when it exceeds base/3."""
-    return int(line) if isinstance(line, int) else line.numerator // line.denominator
-
-
-def status(low: float, high: float, line: Fraction | int) -> str:
-    """Strictly greater crosses (Art. 51(2): "greater than"), compared exactly (a line of
-    base/3 is not rounded); an interval that contains the line straddles it."""
-    line = Fraction(line)
-    if Fraction(low) > line:
-        return "crossed"
-    if Fraction(high) <= line:
-        return "below"
-    return "straddles"
-
-
-def bounded(st: str, quantity: str, ctx: Context) -> tuple[str, str | None]:
-    """The status and bound of a row whose quantity may be only a maximum: a maximum over
-    the line says nothing about crossing it ("at most"); one at or below it is below."""
-    if quantity not in ctx.upper_bound:
-        return st, None
-    return ("below" if st == "below" else "at most"), "upper"
-
-
-UPPER_NOTE = "an upper bound (the run can stop early): the tokens trained decide (--tokens, or tokens: in the plan)"
-
-
-def modification_line(base_training: int | None, base_systemic: bool) -> tuple[Fraction, str]:
-    """One third of the base model's training compute; when unknown, one third of 1e25 for
-    a systemic-risk base, else of 1e23 (Guidelines §3.2, ¶64)."""
-    if base_training is not None:
-        return Fraction(base_training) * MODIFICATION_FRACTION, "one third of the base model's training compute"
-    key = "systemic-risk" if base_systemic else "gpai"
-    fallback = MODIFICATION_FALLBACK_BASE[key]
-    base = "a base with systemic risk" if base_systemic else "a base without systemic risk"
-    return fallback * MODIFICATION_FRACTION, (f"base model's training compute unknown: the Guidelines' fallback line, "
-                                              f"one third of {sig2(fallback)} for {base} (§3.2, ¶64: only where it "
-                                              "can be neither known nor estimated)")
-
-
-def known_by(runs: Sequence[Run], quantity: str, line: Fraction | int, offset: float = 0) -> dt.date | None:
-    """Start of the run during which the quantity's upper estimate first passes the line:
-    the latest date by which it was known that the line would be met (Guidelines §2.3:
-    estimate before the large run). Work with no start of its own (merged or initialising
-    weights) is known by the start of the next run that builds on it. None when no date
-    is given."""
-    total = Fraction(offset)
-    for i, run in enumerate(runs):
-        total += Fraction(run.adds.get(quantity, 0))
-        if total > line:
-            return next((r.start for r in runs[i:] if r.start), None)
-    return None
+from ..data.assumptions import ACCEPTED_ERROR
+from ..data.thresholds import CHAPTER_V_APPLIES, GPAI_MODALITIES, LEGACY_COMPLIANCE, THRESHOLDS, Threshold
+from .lines import (STATUSES, UPPER_NOTE, Alternative, Context, Evaluation, Run, becomes_provider, binds, notify_by,  # noqa: F401
+                    bounded, known_by, line_int, modification_line, runs_in_order, status)
 
 
 def _deadline(ctx: Context, known: dt.date | None, days: int) -> tuple[dt.date | None, str]:
@@ -175,7 +54,7 @@ def _deadline(ctx: Context, known: dt.date | None, days: int) -> tuple[dt.date |
                       f"is not stated{latest}: give the phases' start dates (plan field start) to date it"
                       + (f"; placed on the market before {CHAPTER_V_APPLIES}: the other obligations by "
                          f"{LEGACY_COMPLIANCE} (Art. 111(3))" if legacy else ""))
-    when = max(known, applies_from) + dt.timedelta(days=days)
+    when = notify_by(known, days)
     text = f"notify the Commission without delay and by {when.isoformat()} (Art. 52(1): two weeks after it became known"
     text += f", at the latest {known.isoformat()}" if known >= applies_from else \
         f"; known by {known.isoformat()}, before Chapter V applied on {CHAPTER_V_APPLIES}, so counted from then"
@@ -214,7 +93,8 @@ def evaluate(quantities: dict[str, tuple[float, float, float]], ctx: Context = C
         t = next(t for t in THRESHOLDS if t.quantity == "modification")
         mod_line, basis = modification_line(ctx.base_training, ctx.base_systemic)
         st, bound = bounded(status(*quantities["modification"][1:], mod_line), "modification", ctx)
-        provider = st != "below"
+        # the upper estimate decides: an interval across the line is taken as crossing (conservative)
+        provider = becomes_provider(quantities["modification"][2], mod_line)
         duty = {"crossed": "the modifier becomes the provider of the modified model; its obligations cover the "
                            "modification (Recital 109)",
                 "straddles": "the interval straddles one third: treated as crossing (conservative) — the modifier "
@@ -232,7 +112,7 @@ def evaluate(quantities: dict[str, tuple[float, float, float]], ctx: Context = C
         if t.id in by_id or t.quantity == "modification":
             continue
         q = quantities[t.quantity]
-        if t.jurisdiction == "EU" and not provider:
+        if not binds(t, provider):
             by_id[t.id] = _row(t, t.flop, q, "not applicable",
                                "modification at or below one third: the modifier is not the provider (§3.2)")
         elif t.id == "eu-systemic-risk" and ctx.is_modification and ctx.base_systemic:
@@ -335,11 +215,3 @@ def near_line(ev: Evaluation) -> list[str]:
         text += (f"; the criterion is indicative ({ev.threshold.cite}): a model near it may be general-purpose "
                  "(or not) by its capabilities")
     return [text]
-
-
-def runs_in_order(runs: Iterable[Run]) -> tuple[Run, ...]:
-    """Phases sorted by start date where every one has one; in the given order otherwise."""
-    runs = tuple(runs)
-    if runs and all(r.start for r in runs):
-        return tuple(sorted(runs, key=lambda r: r.start))
-    return runs

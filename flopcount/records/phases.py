@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..boundary.errors import InputError
-from ..count.estimate import estimate
+from ..law.estimate import estimate
 from ..hardware.accelerators import find_accelerator
 from ..ledger.phases import (LEDGER_FIELDS, METHOD_TEXT, PRIMARY, CountedPhase, clean,  # noqa: F401 (re-exported)
                              phases_from_ledger)

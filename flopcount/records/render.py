@@ -71,8 +71,9 @@ def to_json(result: Result, methods: tuple[str, ...] = METHODS) -> dict[str, Any
                                           if result.parameters else None)},
         "plan": plan.source or None, "seq_len": plan.seq_len, "attention": plan.attention,
         "parameters": parameters, "flops": flops,
-        "compute": {"training": _quantity(result.training), "cumulative": _quantity(result.cumulative),
-                    "lineage_cumulative": _quantity(result.lineage_cumulative)},
+        "compute": {key: {**_quantity(q), "bound": "upper" if key.split("_")[-1] in result.upper_bound else None}
+                    for key, q in (("training", result.training), ("cumulative", result.cumulative),
+                                   ("lineage_cumulative", result.lineage_cumulative))},
         "base_model": None if plan.base is None else {
             "name": plan.base.name, "training_compute": flop_text(plan.base.training_compute),
             "systemic_risk": plan.base.systemic_risk},
@@ -166,8 +167,7 @@ def to_text(result: Result, methods: tuple[str, ...] = METHODS) -> str:
         rows = [[m, _cell(pr.estimates[m], m == pr.primary)] for m in shown if m in pr.estimates]
         out += ["  " + line for line in table(rows)] if rows else ["    no method applies"]
     out.append("")
-    bounded = {ev.threshold.quantity for ev in result.evaluations if ev.bound == "upper"}
-    most = {q: "at most " if q in bounded else "" for q in ("training", "cumulative")}
+    most = {q: "at most " if q in result.upper_bound else "" for q in ("training", "cumulative")}
     out.append(f"Training compute    {most['training']}{_span(result.training)} FLOP")
     out.append(f"Cumulative compute  {most['cumulative']}{_span(result.cumulative)} FLOP")
     if plan.base is not None and plan.base.training_compute is not None:

@@ -52,7 +52,9 @@ import numpy as np
 from ..data import assumptions
 from ..data.phases import BY_ID
 from ..boundary.errors import InputError
-from ..count.estimate import MethodEstimate, PhaseResult, Result, estimate, verdict
+from ..count.estimate import MethodEstimate, PhaseResult, Result
+from ..law.counted import verdict
+from ..law.estimate import estimate
 from ..boundary.fields import Fields, load_mapping
 from ..inputs.facts import RELEASE_FIELDS as FACT_RELEASE_FIELDS, read_deploys, read_provider, read_release
 from ..law.summary import of_estimate, summarise

@@ -7,7 +7,8 @@ import datetime as dt
 from typing import Any
 
 from ..data.phases import BY_ID as PHASE_KINDS
-from ..count.estimate import MethodEstimate, PhaseResult, verdict
+from ..count.estimate import MethodEstimate, PhaseResult
+from ..law.counted import verdict
 from ..hardware.accelerators import HardwareUse, find_accelerator
 from ..ledger.summary import adds
 from ..boundary.numbers import flop_text

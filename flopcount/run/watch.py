@@ -13,13 +13,10 @@ import datetime as dt
 import math
 from dataclasses import dataclass
 
-from ..data.thresholds import THRESHOLDS, Threshold
+from ..data.thresholds import Threshold
 from ..boundary.numbers import sig2
-from ..law.thresholds import line_int, modification_line
+from ..law.lines import Line, becomes_provider, binds, notify_by, run_lines as lines  # noqa: F401 (lines: the run's rows)
 from .events import ThresholdEvent
-
-Line = tuple[Threshold, int, str]  # (threshold, line in FLOP, quantity it is measured on)
-
 
 @dataclass(frozen=True)
 class View:
@@ -34,36 +31,16 @@ class View:
     now: float                  # clock time of the check
 
 
-def lines(base_training: int | None, base_systemic: bool, is_modification: bool,
-          overrides: dict[str, int]) -> list[Line]:
-    """Every line that applies to the run. A modification of a systemic-risk model is
-    presumed to have systemic risk once the modifier becomes its provider (Guidelines
-    §3.2.2, ¶70): for such a run the systemic-risk row is the one-third line on the
-    modification's compute."""
-    out = []
-    modification = line_int(modification_line(base_training, base_systemic)[0])
-    for t in THRESHOLDS:
-        line, quantity = t.flop, t.quantity
-        if t.quantity == "modification":
-            if not is_modification:
-                continue
-            line = modification
-        elif t.id == "eu-systemic-risk" and is_modification and base_systemic:
-            line, quantity = modification, "modification"
-        out.append((t, overrides.get(t.id, line), quantity))
-    return out
-
-
 def provider(view: View, is_modification: bool, one_third: int | None) -> tuple[bool, bool]:
     """(now, by the planned end): EU duties fall on a modifier only once it becomes the
     provider (Guidelines §3.2, ¶62–63); `one_third` is the one-third line, overrides included."""
     if not is_modification or one_third is None:
         return True, True
-    now = view.values["modification"] > one_third
+    now = becomes_provider(view.values["modification"], one_third)
     if view.planned_steps is None:
         return now, now
     remaining = max(view.planned_steps - view.step_index, 0)
-    return now, view.values["modification"] + view.rates["modification"] * remaining > one_third
+    return now, becomes_provider(view.values["modification"] + view.rates["modification"] * remaining, one_third)
 
 
 def decide(view: View, rows: list[Line], fired: set[tuple[str, str]], stop_on: tuple[str, ...],
@@ -74,11 +51,10 @@ def decide(view: View, rows: list[Line], fired: set[tuple[str, str]], stop_on: t
     one_third = next((line for t, line, _ in rows if t.quantity == "modification"), None)
     provider_now, provider_later = provider(view, is_modification, one_third)
     for t, line, q in rows:
-        eu = t.jurisdiction == "EU" and t.quantity != "modification"
-        if eu and not (provider_now or provider_later):
+        if not binds(t, provider_now or provider_later):
             continue
-        notify = today + dt.timedelta(days=t.notify_days) if t.notify_days else None
-        if step_ended and view.exact[q] > line and (t.id, "crossed") not in fired and (not eu or provider_now):
+        notify = notify_by(today, t.notify_days) if t.notify_days else None
+        if step_ended and view.exact[q] > line and (t.id, "crossed") not in fired and binds(t, provider_now):
             out.append(ThresholdEvent("crossed", t.id, line, q, view.crossed_step, view.exact[q],
                                       dt.datetime.fromtimestamp(view.now), notify,
                                       f"{t.id}: {q} compute {sig2(view.exact[q])} FLOP crossed the line "
