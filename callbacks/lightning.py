@@ -140,7 +140,11 @@ class FlopcountModelSummary(pl.callbacks.ModelSummary):
 def _example_step(pl_module) -> Any:
     """flopcount's count of one training step of the module's example input."""
     from flopcount.measure import count_step
-    inputs = pl_module._apply_batch_transfer_handler(pl_module._on_before_batch_transfer(pl_module.example_input_array))
+    # the batch as Lightning hands it to training_step, through the module's public hooks
+    # (what Lightning's own private _apply_batch_transfer_handler calls, in this order)
+    batch = pl_module.on_before_batch_transfer(pl_module.example_input_array, 0)
+    batch = pl_module.transfer_batch_to_device(batch, pl_module.device, 0)
+    inputs = pl_module.on_after_batch_transfer(batch, 0)
     had_grad = {p: p.grad for p in pl_module.parameters()}
     try:
         return count_step(pl_module, inputs)

@@ -10,7 +10,6 @@ method's estimate; they are shown side by side.
 from __future__ import annotations
 
 import datetime as dt
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,7 +20,8 @@ from ..data.thresholds import MODALITIES
 from ..boundary.errors import InputError
 from ..boundary.fields import Fields, load_mapping
 from ..model.formulas import ATTENTION_CONVENTIONS, LORA_GROUPS, LORA_TARGETS, lora_weights
-from ..hardware.accelerators import SECONDS_PER_HOUR, HardwareUse, default_utilization, find_accelerator, peak
+from ..hardware.accelerators import HardwareUse
+from .hardware_use import HARDWARE_FIELDS, read_hardware  # noqa: F401 (re-exported)
 from .facts import Facts, read_facts
 from ..model.spec import ModelSpec, count_parameters
 
@@ -110,7 +110,6 @@ PHASE_FIELDS = ("name", "kind", "public", "work", "tokens", "steps", "batch_size
 #: whole sequences (`forward`: log-probabilities of a reference or old policy), or KV-cached
 #: generation (`generate`: synthetic data, RL rollouts). Generating kinds only generate.
 WORK = ("train", "forward", "generate")
-HARDWARE_FIELDS = ("accelerator", "gpu_hours", "gpus", "hours", "days", "precision", "utilization")
 
 
 def read_model(f: Fields, plan_dir: Path) -> ModelRef:
@@ -127,27 +126,6 @@ def read_model(f: Fields, plan_dir: Path) -> ModelRef:
     else:
         spec = load_spec(plan_dir / f.text("config"), name or None)
     return ModelRef(name=name or spec.name, spec=spec)
-
-
-def read_hardware(f: Fields) -> HardwareUse:
-    """{accelerator, gpu_hours | gpus + hours|days, precision, utilization}."""
-    f.only(HARDWARE_FIELDS)
-    acc = find_accelerator(f.text("accelerator"), f.path("accelerator"), f.source)
-    devices = f.count("gpus", None)
-    if f.has("gpu_hours"):
-        if f.has("hours") or f.has("days"):
-            raise f.error("gpu_hours", "give gpu_hours, or gpus with hours/days, not both")
-        hours = f.positive("gpu_hours")
-    else:
-        if devices is None or f.has("hours") == f.has("days"):
-            raise f.error(None, "give gpu_hours, or gpus with exactly one of hours / days")
-        hours = devices * (f.positive("hours") if f.has("hours") else 24 * f.positive("days"))
-    precision = f.text("precision", assumptions.DEFAULT_PRECISION).lower()
-    if not math.isfinite(hours * SECONDS_PER_HOUR * peak(acc, precision, f.path("precision"), f.source)):
-        raise f.error("gpu_hours", f"accelerator time {hours!r} hours is out of range")
-    given = f.has("utilization")
-    utilization = f.fraction_range("utilization") if given else default_utilization()
-    return HardwareUse(acc, hours, precision, utilization, devices, utilization_given=given)
 
 
 def read_trainable(f: Fields, name: str, spec: ModelSpec | None) -> Trainable:
