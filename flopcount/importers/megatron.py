@@ -29,13 +29,15 @@ from __future__ import annotations
 import re
 import shlex
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
-from ..data.recipes import MEGATRON_DEFAULTS, MEGATRON_SOURCE
+from ..data.recipes import MEGATRON_SOURCE
 from ..boundary.errors import InputError
 from . import Imported
 from ..boundary.fields import load_mapping
-from .recipe import Flags, Recipe, run_plan, yaml_mapping
+# The model from the arguments, and the argument reader, live in megatron_model.
+from .megatron_model import FREQ_TERM, _Args, _deepseek, _layer_pattern, _model, _padded_vocab  # noqa: F401
+from .recipe import Flags, run_plan, yaml_mapping
 
 FRAMEWORK = "Megatron-LM"
 ARGS_BLOCK = re.compile(r"^-+ arguments -+$(.*?)^-+ end of arguments -+$", re.M | re.S)
@@ -44,8 +46,6 @@ ASSIGNMENT = re.compile(r"^\s*(?:export\s+)?([A-Za-z_]\w*)=([^\s$`()]+)\s*(?:#.*
 VARIABLE = re.compile(r"\$\{?([A-Za-z_]\w*)\}?")
 #: `GBS=${GBS:-2048}`: the script's own default, used unless the environment sets the variable
 DEFAULTED = re.compile(r'^\s*(?:export\s+)?([A-Za-z_]\w*)=\$\{(\1):-"?([^\s$`()"}]+)"?\}\s*(?:#.*)?$', re.M)
-#: Megatron's --moe-layer-freq as a list expression, e.g. "([0]*3+[1]*58)": parsed, never evaluated
-FREQ_TERM = re.compile(r"\[([01](?:,[01])*)\](?:\*(\d+))?")
 MAX_BYTES = 4 << 20
 
 
@@ -148,127 +148,6 @@ def parse_script(text: str, source: str) -> tuple[dict[str, Any], dict[str, dict
     return out, fed
 
 
-class _Args(Recipe):
-    """Megatron arguments, with Megatron's defaults for absent flags (`data.recipes`)."""
-
-    def get(self, name: str) -> Any:
-        value = self.raw(name, MEGATRON_DEFAULTS.get(name))
-        if isinstance(value, str) and "$" in value:
-            raise self.error(name, f"is a shell expansion ({value}) flopcount cannot resolve: substitute the value "
-                             "in the file, or give the arguments block of the training log")
-        return value
-
-    def on(self, name: str) -> bool:
-        value = self.get(name)
-        return value is True or (isinstance(value, str) and value.lower() == "true")
-
-    def number(self, name: str, default: int | None = None) -> int | None:
-        """A whole number: the recipe's (parsed strictly), Megatron's default, or `default`."""
-        if not self.has(name):
-            self.read.add(name)
-            return MEGATRON_DEFAULTS.get(name, default)
-        self.get(name)  # a shell expansion is named, not parsed as a number
-        return self.count(name)
-
-
-def _padded_vocab(r: _Args, flags: Flags, tp: int) -> int:
-    vocab = r.number("padded_vocab_size")
-    if vocab is not None:
-        r.to("model.spec.vocab_size", "padded_vocab_size")
-        return vocab
-    vocab = flags.count("vocab_size") or r.number("vocab_size")
-    if vocab is None:
-        raise InputError("the vocabulary size comes from the tokenizer, which the arguments do not hold: pass "
-                         "--vocab-size (the tokenizer's size; flopcount pads it as Megatron does)",
-                         source=r.source, field="--vocab-size")
-    multiple = r.number("make_vocab_size_divisible_by") * tp
-    r.to("model.spec.vocab_size", "--vocab-size" if flags.vocab_size else "vocab_size",
-         f"padded to a multiple of make_vocab_size_divisible_by × tensor_model_parallel_size = {multiple}")
-    return -(-vocab // multiple) * multiple
-
-
-def _model(r: _Args, flags: Flags) -> dict:
-    for flag in ("hybrid_override_pattern", "experimental_attention_variant", "squared_relu"):
-        if r.get(flag) not in (None, False):
-            raise r.error(flag, "this architecture is not mapped from Megatron arguments yet; give the model as "
-                          "a config.json in a run plan")
-    layers, hidden, heads = r.count("num_layers"), r.count("hidden_size"), r.count("num_attention_heads")
-    swiglu = r.on("swiglu")
-    ffn = r.number("ffn_hidden_size", int((4 * hidden * 2 / 3) / 64) * 64 if swiglu else 4 * hidden)
-    kv_channels = r.number("kv_channels", hidden // heads)
-    groups = r.number("num_query_groups", heads) if r.on("group_query_attention") else heads
-    tied = not r.on("untie_embeddings_and_output_weights")
-    bias = r.on("add_bias_linear") and not r.on("disable_bias_linear")
-    vocab = _padded_vocab(r, flags, r.number("tensor_model_parallel_size"))
-    experts = r.number("num_experts")
-    if r.on("multi_latent_attention"):
-        return _deepseek(r, hidden, layers, heads, ffn, vocab, tied, experts, bias)
-    if not swiglu:
-        if experts or groups != heads or r.get("position_embedding_type") != "learned_absolute":
-            raise r.error("swiglu", "a GELU MLP with rotary positions, GQA or experts is not mapped yet; give the "
-                          "model as a config.json in a run plan")
-        return {"model_type": "gpt2", "n_embd": hidden, "n_layer": layers, "n_head": heads, "n_inner": ffn,
-                "vocab_size": vocab, "n_positions": r.count("max_position_embeddings"), "tie_word_embeddings": tied}
-    llama = {"hidden_size": hidden, "num_hidden_layers": layers, "num_attention_heads": heads,
-             "num_key_value_heads": groups, "head_dim": kv_channels, "vocab_size": vocab,
-             "tie_word_embeddings": tied}
-    if not experts:
-        return {"model_type": "llama", **llama, "intermediate_size": ffn, "attention_bias": bias, "mlp_bias": bias}
-    freq = r.get("moe_layer_freq")
-    if (freq not in (None, 1, "1") or r.number("moe_shared_expert_intermediate_size") or bias):
-        raise r.error("moe_layer_freq" if freq not in (None, 1, "1") else "num_experts",
-                      "MoE with dense layers, shared experts or biases is not mapped yet; give the model as a "
-                      "config.json in a run plan")
-    return {"model_type": "mixtral", **llama, "num_local_experts": experts,
-            "num_experts_per_tok": r.number("moe_router_topk"),
-            "intermediate_size": r.number("moe_ffn_hidden_size", ffn)}
-
-
-def _layer_pattern(r: _Args, layers: int) -> list[int]:
-    """--moe-layer-freq: N (every N-th layer is MoE) or a list expression such as
-    "([0]*3+[1]*58)" (Megatron evaluates it; here it is parsed, and nothing else is accepted)."""
-    value = r.get("moe_layer_freq")
-    text = str(value).replace(" ", "").strip("()")
-    if text.isdigit():
-        return [1 if i % int(text) == 0 else 0 for i in range(layers)]
-    pattern: list[int] = []
-    for term in text.split("+"):
-        m = FREQ_TERM.fullmatch(term)
-        if m is None:
-            raise r.error("moe_layer_freq", f"{value!r} is not N or a list like [0]*3+[1]*58")
-        pattern += [int(x) for x in m.group(1).split(",")] * int(m.group(2) or 1)
-    if len(pattern) != layers:
-        raise r.error("moe_layer_freq", f"gives {len(pattern)} layers for num_layers {layers}")
-    return pattern
-
-
-def _deepseek(r: _Args, hidden: int, layers: int, heads: int, ffn: int, vocab: int, tied: bool,
-              experts: int | None, bias: bool) -> dict:
-    """Multi-latent attention with MoE after leading dense layers (DeepSeek V2/V3, Kimi K2)
-    as a deepseek_v3 config.json mapping."""
-    if not experts or bias:
-        raise r.error("multi_latent_attention", "MLA is mapped with MoE layers and no linear biases (DeepSeek's "
-                      "layout); give other MLA models as a config.json in a run plan")
-    pattern = _layer_pattern(r, layers)
-    dense = pattern.index(1) if 1 in pattern else layers
-    if any(p != 1 for p in pattern[dense:]):
-        raise r.error("moe_layer_freq", "dense layers between MoE layers are not mapped (DeepSeek has them first "
-                      "only)")
-    moe_ffn = r.number("moe_ffn_hidden_size", ffn)
-    shared = r.number("moe_shared_expert_intermediate_size") or 0
-    if shared % moe_ffn:
-        raise r.error("moe_shared_expert_intermediate_size", f"{shared} is not a whole number of experts of "
-                      f"{moe_ffn}")
-    return {"model_type": "deepseek_v3", "hidden_size": hidden, "num_hidden_layers": layers,
-            "num_attention_heads": heads, "num_key_value_heads": heads, "intermediate_size": ffn,
-            "moe_intermediate_size": moe_ffn, "n_routed_experts": experts, "n_shared_experts": shared // moe_ffn,
-            "num_experts_per_tok": r.number("moe_router_topk"), "first_k_dense_replace": dense, "moe_layer_freq": 1,
-            "q_lora_rank": r.number("q_lora_rank"), "kv_lora_rank": r.number("kv_lora_rank"),
-            "qk_nope_head_dim": r.number("qk_head_dim"), "qk_rope_head_dim": r.number("qk_pos_emb_head_dim"),
-            "v_head_dim": r.number("v_head_dim"), "vocab_size": vocab, "tie_word_embeddings": tied,
-            "num_nextn_predict_layers": r.number("mtp_num_layers")}
-
-
 def _world(r: _Args, flags: Flags) -> int | None:
     """Devices: --gpus, else world_size (logged), else torchrun's nproc_per_node × nnodes;
     None when not stated or left to a shell expansion only the cluster knows."""
@@ -319,11 +198,13 @@ def import_(path: Path, flags: Flags = Flags()) -> Imported:
 
 
 def read_args(path: Path, data: dict[str, Any], fed: dict[str, dict[str, str]], flags: Flags,
-              framework: str = FRAMEWORK, ignored_note: bool = True) -> Imported:
+              framework: str = FRAMEWORK, ignored_note: bool = True,
+              names: Mapping[str, str] | None = None) -> Imported:
     """Megatron arguments (underscore names) → the import; `fed`: the script defaults each
     argument took. Other formats that map onto these arguments (functional-test YAML, NeMo
-    1.x) call this with their own `framework` name, and may give their own ignored-keys note."""
-    r = _Args(data, str(path), framework)
+    1.x) call this with their own `framework` name, and may give their own ignored-keys note
+    and `names`: the key each argument has in their file, so that an error names it so."""
+    r = _Args(data, str(path), framework, names)
     for key in ("num_layers", "hidden_size", "num_attention_heads"):
         if not r.has(key):
             raise r.missing(f"--{key.replace('_', '-')}", f"--{key.replace('_', '-')} N")
@@ -331,6 +212,27 @@ def read_args(path: Path, data: dict[str, Any], fed: dict[str, dict[str, str]], 
         raise r.missing("sequence length", "--seq-length")
     model = _model(r, flags)
     seq = r.count("seq_length")
+    _no_ramp(r)
+    tp, pp, cp = (r.number(k) for k in ("tensor_model_parallel_size", "pipeline_model_parallel_size",
+                                        "context_parallel_size"))
+    world = _world(r, flags)
+    batch = _batch(r, path, world, tp * pp * cp)
+    phase = _phase(r, flags, batch, seq)
+    notes: list[str] = []
+    if flags.tokens is None:
+        _early_exit(r, phase, batch, seq, world, notes)
+    r.to("seq_length", "seq_length")
+    r.to("model.spec", f"num_layers, hidden_size, ffn_hidden_size, heads, groups, kv_channels, swiglu, experts, "
+         f"MLA ranks and tying, with Megatron's defaults ({MEGATRON_SOURCE})")
+    notes += _notes(r, fed, world, tp, pp, cp)
+    name = path.parent.name if path.stem == "model_config" else path.stem
+    if not ignored_note:
+        return Imported(plan=run_plan(name, {"name": name, "spec": model}, seq, phase), trace=r.trace, notes=notes)
+    return r.imported(name, {"name": name, "spec": model}, seq, [phase], notes)
+
+
+def _no_ramp(r: _Args) -> None:
+    """A batch-size ramp-up (or a schedule given with a fixed batch) is refused by name."""
     if r.get("step_batch_size_schedule") not in (None, False) and r.has("global_batch_size"):
         raise r.error("step_batch_size_schedule", "given with --global-batch-size; Megatron refuses the two together "
                       "(megatron/training/arguments.py: 'Cannot specify both'), so this recipe does not run as written")
@@ -338,25 +240,31 @@ def read_args(path: Path, data: dict[str, Any], fed: dict[str, dict[str, str]], 
         if r.get(ramp) not in (None, False):
             raise r.error(ramp, "batch-size ramp-up is not modelled: pass the run's --tokens to `flopcount estimate` "
                           "with the model instead")
-    tp, pp, cp = (r.number(k) for k in ("tensor_model_parallel_size", "pipeline_model_parallel_size",
-                                        "context_parallel_size"))
-    world = _world(r, flags)
+
+
+def _batch(r: _Args, path: Path, world: int | None, model_parallel: int) -> int:
+    """The global batch: --global-batch-size (checked against the devices, as Megatron
+    checks it), else micro-batch × data-parallel size."""
     micro = r.number("micro_batch_size")
     if r.has("global_batch_size"):
         batch = r.count("global_batch_size")
         r.to("phases[0].batch_size", "global_batch_size")
         if world is not None:
-            if world % (tp * pp * cp):
+            if world % model_parallel:
                 raise InputError(f"{world} devices is not a multiple of tensor × pipeline × context parallel "
-                                 f"= {tp * pp * cp}", source=str(path), field="--gpus")
-            if micro is not None and batch % (micro * (world // (tp * pp * cp))):
+                                 f"= {model_parallel}", source=str(path), field="--gpus")
+            if micro is not None and batch % (micro * (world // model_parallel)):
                 raise r.error("global_batch_size", f"{batch} is not a multiple of micro-batch-size {micro} × "
-                              f"data-parallel size {world // (tp * pp * cp)} (Megatron refuses this too)")
-    elif world is not None and micro is not None:
-        batch = micro * (world // (tp * pp * cp))
+                              f"data-parallel size {world // model_parallel} (Megatron refuses this too)")
+        return batch
+    if world is not None and micro is not None:
         r.to("phases[0].batch_size", "micro_batch_size", "data-parallel size (devices / (tp × pp × cp))")
-    else:
-        raise r.missing("global batch size", "--global-batch-size", "--gpus N (the batch is micro × data-parallel)")
+        return micro * (world // model_parallel)
+    raise r.missing("global batch size", "--global-batch-size", "--gpus N (the batch is micro × data-parallel)")
+
+
+def _phase(r: _Args, flags: Flags, batch: int, seq: int) -> dict[str, Any]:
+    """The one training phase: --tokens given, else train-iters × batch, else train-samples × seq."""
     phase: dict[str, Any] = {"name": "training", "kind": flags.kind or "pre-training"}
     if flags.tokens is not None:  # the tokens the run trained (its log), exact
         phase["tokens"] = flags.count("tokens")
@@ -371,12 +279,12 @@ def read_args(path: Path, data: dict[str, Any], fed: dict[str, dict[str, str]], 
         r.to("phases[0].tokens", "train_samples", "seq_length")
     else:
         raise r.missing("run length", "--train-iters or --train-samples")
+    return phase
+
+
+def _notes(r: _Args, fed: dict[str, dict[str, str]], world: int | None, tp: int, pp: int, cp: int) -> list[str]:
+    """Script defaults that fed a setting flopcount read, recomputation, and the device split."""
     notes: list[str] = []
-    if flags.tokens is None:
-        _early_exit(r, phase, batch, seq, world, notes)
-    r.to("seq_length", "seq_length")
-    r.to("model.spec", f"num_layers, hidden_size, ffn_hidden_size, heads, groups, kv_channels, swiglu, experts, "
-         f"MLA ranks and tying, with Megatron's defaults ({MEGATRON_SOURCE})")
     defaults = {var: value for key in sorted(r.read) for var, value in fed.get(key, {}).items()}
     if defaults:  # only those that fed a setting flopcount read
         notes.append("the script's own defaults were used (the environment may have overridden them): "
@@ -388,7 +296,4 @@ def read_args(path: Path, data: dict[str, Any], fed: dict[str, dict[str, str]], 
     if world is not None:
         notes.append(f"{world} devices (tensor {tp} × pipeline {pp} × context {cp} × data "
                      f"{world // (tp * pp * cp)})")
-    name = path.parent.name if path.stem == "model_config" else path.stem
-    if not ignored_note:
-        return Imported(plan=run_plan(name, {"name": name, "spec": model}, seq, phase), trace=r.trace, notes=notes)
-    return r.imported(name, {"name": name, "spec": model}, seq, [phase], notes)
+    return notes

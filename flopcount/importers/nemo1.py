@@ -32,6 +32,22 @@ REFERENCE = re.compile(r"\$\{([^${}]*)\}")
 MAX_DEPTH = 32
 #: NeMo activation -> Megatron's (swiglu on or off); others are refused by name
 ACTIVATIONS = {"gelu": False, "fast-gelu": False, "swiglu": True, "fast-swiglu": True}
+#: Keys of NeMo's Mamba hybrid (examples/nlp/language_modeling/conf/megatron_mamba_config.yaml has
+#: mamba_ssm_ngroups and hybrid_override_pattern; MegatronMambaModel also reads the two ratios)
+MAMBA_KEYS = ("mamba_ssm_ngroups", "hybrid_override_pattern", "hybrid_attention_ratio", "hybrid_mlp_ratio")
+#: Megatron argument <- the NeMo key read as it, where the value is taken as it is
+NEMO_KEYS = (("num_layers", "model.num_layers"), ("hidden_size", "model.hidden_size"),
+             ("num_attention_heads", "model.num_attention_heads"),
+             ("ffn_hidden_size", "model.ffn_hidden_size"), ("kv_channels", "model.kv_channels"),
+             ("seq_length", "model.encoder_seq_length"),
+             ("max_position_embeddings", "model.max_position_embeddings"),
+             ("global_batch_size", "model.global_batch_size"),
+             ("micro_batch_size", "model.micro_batch_size"),
+             ("tensor_model_parallel_size", "model.tensor_model_parallel_size"),
+             ("pipeline_model_parallel_size", "model.pipeline_model_parallel_size"),
+             ("make_vocab_size_divisible_by", "model.make_vocab_size_divisible_by"),
+             ("position_embedding_type", "model.position_embedding_type"),
+             ("recompute_granularity", "model.activations_checkpoint_granularity"))
 
 
 def sniff(path: Path) -> bool:
@@ -108,13 +124,15 @@ def _minutes(r: _Hydra) -> Fraction | None:
     return days * 1440 + hours * 60 + mins + secs / 60
 
 
-def import_(path: Path, flags: Flags = Flags()) -> Imported:
-    data = load_mapping(path)
-    r = _Hydra(data, str(path))
-    model = data.get("model", {})
+def _refuse(r: _Hydra, model: dict) -> str:
+    """Refuse by name what is not mapped from a NeMo 1.x config; the activation read."""
     if any(k in model for k in ("encoder", "decoder")) or any(str(k).startswith("bert") for k in model):
         raise r.error("model", "an encoder-decoder or BERT config; flopcount maps NeMo 1.x GPT configs only")
-    for key in ("model.num_moe_experts", "model.mamba", "model.hyena"):
+    mamba = [k for k in MAMBA_KEYS if k in model]
+    if mamba:  # present even when null: NeMo's megatron_mamba_config.yaml has hybrid_override_pattern: null
+        raise r.error(f"model.{mamba[0]}", "a Mamba hybrid (NeMo's megatron_mamba config, Mamba-2 layers) is not "
+                      "mapped from NeMo 1.x configs yet; give the model as a config.json in a run plan")
+    for key in ("model.num_moe_experts", "model.hyena"):
         if r.raw(key, None) not in (None, 0, 1, False):
             raise r.error(key, "is not mapped from NeMo 1.x configs yet; give the model as a config.json in a run plan")
     activation = str(r.raw("model.activation"))
@@ -125,25 +143,20 @@ def import_(path: Path, flags: Flags = Flags()) -> Imported:
     data_seq = r.raw("model.data.seq_length", None)
     if seq is not None and data_seq is not None and str(seq) != str(data_seq):
         raise r.error("model.data.seq_length", f"{data_seq} differs from model.encoder_seq_length {seq}")
-    rename: dict[str, str] = {}   # Megatron argument -> the NeMo key it came from
+    return activation
+
+
+def _arguments(r: _Hydra, flags: Flags, activation: str) -> tuple[dict[str, Any], dict[str, str]]:
+    """NeMo's keys as Megatron's arguments, and for each argument the NeMo key it came from
+    (`swiglu` always from model.activation, so a refusal over it names model.activation)."""
+    args: dict[str, Any] = {}
+    rename: dict[str, str] = {"swiglu": "model.activation"}   # Megatron argument -> the NeMo key it came from
 
     def put(megatron: str, nemo: str, value: Any) -> None:
         if value is not None:
             args[megatron] = value
             rename[megatron] = nemo
-    args: dict[str, Any] = {}
-    for megatron, nemo in (("num_layers", "model.num_layers"), ("hidden_size", "model.hidden_size"),
-                           ("num_attention_heads", "model.num_attention_heads"),
-                           ("ffn_hidden_size", "model.ffn_hidden_size"), ("kv_channels", "model.kv_channels"),
-                           ("seq_length", "model.encoder_seq_length"),
-                           ("max_position_embeddings", "model.max_position_embeddings"),
-                           ("global_batch_size", "model.global_batch_size"),
-                           ("micro_batch_size", "model.micro_batch_size"),
-                           ("tensor_model_parallel_size", "model.tensor_model_parallel_size"),
-                           ("pipeline_model_parallel_size", "model.pipeline_model_parallel_size"),
-                           ("make_vocab_size_divisible_by", "model.make_vocab_size_divisible_by"),
-                           ("position_embedding_type", "model.position_embedding_type"),
-                           ("recompute_granularity", "model.activations_checkpoint_granularity")):
+    for megatron, nemo in NEMO_KEYS:
         put(megatron, nemo, r.raw(nemo, None))
     put("swiglu", "model.activation", ACTIVATIONS[activation] or None)
     put("disable_bias_linear", "model.bias", True if not r.flag("model.bias") else None)
@@ -160,8 +173,15 @@ def import_(path: Path, flags: Flags = Flags()) -> Imported:
     devices, nodes = r.raw("trainer.devices", None), r.raw("trainer.num_nodes", 1)
     if flags.gpus is None and isinstance(devices, int) and devices > 0 and isinstance(nodes, int) and nodes > 0:
         put("world_size", "trainer.devices × trainer.num_nodes", devices * nodes)
+    return args, rename
+
+
+def import_(path: Path, flags: Flags = Flags()) -> Imported:
+    data = load_mapping(path)
+    r = _Hydra(data, str(path))
+    args, rename = _arguments(r, flags, _refuse(r, data.get("model", {})))
     r.read.update(("model.data.seq_length", "model.mcore_gpt"))
-    imported = read_args(path, args, {}, flags, framework=FRAMEWORK, ignored_note=False)
+    imported = read_args(path, args, {}, flags, framework=FRAMEWORK, ignored_note=False, names=rename)
     words = re.compile(r"\b(" + "|".join(map(re.escape, sorted(rename, key=len, reverse=True))) + r")\b")
     trace = {field: words.sub(lambda m: rename[m.group(1)], origin) for field, origin in imported.trace.items()}
     trace["model.spec"] = (f"model.num_layers, hidden_size, ffn_hidden_size, num_attention_heads, num_query_groups, "
