@@ -20,6 +20,7 @@ import numpy as np
 from matplotlib.figure import Figure  # here, not only in the parts: without matplotlib importing plot fails
 from matplotlib.lines import Line2D
 
+from ..law.lines import modification_line
 from ..data.accelerators import ACCELERATORS
 from ..data.assumptions import CHINCHILLA_TOKENS_PER_PARAM, UTILIZATION_HIGH, UTILIZATION_LOW
 from ..data.models import PUBLISHED_RUNS
@@ -139,7 +140,7 @@ def finetune_budget_chart(base_compute: float, params: float, *, per_token: dict
     becomes a provider (Guidelines §3.2). Numbers in the ×10^n form of every flopcount
     output (`_power`), never e-notation; `model` names the base in the default title."""
     per_token = per_token or {"full fine-tuning (6·N)": 6.0 * params}
-    line = base_compute / 3
+    line = float(modification_line(base_compute, base_systemic=False)[0])  # the one-third line, as the verdicts draw it
     budgets = {name: modification_tokens(base_compute, params, cost) for name, cost in per_token.items()}
     top = max(budgets.values()) * 10
     d = np.logspace(math.log10(min(budgets.values()) / 1000), math.log10(top), 200)
