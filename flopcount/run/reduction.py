@@ -1,8 +1,14 @@
 """A run's work summed across ranks, exactly, without a host sync per step.
 
-Each step's sum is started (`start`) and read `lag` steps later (`settle`): every rank
-starts the same sums in the same order and reads them at the same steps, so every rank
-holds the same totals at every check. Rank 0's fresh reading of other runs in the ledger
+Each step's sum is started (`add`) at step N, on the device the process group's backend
+takes, and read `keep` (the monitor's `sum_lag`) steps later (`settle`): reading it waits
+only for the GPU work queued before it, so no step drains the GPU's queue
+(`run.collective`). Every rank starts the same sums in the same order and reads them at
+the same steps, so every rank holds the same totals at every check: exact to step N−1
+plus the per-step rate for step N (`run.check`). A "crossed" event names the exact step,
+one step later; notification dates are days, so the lag (one step, seconds) moves none.
+The monitor's `training`, `cumulative`, `quantities()`, `metrics()`, `state_dict()`,
+`flush()` and `close()` read every sum started, exactly. Rank 0's fresh reading of other runs in the ledger
 travels with the next sum, so every rank takes it in at the same step too.
 """
 from __future__ import annotations
@@ -15,10 +21,11 @@ from .totals import Totals
 
 
 class Reduction:
-    """Summed-but-unwritten totals (`pending`), other runs' totals (`history`), and the
-    sums in flight."""
+    """This run's totals as written (`flushed`) and summed-but-unwritten (`pending`), other
+    runs' totals (`history`), and the sums in flight."""
 
     def __init__(self) -> None:
+        self.flushed = Totals()                    # exact, all ranks, as written to the ledger
         self.pending = Totals()
         self.history = Totals()
         self.fresh: Totals | None = None           # rank 0's new reading, sent with the next sum
@@ -44,10 +51,30 @@ class Reduction:
             if values[2 * n]:
                 self.history = Totals.of(values[n:2 * n])
 
+    def refresh(self, fresh: Totals, world: int) -> None:
+        """Rank 0's new reading of other runs: taken at once alone, else shared with every
+        rank at the next step's sum."""
+        if world == 1:
+            self.history = fresh
+        else:
+            self.fresh = fresh
+
     def steps_in_flight(self) -> int:
         return sum(1 for _, step in self.inflight if step)
 
     def take_pending(self) -> Totals:
-        """What a ledger write appends; pending starts again from zero."""
+        """Pending starts again from zero (what it held is returned)."""
         out, self.pending = self.pending, Totals()
         return out
+
+    def restore(self, flushed: Totals) -> None:
+        """A checkpoint's totals, as written; what was pending belongs to the steps it replaces."""
+        self.flushed, self.pending = flushed, Totals()
+
+    def wrote(self) -> None:
+        """A ledger write appended what was pending: it counts as written."""
+        self.flushed = self.flushed.plus(self.take_pending())
+
+    def totals(self) -> Totals:
+        """This run's totals over all ranks, exact: written plus summed-but-unwritten."""
+        return self.flushed.plus(self.pending)

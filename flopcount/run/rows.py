@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from ..ledger import Row
+from ..ledger import Row, process_tag
 from .collective import local_world
 from .totals import Totals
 
@@ -50,6 +50,22 @@ def mfu(flops: int, seconds: float, devices: int, peak: float | None) -> dict[st
     if not peak or seconds <= 0 or devices <= 0:
         return {}
     return {"mfu": flops / (seconds * devices * peak), "mfu_peak_flops": peak}
+
+
+def row_extra(*, base_training_compute: int | None, base_systemic_risk: bool, method: str,
+              hardware: dict[str, Any] | None, parameters: dict[str, int] | None, notes: list[str], work: int,
+              wall: float, devices: int, peak: float | None, meter: EnergyMeter | None,
+              world: int) -> dict[str, Any]:
+    """A row's extra data: the base model, the writer, the method, what was found from the
+    model, the notes, the interval's MFU and energy."""
+    extra: dict[str, Any] = {"base_training_compute": base_training_compute,
+                             "base_systemic_risk": base_systemic_risk, "writer": process_tag(), "method": method}
+    extra |= {k: v for k, v in (("hardware", hardware), ("parameters", parameters),
+                                ("notes", list(notes) or None)) if v is not None}
+    extra |= mfu(work, wall, devices, peak)
+    if meter is not None:
+        extra |= meter.extra(world)
+    return extra
 
 
 def rows(ident: dict[str, Any], delta: Totals, method: str, *, start: int, end: int, now: float, wall: float,

@@ -4,6 +4,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable
 
+from ..data.phases import PhaseKind
+from ..ledger.summary import adds
+
 
 @dataclass
 class Totals:
@@ -29,6 +32,31 @@ class Totals:
 
     def plus(self, other: "Totals") -> "Totals":
         return Totals.of(a + b for a, b in zip(self.as_list(), other.as_list()))
+
+
+def add_work(into: Totals, kind: PhaseKind, flops: int, tokens: int, recomputed: int, evaluation: bool) -> None:
+    """Add a micro-batch's work to `into`: evaluation apart; training work to the totals
+    its phase kind feeds (`ledger.summary.adds`), and to `work` whatever it feeds."""
+    if evaluation:
+        into.eval += int(flops)
+        into.eval_tokens += int(tokens)
+        return
+    more = adds(kind, int(flops))
+    into.work += int(flops)   # what ran: the ledger row stores it, whatever total it counts toward
+    into.training += more["training"]
+    into.cumulative += more["cumulative"]
+    into.recomputed += int(recomputed)
+    into.tokens += int(tokens)
+
+
+def quantities(run: Totals, history: Totals, prior_training: int, prior_cumulative: int,
+               base_training_compute: int | None) -> dict[str, int]:
+    """The quantities thresholds are measured on: this run, other runs of the model in the
+    ledger, earlier phases given, and a modified model's base compute."""
+    base = base_training_compute or 0
+    training = prior_training + history.training + run.training
+    return {"training": training, "cumulative": prior_cumulative + history.cumulative + run.cumulative + base,
+            "modification": training, "training_lineage": training + base}
 
 
 def restored(values: list[int], training_kind: bool) -> Totals:
