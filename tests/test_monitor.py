@@ -71,20 +71,27 @@ def test_plain_loop_totals_and_warning_steps(tmp_path):
         assert [(r.step_start, r.step_end) for r in ledger.rows()] == [(0, 4), (4, 6)]
 
 
-def test_projection_before_the_first_step_with_deadline():
+@pytest.mark.parametrize("now, notify_by", [
+    # 2026-03-01 12:00 UTC: two weeks from today (Art. 52(1))
+    (1_772_366_400.0, "2026-03-15"),
+    # 2023-11-14: known before Chapter V applied (2 Aug 2025), so counted from then (Art. 113(b)),
+    # as the verdicts date it (law.lines.notify_by; the monitor said 2023-11-28 before issue 25)
+    (1_700_000_000.0, "2025-08-16"),
+])
+def test_projection_before_the_first_step_with_deadline(now, notify_by):
     """With an expected per-step count the projection fires in start(), before any work,
-    and carries Art. 52(1)'s two-week deadline from today."""
+    and carries Art. 52(1)'s two-week deadline from the day it became known."""
     import datetime as dt
     fired = []
     monitor = ComputeMonitor("planned", planned_steps=1000, expected_flops_per_step=10**23,
-                             handlers=[fired.append], clock=lambda: 1_700_000_000.0)
+                             handlers=[fired.append], clock=lambda: now)
     with pytest.warns(ThresholdWarning, match="notify by"):
         monitor.start()
     event = fired[0]
     assert (event.kind, event.threshold, event.step) == ("projected", "eu-gpai", 1)
     assert any(e.threshold == "eu-systemic-risk" and e.step == 100 for e in fired)
     sr = next(e for e in fired if e.threshold == "eu-systemic-risk")
-    assert sr.notify_by == dt.date.fromtimestamp(1_700_000_000.0) + dt.timedelta(days=14)
+    assert sr.notify_by == dt.date.fromisoformat(notify_by)
 
 
 def test_gradient_accumulation_eval_and_frozen():
