@@ -92,6 +92,10 @@ MAXTEXT_DEFAULTS = {"head_dim": 128, "vocab_size": 32000, "logits_via_embedding"
                     "num_experts_per_tok": 1, "mlp_activations": ["silu", "linear"], "decoder_block": "llama2",
                     "max_target_length": 2048, "gradient_accumulation_steps": 1, "per_device_batch_size": 12.0,
                     "ici_fsdp_parallelism": -1, "dcn_data_parallelism": -1}
+#: MaxText's own model (base.yml's base_* keys at MAXTEXT_SOURCE): what a run config or launch line
+#: with no model_name (or model_name "default") trains, before global_parameter_scale scales it.
+MAXTEXT_DEFAULT_MODEL = {"base_emb_dim": 2048, "base_num_query_heads": 16, "base_num_kv_heads": 16,
+                         "base_mlp_dim": 7168, "base_num_decoder_layers": 16}
 #: MaxText decoder blocks flopcount maps, to the config.json model_type of the same structure.
 MAXTEXT_BLOCKS = {"llama2": "llama", "mistral": "llama", "mixtral": "mixtral"}
 

@@ -77,7 +77,10 @@ def base_model(r: Recipe, flags: Flags, key: str) -> Path:
     if flags.base_config:
         config, _ = base_config(Adapter(0, None, (), "", r.source), flags.base_config)
     elif r.has(key):
-        config, _ = base_config(Adapter(0, None, (), r.text(key), r.source), None)
+        try:
+            config, _ = base_config(Adapter(0, None, (), r.text(key), r.source), None)
+        except InputError as exc:  # name the recipe's own key, not the adapter file's
+            raise InputError(exc.message, source=r.source, field=key) from None
     else:
         raise r.missing("base model", key, "--base-config")
     config_file = config / "config.json" if config.is_dir() else config

@@ -2,24 +2,29 @@
 `max_target_length`) and launch scripts → a run plan.
 
 A launch script (`python3 -m MaxText.train MaxText/configs/base.yml key=value …`, or
-`MaxText/train.py`, as MaxText's own `configs/<chip>/*.sh` are written) is read as text,
-never run: its launch line is split as a shell would (shlex), `$NAME` / `${NAME}` replaced
-only from literal `NAME=value` lines of the same script (named in a note: the command line
-or environment may override them), and the `key=value` overrides are laid over the YAML the
-line names (`base.yml`: its defaults, `data.recipes.MAXTEXT_DEFAULTS`) as MaxText's pyconfig
-lays them. Without `--gpus`, the device count is the product of the mesh axes
-(`ici_*_parallelism` × `dcn_*_parallelism`) when the script fixes every one base.yml leaves
-to auto-sharding (-1); else it is asked for.
+`MaxText/train.py`, as MaxText's own `configs/<chip>/*.sh` are written) is read as text, never
+run: its launch line is split as a shell would (shlex), `$NAME` / `${NAME}` replaced only from
+literal `NAME=value` lines of the same script (named in a note: the command line or
+environment may override them), and the `key=value` overrides are laid over the YAML the line
+names (`base.yml`: its defaults, `data.recipes.MAXTEXT_DEFAULTS`) as MaxText's pyconfig lays
+them; a word after the YAML that is not `key=value` while overrides follow it (`key: value`)
+is refused, as MaxText refuses it, never read as the end of the line. Without `--gpus`, the
+device count is the product of the mesh axes (`ici_*_parallelism` × `dcn_*_parallelism`) when
+the script fixes every one base.yml leaves to auto-sharding (-1); else it is asked for.
 
 The architecture is the run config's own `base_*` keys, else MaxText's model file
 `models/<model_name>.yml` found where MaxText keeps it (a `models/` folder beside the config
-or above it) or given with `--base-config`; keys neither sets take base.yml's values
-(`data.recipes.MAXTEXT_DEFAULTS`). Global batch = int(devices × per_device_batch_size) ×
-gradient_accumulation_steps, as MaxText computes it (pyconfig `calculate_global_batch_sizes`);
-MaxText takes the device count from the machine, so it is `--gpus`.
+or up to three folders above it) or given with `--base-config`; without a model_name,
+MaxText's default model (base.yml's `base_*` keys, `data.recipes.MAXTEXT_DEFAULT_MODEL`); keys
+none sets take base.yml's values (`data.recipes.MAXTEXT_DEFAULTS`). `global_parameter_scale`
+(a power of two) scales widths, heads and layers as MaxText's `get_individual_scales` does.
+Global batch = int(devices × per_device_batch_size) × gradient_accumulation_steps, as MaxText
+computes it (pyconfig `calculate_global_batch_sizes`); MaxText takes the device count from the
+machine, so it is `--gpus`.
 """
 from __future__ import annotations
 
+import itertools
 import re
 import shlex
 from fractions import Fraction
@@ -28,7 +33,7 @@ from typing import Any
 
 import yaml
 
-from ..data.recipes import MAXTEXT_BLOCKS, MAXTEXT_DEFAULTS, MAXTEXT_SOURCE
+from ..data.recipes import MAXTEXT_BLOCKS, MAXTEXT_DEFAULT_MODEL, MAXTEXT_DEFAULTS, MAXTEXT_SOURCE
 from ..boundary.errors import InputError
 from ..boundary.fields import _MISSING, load_mapping
 from ..boundary.numbers import parse_count, parse_positive
@@ -60,6 +65,11 @@ def _text(path: Path) -> str | None:
         return None
 
 
+#: a word that ends a shell command (`;`, `&&`, `||`, a pipe, a redirection, a background `&`)
+COMMAND_END = re.compile(r"^(?:;|&&?|\|\|?|\d*[<>].*)$")
+OVERRIDE = re.compile(r"^[A-Za-z_]\w*=")
+
+
 def launch(text: str) -> tuple[str, dict[str, Any], dict[str, str]] | None:
     """(config YAML named, key=value overrides, script variables used) of the first MaxText
     training launch line in a script; None when it has none."""
@@ -82,9 +92,14 @@ def launch(text: str) -> tuple[str, dict[str, Any], dict[str, str]] | None:
         if at is None or at + 1 >= len(words) or not words[at + 1].endswith((".yml", ".yaml")):
             continue
         overrides: dict[str, Any] = {}
-        for word in words[at + 2:]:
+        for n, word in enumerate(words[at + 2:], at + 2):
             key, eq, value = word.partition("=")
             if not eq or not re.fullmatch(r"[A-Za-z_]\w*", key):
+                rest = list(itertools.takewhile(lambda w: not COMMAND_END.match(w), words[n:]))
+                if not COMMAND_END.match(word) and any(OVERRIDE.match(w) for w in rest):
+                    raise InputError(f"{word!r} on the launch line is not key=value, and {len(rest) - 1} more words "
+                                     "follow it (MaxText reads every word after the config as key=value and "
+                                     "refuses this one): correct the script", field=word)
                 break  # the end of the command (`;`, `&&`, a redirection)
             try:  # typed as YAML types it (4 -> int, true -> bool); safe_load, never evaluated
                 overrides[key] = value if "$" in value else yaml.safe_load(value) if value else ""
@@ -96,7 +111,12 @@ def launch(text: str) -> tuple[str, dict[str, Any], dict[str, str]] | None:
 
 def sniff_script(path: Path) -> bool:
     text = _text(path)
-    return text is not None and ("MaxText" in text or "maxtext" in text) and launch(text) is not None
+    if text is None or not ("MaxText" in text or "maxtext" in text):
+        return False
+    try:
+        return launch(text) is not None
+    except InputError:
+        return True  # a MaxText launch line with a malformed override: import_script names it
 
 
 def _named_config(path: Path, named: str) -> dict:
@@ -105,7 +125,7 @@ def _named_config(path: Path, named: str) -> dict:
     if Path(named).name == "base.yml":
         return {}
     parts = Path(named).parts
-    for folder in [path.parent, *list(path.parents)[:SEARCH_UP]]:
+    for folder in list(path.parents)[:SEARCH_UP + 1]:  # the script's folder, then SEARCH_UP above it
         for i in range(len(parts)):
             candidate = folder.joinpath(*parts[i:])
             if candidate.is_file():
@@ -115,7 +135,10 @@ def _named_config(path: Path, named: str) -> dict:
 
 
 def import_script(path: Path, flags: Flags = Flags()) -> Imported:
-    found = launch(_text(path) or "")
+    try:
+        found = launch(_text(path) or "")
+    except InputError as exc:
+        raise InputError(exc.message, source=str(path), field=exc.field) from None
     if found is None:
         raise InputError("no MaxText launch line (MaxText.train CONFIG.yml key=value …)", source=str(path))
     named, overrides, used = found
@@ -136,7 +159,7 @@ def sniff(path: Path) -> bool:
 def _model_file(path: Path, name: str, flags: Flags) -> Path:
     if flags.base_config:
         return Path(flags.base_config)
-    for folder in [path.parent, *list(path.parents)[:SEARCH_UP]]:
+    for folder in list(path.parents)[:SEARCH_UP + 1]:  # the config's folder, then SEARCH_UP above it
         candidate = folder / "models" / f"{name}.yml"
         if candidate.is_file():
             return candidate
@@ -172,6 +195,18 @@ def _devices(r: Recipe, flags: Flags) -> tuple[int | None, str]:
     return int(product), " × ".join(set_) or "every mesh axis 1"
 
 
+def _scales(r: Recipe) -> tuple[int, int, int, int]:
+    """MaxText's get_individual_scales (configs/types.py at MAXTEXT_SOURCE): the powers of two
+    global_parameter_scale multiplies emb_dim, heads (query and key/value), MLP widths and layers
+    by, in turn (log2 = 3·base + rem: heads and MLP take base + (rem > 0), emb base + (rem > 1))."""
+    scale = r.count("global_parameter_scale", 1)
+    log2 = scale.bit_length() - 1
+    if scale < 1 or 2**log2 != scale:
+        raise r.error("global_parameter_scale", f"{scale} is not a power of two (MaxText refuses it)")
+    base, rem = divmod(log2, 3)
+    return base + int(rem > 1), base + int(rem > 0), base + int(rem > 0), base
+
+
 def import_(path: Path, flags: Flags = Flags()) -> Imported:
     return _import(path, load_mapping(path), flags, [])
 
@@ -179,11 +214,12 @@ def import_(path: Path, flags: Flags = Flags()) -> Imported:
 def _import(path: Path, run: dict, flags: Flags, notes: list[str], launched: bool = False) -> Imported:
     merged, model_source = dict(run), None
     if "base_emb_dim" not in run:
-        if "model_name" not in run or run["model_name"] == "default":
-            raise InputError("no model: set model_name (a MaxText model file) or the base_* keys",
-                             source=str(path), field="model_name")
-        model_source = _model_file(path, str(run["model_name"]), flags)
-        merged = {**load_mapping(model_source), **run}  # the run config overrides the model file, as in MaxText
+        if run.get("model_name", "default") == "default":  # base.yml's own model
+            merged = {**MAXTEXT_DEFAULT_MODEL, **run}
+            notes = notes + ["no model_name: MaxText's default model (base.yml's base_* keys)"]
+        else:
+            model_source = _model_file(path, str(run["model_name"]), flags)
+            merged = {**load_mapping(model_source), **run}  # the run config overrides the model file, as in MaxText
     r = _Run(merged, str(path), FRAMEWORK)
     if model_source is not None:
         r.read.add("model_name")
@@ -195,19 +231,23 @@ def _import(path: Path, run: dict, flags: Flags, notes: list[str], launched: boo
     if list(get["mlp_activations"]) != ["silu", "linear"]:
         raise r.error("mlp_activations", f"{get['mlp_activations']!r}: only the SwiGLU pair ['silu', 'linear'] is "
                       "mapped")
-    d, heads = r.count("base_emb_dim"), r.count("base_num_query_heads")
-    spec = {"model_type": MAXTEXT_BLOCKS[block], "hidden_size": d, "num_hidden_layers": r.count("base_num_decoder_layers"),
-            "num_attention_heads": heads, "num_key_value_heads": r.count("base_num_kv_heads", heads),
+    emb, head, mlp, layer = _scales(r)
+    d, heads = 2**emb * r.count("base_emb_dim"), 2**head * r.count("base_num_query_heads")
+    spec = {"model_type": MAXTEXT_BLOCKS[block], "hidden_size": d,
+            "num_hidden_layers": 2**layer * r.count("base_num_decoder_layers"),
+            "num_attention_heads": heads,
+            "num_key_value_heads": 2**head * r.count("base_num_kv_heads") if r.has("base_num_kv_heads") else heads,
             "head_dim": r.count("head_dim", MAXTEXT_DEFAULTS["head_dim"]),
             "vocab_size": r.count("vocab_size", MAXTEXT_DEFAULTS["vocab_size"]),
             "tie_word_embeddings": r.flag("logits_via_embedding", False),
-            "intermediate_size": r.count("base_mlp_dim")}
+            "intermediate_size": 2**mlp * r.count("base_mlp_dim")}
     experts = r.count("num_experts", 1)
     if (experts > 1) != (block == "mixtral"):
         raise r.error("num_experts", f"{experts} experts with decoder_block {block!r} is not mapped")
     if experts > 1:
         spec.update(num_local_experts=experts, num_experts_per_tok=r.count("num_experts_per_tok"),
-                    intermediate_size=r.count("base_moe_mlp_dim", spec["intermediate_size"]))
+                    intermediate_size=2**mlp * r.count("base_moe_mlp_dim") if r.has("base_moe_mlp_dim")
+                    else spec["intermediate_size"])
     if not r.has("steps") or r.raw("steps") == -1:
         raise r.missing("step count", "steps")
     steps, seq = r.count("steps"), r.count("max_target_length", MAXTEXT_DEFAULTS["max_target_length"])

@@ -18,7 +18,8 @@ leaves out take the LoRA class's defaults (dim 32, the four linear modules); a r
 function that passes its own (Llama 3 405B: linear_qkv only) is not visible in an override
 file, which the note says. Targets limited to some layers (`*.layers.0.*.linear_qkv`),
 `exclude_modules`, and other PEFT methods (`_target_` naming DoRA or CanonicalLoRA) are
-refused with one line.
+refused with one line. A distillation override (`model.teacher`, `model.kd_config`: the
+student trains while a teacher runs forward) is refused by name, not read as the student alone.
 """
 from __future__ import annotations
 
@@ -47,6 +48,13 @@ def sniff(path: Path) -> bool:
 
 def import_(path: Path, flags: Flags = Flags()) -> Imported:
     r = Recipe(load_mapping(path), str(path), FRAMEWORK, DEFAULTS)
+    distill = next((k for k in r.data if k.startswith(("model.teacher.", "model.kd_config."))
+                    or k in ("model.teacher", "model.kd_config")), None)
+    if distill is not None:  # DistillationProvider: a second, frozen model runs forward on every token
+        raise r.error(".".join(distill.split(".")[:2]),
+                      "knowledge distillation (a teacher model's forward on every token, beside the student's "
+                      "training) is not modelled; give the student's run and the teacher's forward passes as "
+                      "phases of a run plan")
     peft = next((k for k in r.data if k == "peft" or k.startswith("peft.")), None)
     lora = _lora(r) if peft is not None and r.data.get(peft) is not None else None
     if not flags.base_config:

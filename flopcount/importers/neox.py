@@ -20,7 +20,8 @@ Tokens = train-iters × global batch × seq-length, the global batch being `trai
 or micro-batch × gradient-accumulation × data-parallel size (devices / (pipe × model
 parallel), from `--gpus`: the YAML holds no device count). Checkpoints (`save_steps`) are
 NeoX's `is_save_iter`: `extra-save-iters`, multiples of `checkpoint-factor` (or its powers,
-`checkpoint-scale: log`), and the last iteration.
+`checkpoint-scale: log`), and the last iteration. `finetune: true` (weights from `load`, iterations
+and optimizer restarted) makes the phase fine-tuning.
 """
 from __future__ import annotations
 
@@ -266,7 +267,12 @@ def import_(path: Path, flags: Flags = Flags()) -> Imported:
         raise InputError(f"--seq-len {flags.seq_len} contradicts seq-length {seq} in the config", source=str(path),
                          field="--seq-len")
     batch, how = _global_batch(r, flags)
-    phase: dict[str, Any] = {"name": "training", "kind": flags.kind or "pre-training"}
+    finetune = r.get("finetune") is True  # NeoX: load `load`'s weights, restart iterations and optimizer
+    phase: dict[str, Any] = {"name": "training", "kind": flags.kind or ("fine-tuning" if finetune else "pre-training")}
+    if finetune:
+        r.read.update(("finetune", "load"))
+        notes.append(f"finetune: true: read as fine-tuning of the checkpoint in load ({r.get('load')}), "
+                     "counting this run's iterations only")
     if flags.tokens is not None:
         phase["tokens"] = flags.count("tokens")
         r.trace.pop("phases[0].batch_size", None)
