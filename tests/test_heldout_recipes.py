@@ -255,7 +255,7 @@ REFUSED = {
     "megatron-ft-nemo2": ("megatron/functional/llama3-nemo_8b_mr_mbs1_gbs8_mcore_te_8experts_tp2_ep2_pp2_dgx_a100_1N8G/"
                           "model_config.yaml", ["--vocab-size", "128256"], "MODEL_ARGS"),
     # gpt-oss: quick GEGLU, sliding windows, learnable softmax
-    "megatron-gptoss": ("megatron/02_train.sh", [], "is not mapped yet"),
+    "megatron-gptoss": ("megatron/02_train.sh", [], "quick_geglu: this architecture is not mapped"),
     # MaxText's own script with `enable_checkpointing: False` (no '='), 14 overrides after it
     "maxtext-malformed-override": ("maxtext/configs/gpu/a3/llama_3.1_405b/128vm.sh", [],
                                    "enable_checkpointing:: 'enable_checkpointing:' on the launch line is not "
@@ -288,29 +288,18 @@ def test_heldout_refusal_is_one_line(name, tmp_path):
     assert needle in line, line
 
 
-# --- found by this review in files another change owns (strict xfails: they pass once fixed) ---
+# --- found by this review, fixed since: gpt-oss, NeMo 1.x distillation, YAML merge keys (NeMo-RL) ---
 
-@pytest.mark.xfail(strict=True, reason="importers/megatron.py: Megatron-LM's gpt-oss example (--quick-geglu, "
-                   "--window-size 127,0, --softmax-type learnable, --enable-gpt-oss) is refused as 'swiglu: a GELU "
-                   "MLP …', blaming an MLP the script does not have; the line should name the quick GEGLU / gpt-oss")
 def test_megatron_gptoss_refusal_names_its_architecture(tmp_path):
     line = one_line_everywhere(str(HELD / "megatron/02_train.sh"), tmp_path)
     assert "geglu" in line.lower() or "gpt_oss" in line or "gpt-oss" in line, line
 
 
-@pytest.mark.xfail(strict=True, reason="importers/nemo1.py: NeMo's megatron_llama_distill.yaml "
-                   "(model.kd_teacher_restore_from_path: knowledge distillation) is read as the 8-layer student's "
-                   "pre-training alone, the teacher's forward on every token silently dropped; Megatron-Bridge's "
-                   "and NeMo-RL's distillation are refused by name")
 def test_nemo1_distillation_is_refused_by_name(tmp_path):
     line = one_line_everywhere(str(HELD / "nemo1/megatron_llama_distill.yaml"), tmp_path, "--vocab-size", "32000")
     assert "kd_teacher_restore_from_path" in line, line
 
 
-@pytest.mark.xfail(strict=True, reason="boundary/strict.py: StrictLoader.construct_mapping reads every key before "
-                   "SafeConstructor flattens YAML merge keys (`<<: *POLICY_BASE`), so NeMo-RL's distillation_math.yaml "
-                   "is 'malformed YAML … tag:yaml.org,2002:merge' and its recipes are refused as no known format, "
-                   "not as NeMo-RL distillation by name (docs/how-to/recipes.md)")
 def test_nemo_rl_distillation_is_refused_by_name(tmp_path):
     path = HELD / "nemo-rl/examples/configs/recipes/llm/distillation-qwen3-32b-to-1.7b-base-1n8g-fsdp2tp1.v1.yaml"
     line = one_line_everywhere(str(path), tmp_path)

@@ -68,6 +68,8 @@ class StrictLoader(yaml.SafeLoader):
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
         seen: set = set()
         for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue  # `<<: *anchor`: SafeConstructor merges it; a key given here overrides it (YAML 1.1)
             key = self.construct_object(key_node, deep=True)
             if isinstance(key, (list, dict)):
                 continue  # unhashable: SafeConstructor raises its own error

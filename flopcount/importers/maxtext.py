@@ -211,15 +211,20 @@ def import_(path: Path, flags: Flags = Flags()) -> Imported:
     return _import(path, load_mapping(path), flags, [])
 
 
+def _with_model(path: Path, run: dict, flags: Flags, notes: list[str]) -> tuple[dict, Path | None, list[str]]:
+    """The run's keys over its model's: the model file `model_name` names, or base.yml's own
+    model when none is named (the run config overrides the model file, as in MaxText)."""
+    if "base_emb_dim" in run:
+        return dict(run), None, notes
+    if run.get("model_name", "default") == "default":
+        return {**MAXTEXT_DEFAULT_MODEL, **run}, None, notes + [
+            "no model_name: MaxText's default model (base.yml's base_* keys)"]
+    model_source = _model_file(path, str(run["model_name"]), flags)
+    return {**load_mapping(model_source), **run}, model_source, notes
+
+
 def _import(path: Path, run: dict, flags: Flags, notes: list[str], launched: bool = False) -> Imported:
-    merged, model_source = dict(run), None
-    if "base_emb_dim" not in run:
-        if run.get("model_name", "default") == "default":  # base.yml's own model
-            merged = {**MAXTEXT_DEFAULT_MODEL, **run}
-            notes = notes + ["no model_name: MaxText's default model (base.yml's base_* keys)"]
-        else:
-            model_source = _model_file(path, str(run["model_name"]), flags)
-            merged = {**load_mapping(model_source), **run}  # the run config overrides the model file, as in MaxText
+    merged, model_source, notes = _with_model(path, run, flags, notes)
     r = _Run(merged, str(path), FRAMEWORK)
     if model_source is not None:
         r.read.add("model_name")

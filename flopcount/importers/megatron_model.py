@@ -64,7 +64,10 @@ def _padded_vocab(r: _Args, flags: Flags, tp: int) -> int:
 
 
 def _model(r: _Args, flags: Flags) -> dict:
-    for flag in ("hybrid_override_pattern", "experimental_attention_variant", "squared_relu"):
+    # quick_geglu / enable_gpt_oss: gpt-oss's MLP and attention sinks; window_size: sliding-window
+    # attention, which the dense mapping below would count as full attention
+    for flag in ("hybrid_override_pattern", "experimental_attention_variant", "squared_relu", "quick_geglu",
+                 "enable_gpt_oss", "window_size"):
         if r.get(flag) not in (None, False):
             raise r.error(flag, "this architecture is not mapped from Megatron arguments yet; give the model as "
                           "a config.json in a run plan")

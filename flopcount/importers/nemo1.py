@@ -132,6 +132,10 @@ def _refuse(r: _Hydra, model: dict) -> str:
     if mamba:  # present even when null: NeMo's megatron_mamba_config.yaml has hybrid_override_pattern: null
         raise r.error(f"model.{mamba[0]}", "a Mamba hybrid (NeMo's megatron_mamba config, Mamba-2 layers) is not "
                       "mapped from NeMo 1.x configs yet; give the model as a config.json in a run plan")
+    if "kd_teacher_restore_from_path" in model:  # null in NeMo's own file: set on the command line
+        raise r.error("model.kd_teacher_restore_from_path", "knowledge distillation: the teacher's forward pass on "
+                      "every token is not mapped, and counting the student alone would understate the run; give the "
+                      "run as a plan with a distillation-teacher phase")
     for key in ("model.num_moe_experts", "model.hyena"):
         if r.raw(key, None) not in (None, 0, 1, False):
             raise r.error(key, "is not mapped from NeMo 1.x configs yet; give the model as a config.json in a run plan")
