@@ -62,3 +62,13 @@ def test_estimate_prints_the_figure_given(tmp_path, capsys):
     assert main(["estimate", str(plan)]) == 0
     out = capsys.readouterr().out
     assert "10,000,001,000,000,000,000,000,000 FLOP is over the line" in out and "245,104,640" not in out
+
+
+def test_yaml_merge_keys_merge_and_duplicates_are_still_refused():
+    """`<<: *anchor` (NeMo-RL's recipes) merges as YAML 1.1 says, a key given beside it
+    overrides the merged one; a key given twice in the mapping itself is still refused."""
+    from flopcount.boundary.errors import InputError
+    from flopcount.boundary.strict import loads_yaml
+    assert loads_yaml("a: &A {x: 1, y: 2}\nb:\n  <<: *A\n  y: 3\n") == {"a": {"x": 1, "y": 2}, "b": {"x": 1, "y": 3}}
+    with pytest.raises((InputError, ValueError), match="given twice"):
+        loads_yaml("b:\n  <<: {x: 1}\n  y: 3\n  y: 4\n")
