@@ -19,7 +19,7 @@ def warnings(c: ComputeSummary, facts: Facts, systemic: str, as_of: dt.date) -> 
     release = facts.release
     open_plan = licence_check(release)[0] != "fail" and (release.licence is not None or bool(release.weights_public))
     unreleased = release.placed_on_market is None or release.placed_on_market > as_of
-    if systemic in ("presumed", "straddles") and open_plan and unreleased:
+    if systemic in ("presumed", "straddles", "at_most") and open_plan and unreleased:
         out.append("Recital 112: an open release whose compute reaches or may reach 10^25: engage the AI Office "
                    "before release (measures are harder after an open release); the open-source exemption does "
                    "not apply to systemic-risk models (Art. 53(2), 54(6))")

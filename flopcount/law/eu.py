@@ -10,6 +10,7 @@ from ..data.obligations import CHAPTER_V_DATE, LEGACY_DATE, NOTIFY_DAYS
 from ..data.thresholds import GPAI_MODALITIES
 from .compute import ComputeSummary, met
 from ..inputs.facts import Facts
+from .lines import notify_by
 from .result import Duty, Reading
 
 NOTIFY_PROVISION = "Art. 52(1)"
@@ -33,6 +34,10 @@ def role(c: ComputeSummary, facts: Facts) -> tuple[str, str, tuple[Reading, ...]
                     f"(incl. non-public synthetic data) is compared: {'over' if met(c.modification_cumulative) else 'not over'}",
                     "Art. 51(2); Guidelines Annex A.1"))
         return "review", "the one-third comparison for a systemic-risk base admits two readings", readings
+    if c.modification == "not applicable":
+        return "original", ("the base model is not a general-purpose AI model: the one-third rule (Guidelines §3.2) "
+                            "is about modifying one, so the modified model is judged on its own, as its provider's "
+                            "(Guidelines §2.1)"), ()
     if c.modification == "below":
         return "not_provider", (f"the modification is not over {line}: the modifier does not become a provider "
                                 "and owes no Art. 52-55 duty; the base's provider keeps its own (Guidelines §3.2)"), ()
@@ -62,6 +67,10 @@ def gpai(c: ComputeSummary, facts: Facts, provider: str) -> tuple[str, str]:
                       "indicative (Guidelines §2.1)")
     if c.gpai == "below":
         return "no", f"training compute {training} is not over 10^23 FLOP (Guidelines §2.1, indicative)"
+    if c.gpai == "at most":
+        return "review", (f"training compute at most {training} (an upper bound: the run can stop early): a GPAI "
+                          "model only if the run trains past the line (Guidelines §2.1; or past 10^25, Art. 51(2)); "
+                          "the tokens trained decide")
     if c.gpai in ("straddles", "at most"):
         return "review", (f"training compute {training} {c.gpai} the indicative 10^23 line (Guidelines §2.1): "
                           "narrow the estimate")
@@ -76,14 +85,22 @@ def systemic(c: ComputeSummary, provider: str, gpai_status: str) -> tuple[str, s
     systemic-risk base is presumed to have one (Guidelines §3.2.2)."""
     if provider == "not_provider" or gpai_status in ("no", "n/a"):
         return "n/a", "not a GPAI model's provider"
+    if c.systemic == "at most" and provider != "review":
+        return "at_most", (f"cumulative compute at most {c.figures.get('cumulative', 'cumulative compute')} (an upper "
+                           "bound: the run can stop early), over 10^25 FLOP: presumed only if the run trains past "
+                           "the line (Art. 51(2)); the tokens trained decide")
     if "review" in (provider, gpai_status):
         return "review", "follows the provider role or GPAI status, which admit two readings"
     if c.is_modification and c.base_systemic:
+        if c.modification == "at most":
+            return "at_most", ("modification over one third of a systemic-risk base only as an upper bound (the run "
+                               "can stop early): presumed only if it trains past one third (Guidelines §3.2.2); the "
+                               "tokens trained decide")
         return "presumed", "modification over one third of a systemic-risk base: presumed (Guidelines §3.2.2)"
     cumulative = c.figures.get("cumulative", "cumulative compute")
     if c.systemic in ("crossed", "presumed"):
         return "presumed", f"cumulative compute {cumulative} > 10^25 FLOP (Art. 51(2))"
-    if c.systemic in ("straddles", "at most"):
+    if c.systemic == "straddles":
         return "straddles", (f"cumulative compute {cumulative} {c.systemic} 10^25 FLOP (Art. 51(2)): treated as "
                              "possibly met; narrow the estimate (Guidelines Annex A.2)")
     return "no", f"cumulative compute {cumulative} is not over 10^25 FLOP (Art. 51(2))"
@@ -92,14 +109,16 @@ def systemic(c: ComputeSummary, provider: str, gpai_status: str) -> tuple[str, s
 def notify(c: ComputeSummary, facts: Facts, systemic_status: str, as_of: dt.date) -> Duty:
     """Art. 52(1): within two weeks of the line being met or known to be met; known at the
     latest when the run that crosses it starts (Recital 112; Guidelines §2.3)."""
-    if systemic_status not in ("presumed", "straddles", "review"):
+    if systemic_status not in ("presumed", "straddles", "at_most", "review"):
         return Duty("not_applicable", NOTIFY_PROVISION, "no systemic-risk presumption")
+    if systemic_status == "at_most":
+        return Duty("conditional", NOTIFY_PROVISION, "only if the run trains past the line (the figure is an upper "
+                    "bound): notify within two weeks of when it becomes known that it will be met (Art. 52(1))")
     if systemic_status == "review":
         return Duty("review", NOTIFY_PROVISION, "follows the provider role, which admits two readings")
     placed = facts.release.placed_on_market
-    weeks = dt.timedelta(days=NOTIFY_DAYS)
     if placed is not None and placed < CHAPTER_V_DATE:
-        early = CHAPTER_V_DATE + weeks
+        early = notify_by(CHAPTER_V_DATE, NOTIFY_DAYS)
         readings = (Reading(f"notify by {early}: two weeks after Chapter V applied, the line having been met before",
                             "Art. 52(1), Art. 113(b)"),
                     Reading(f"notify by {LEGACY_DATE}, with the other obligations of a model placed before "
@@ -112,6 +131,6 @@ def notify(c: ComputeSummary, facts: Facts, systemic_status: str, as_of: dt.date
         return Duty("due", NOTIFY_PROVISION, prefix + "notify the Commission within two weeks of when it became known "
                     "that the line will be met, at the latest the start of the run that crosses it (Recital 112; "
                     "Guidelines §2.3): give the phases' start dates to date it")
-    by = max(c.known, CHAPTER_V_DATE) + weeks
+    by = notify_by(c.known, NOTIFY_DAYS)
     return Duty("due", NOTIFY_PROVISION, prefix + f"notify the Commission without delay and by {by}: two weeks after "
                 f"it was known, at the latest {c.known} (start of the run that crosses it)", by, as_of > by)

@@ -38,6 +38,8 @@ def status_of(row: DutyRow, provider: str, systemic: str, exemption: str, facts:
     scope_why = "for the modification (Guidelines §3.2; Recital 109)" if provider == "modifier" else "owed"
     lifted = row.key in OPEN_SOURCE_LIFTS
     if row.key == "art55":
+        if systemic == "at_most":
+            return "conditional", "owed only if the run trains past the line (an upper bound; Art. 51, 55)"
         if systemic not in ("presumed", "straddles"):
             return "not_applicable", "no systemic-risk presumption (Art. 51)"
         return ("review", "a modifier of a systemic-risk model") if provider == "modifier" else \

@@ -67,10 +67,12 @@ def exemption(provider: str, gpai: str, systemic: str, release: Release, as_of: 
         return "n/a_not_provider", "not a provider: no duty to be exempt from"
     if gpai in ("no", "n/a"):
         return "n/a_not_gpai", "not a GPAI model: Art. 53-54 do not apply"
-    if systemic in ("presumed", "straddles"):
+    if systemic in ("presumed", "straddles", "at_most"):
         return "lost_systemic", ("the exemption does not apply to GPAI models with systemic risk (Art. 53(2), "
                                  "54(6); Recital 104)" + ("; the estimate may cross 10^25, so it is not granted"
-                                                          if systemic == "straddles" else ""))
+                                                          if systemic == "straddles" else
+                                                          "; an upper bound over 10^25: not granted until the tokens "
+                                                          "trained show it below" if systemic == "at_most" else ""))
     checks = {"not_available_licence": licence_check(release),
               "not_available_monetisation": monetisation_check(release),
               "not_available_unpublished": published_check(release, as_of)}

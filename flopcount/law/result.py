@@ -9,12 +9,13 @@ from typing import Any
 #: Values of each field (the JSON Schema lists the same; tests check they agree).
 PROVIDER = ("original", "modifier", "not_provider", "review")
 GPAI = ("yes", "no", "presumed", "review", "n/a")
-SYSTEMIC = ("no", "presumed", "straddles", "review", "n/a")
+SYSTEMIC = ("no", "presumed", "straddles", "at_most", "review", "n/a")
 EXEMPTION = ("applies", "lost_systemic", "not_available_licence", "not_available_monetisation",
              "not_available_unpublished", "n/a_not_gpai", "n/a_not_provider", "not_stated")
 #: `not_stated`: whether the duty applies turns on a fact the plan does not give (named in why).
-DUTY = ("due", "due_modification_only", "exempt", "not_applicable", "review", "not_stated")
-NOTIFY = ("due", "not_applicable", "review")
+#: `conditional`: owed only if an upper-bound figure (a run that can stop early) proves to be over the line.
+DUTY = ("due", "due_modification_only", "exempt", "not_applicable", "review", "not_stated", "conditional")
+NOTIFY = ("due", "not_applicable", "review", "conditional")
 TIERS = ("n/a", "not_frontier", "frontier_developer", "large_frontier_developer", "review", "not_stated")
 
 

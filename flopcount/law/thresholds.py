@@ -116,11 +116,7 @@ def evaluate(quantities: dict[str, tuple[float, float, float]], ctx: Context = C
             by_id[t.id] = _row(t, t.flop, q, "not applicable",
                                "modification at or below one third: the modifier is not the provider (§3.2)")
         elif t.id == "eu-systemic-risk" and ctx.is_modification and ctx.base_systemic:
-            known = known_by(ctx.runs, "modification", mod_line)
-            when, text = _deadline(ctx, known, t.notify_days or 0)
-            by_id[t.id] = _row(t, t.flop, q, "presumed",
-                               "modified model of a systemic-risk model, modification above one third: presumed to "
-                               "have systemic risk (Guidelines §3.2.2, ¶70)", notify_by=when, duty=text)
+            by_id[t.id] = _presumed_by_modification(t, q, mod_line, by_id, ctx)
         else:
             by_id[t.id] = _decided(t, t.flop, q, status(q[1], q[2], t.flop), f"{t.quantity.replace('_', ' ')} compute",
                                    ctx)
@@ -128,6 +124,25 @@ def evaluate(quantities: dict[str, tuple[float, float, float]], ctx: Context = C
     _notify(by_id, ctx)
     _uncertainty(by_id, ctx)
     return [by_id[t.id] for t in THRESHOLDS if t.id in by_id]
+
+
+def _presumed_by_modification(t: Threshold, q, mod_line, by_id: dict[str, Evaluation], ctx: Context) -> Evaluation:
+    """A provider by modification of a systemic-risk model: the modified model is presumed
+    to have systemic risk (Guidelines §3.2.2, ¶70). Where the modification is over one third
+    only as an upper bound (the run can stop early), so is the presumption: "at most", its
+    notification conditional on the run training past one third."""
+    known = known_by(ctx.runs, "modification", mod_line)
+    when, text = _deadline(ctx, known, t.notify_days or 0)
+    rule = next((ev for ev in by_id.values() if ev.threshold.quantity == "modification"), None)
+    if rule is not None and rule.status == "at most":
+        return _row(t, t.flop, q, "at most",
+                    "modified model of a systemic-risk model, its modification over one third only as an upper bound: "
+                    f"presumed to have systemic risk only if it trains past one third (Guidelines §3.2.2, ¶70), "
+                    f"{UPPER_NOTE}", notify_by=when, bound="upper",
+                    duty="only if the run trains past one third: the figure is an upper bound; once it is known that "
+                         "it will be, " + text)
+    return _row(t, t.flop, q, "presumed", "modified model of a systemic-risk model, modification above one third: "
+                "presumed to have systemic risk (Guidelines §3.2.2, ¶70)", notify_by=when, duty=text)
 
 
 def _gpai(by_id: dict[str, Evaluation], quantities, ctx: Context) -> None:
@@ -142,6 +157,10 @@ def _gpai(by_id: dict[str, Evaluation], quantities, ctx: Context) -> None:
     if ctx.is_modification and ctx.base_gpai is not False:
         by_id[t.id] = _row(t, t.flop, q, "presumed", "modification of a general-purpose AI model by its new provider: "
                            "the modified model is one (the criterion is not re-tested on the modification, §3.2)")
+    elif systemic is not None and systemic.status == "at most" and not ev.met:
+        by_id[t.id] = _row(t, t.flop, q, "at most", "systemic risk at most (an upper bound): a general-purpose AI "
+                           "model only if the run trains past that line (Art. 51(2)); training compute alone is below "
+                           f"the indicative line, {UPPER_NOTE}", bound="upper")
     elif systemic is not None and systemic.met and not ev.met:
         by_id[t.id] = _row(t, t.flop, q, "presumed", "presumed to have systemic risk (Art. 51(2)), which only a "
                            "general-purpose AI model can be; training compute alone is below the indicative line")
@@ -156,8 +175,8 @@ def _gpai(by_id: dict[str, Evaluation], quantities, ctx: Context) -> None:
 
 def _notify(by_id: dict[str, Evaluation], ctx: Context) -> None:
     ev = by_id.get("eu-systemic-risk")
-    if ev is None or ev.status not in ("crossed", "straddles", "at most"):
-        return
+    if ev is None or ev.status not in ("crossed", "straddles", "at most") or (ctx.is_modification and ctx.base_systemic):
+        return  # a presumption by modification is dated on the modification (_presumed_by_modification)
     t = ev.threshold
     offset = (ctx.base_training or 0) if t.quantity == "cumulative" else 0
     known = known_by(ctx.runs, t.quantity, t.flop, offset)

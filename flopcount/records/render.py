@@ -171,7 +171,7 @@ def to_text(result: Result, methods: tuple[str, ...] = METHODS) -> str:
     out.append(f"Training compute    {most['training']}{_span(result.training)} FLOP")
     out.append(f"Cumulative compute  {most['cumulative']}{_span(result.cumulative)} FLOP")
     if plan.base is not None and plan.base.training_compute is not None:
-        out.append(f"  with base model    {_span(result.lineage_cumulative)} FLOP "
+        out.append(f"  with base model    {most['cumulative']}{_span(result.lineage_cumulative)} FLOP "
                    f"({plan.base.name}: {sig2(plan.base.training_compute)})")
     rows = [["threshold", "line", "measured on", "status", "margin", "provision"]]
     for ev in result.evaluations:

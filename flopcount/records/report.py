@@ -17,7 +17,7 @@ def verdict(record: dict) -> str:
     by_id = {t["id"]: t for t in record["thresholds"]}
     rule = record["lineage"].get("modification_rule")
     parts = []
-    if rule and not rule["becomes_provider"]:
+    if rule and rule["status"] != "not applicable" and not rule["becomes_provider"]:
         parts.append("EU: the modifier does not become the provider (one-third rule), no EU duty")
     else:
         systemic, gpai = by_id.get("eu-systemic-risk"), by_id.get("eu-gpai")

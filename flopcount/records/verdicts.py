@@ -84,7 +84,8 @@ def modification_rule(evaluations: list[Evaluation], training: int) -> dict[str,
     ev = next(e for e in evaluations if e.threshold.id == "eu-modification")
     return {"line": str(line_int(ev.line)), "line_exact": str(ev.line), "basis": ev.basis,
             "modification_compute": flop_text(training), "status": ev.status,
-            "becomes_provider": ev.status != "below", "conservative": ev.status in ("straddles", "at most")}
+            "becomes_provider": ev.status in ("crossed", "straddles", "at most"),
+            "conservative": ev.status in ("straddles", "at most")}
 
 
 def open_source(claims: bool, evaluations: list[Evaluation], eu: dict | None = None) -> dict[str, Any]:

@@ -1,0 +1,93 @@
+"""An upper bound never becomes a confident verdict (issues 25 and 28), wherever the rule
+that reads it lives: the presumption for a modification of a systemic-risk model, the GPAI
+row that follows from systemic risk, the obligations block, and the text's totals. And a
+one-third rule that does not apply (a non-GPAI base) makes nobody a provider by it.
+
+Found by an independent review of the verdict engine; each case failed before the fix.
+"""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "flopcount", *args], capture_output=True, text=True, cwd=ROOT)
+
+
+def write(tmp_path: Path, plan: dict) -> str:
+    path = tmp_path / "plan.yaml"
+    path.write_text(yaml.safe_dump({"flopcount_plan": 1, **plan}))
+    return str(path)
+
+
+#: A fine-tune of a systemic-risk base (4e25 FLOP) whose tokens are only a maximum: 6 × 8e9 × 1e15
+#: = 4.8e25 FLOP at most, over one third of the base (1.33e25) only as an upper bound.
+MODIFICATION = {"name": "ub", "model": {"name": "tuned", "params": 8_000_000_000}, "seq_len": 4096,
+                "base_model": {"name": "base", "training_compute": "4e25", "systemic_risk": True},
+                "phases": [{"name": "ft", "kind": "fine-tuning", "tokens": 10**15, "upper_bound": True}]}
+#: Exact pre-training of 6 × 8e9 × 1e9 = 4.8e19 FLOP, then non-public synthetic data of at most
+#: 2 × 4e11 × 2e13 = 1.6e25 FLOP (cumulative compute only).
+SYNTHETIC = {"name": "ub2", "model": {"name": "small", "params": 8_000_000_000}, "seq_len": 4096,
+             "phases": [{"name": "pt", "kind": "pre-training", "tokens": 10**9},
+                        {"name": "synth", "kind": "synthetic-data", "public": False,
+                         "model": {"name": "big", "params": 400_000_000_000}, "tokens": 2 * 10**13,
+                         "upper_bound": True}]}
+
+
+def rows(out: str) -> dict:
+    return {t["id"]: t for t in json.loads(out)["thresholds"]}
+
+
+def test_presumption_by_an_upper_bound_modification_is_at_most(tmp_path):
+    out = run("estimate", write(tmp_path, MODIFICATION), "--json")
+    assert out.returncode == 0, out.stderr
+    systemic = rows(out.stdout)["eu-systemic-risk"]
+    assert (systemic["status"], systemic["bound"]) == ("at most", "upper")
+    assert systemic["duty"].startswith("only if the run trains past one third")
+    eu = json.loads(out.stdout)["obligations"]["eu"]
+    assert (eu["systemic_risk"], eu["notify"]["status"]) == ("at_most", "conditional")
+    assert eu["duties"]["art55"]["status"] == "conditional"
+    text = run("estimate", write(tmp_path, MODIFICATION)).stdout
+    assert "  with base model    at most " in text
+    assert "eu-systemic-risk  > 1.0×10^25  cumulative        AT MOST" in text
+
+
+def test_record_verdict_line_of_an_upper_bound_modification(tmp_path):
+    out = run("record", "--plan", write(tmp_path, MODIFICATION), "--provider", "X", "-o", str(tmp_path / "r"))
+    assert out.returncode == 0, out.stderr
+    record = json.loads((tmp_path / "r.json").read_text())
+    systemic = next(t for t in record["thresholds"] if t["id"] == "eu-systemic-risk")
+    assert systemic["status"] == "at most"
+    assert "systemic risk at most" in (tmp_path / "r.md").read_text()
+    assert run("record", "--check", str(tmp_path / "r.json")).returncode == 0
+
+
+def test_gpai_row_follows_an_upper_bound_systemic_row_as_at_most(tmp_path):
+    out = run("estimate", write(tmp_path, SYNTHETIC), "--json")
+    assert out.returncode == 0, out.stderr
+    by_id = rows(out.stdout)
+    assert by_id["eu-systemic-risk"]["status"] == "at most"
+    assert (by_id["eu-gpai"]["status"], by_id["eu-gpai"]["bound"]) == ("at most", "upper")
+    eu = json.loads(out.stdout)["obligations"]["eu"]
+    assert eu["systemic_risk"] == "at_most" and eu["notify"]["status"] == "conditional"
+    assert "crossed" not in json.dumps(by_id).lower() and "presumed" not in {r["status"] for r in by_id.values()}
+
+
+def test_a_non_gpai_base_makes_no_provider_by_the_one_third_rule(tmp_path):
+    plan = {"name": "ng", "model": {"name": "tuned", "params": 8_000_000_000}, "seq_len": 4096,
+            "base_model": {"name": "base", "training_compute": "1e22", "gpai": False},
+            "phases": [{"name": "ft", "kind": "fine-tuning", "tokens": 10**9}]}
+    out = run("record", "--plan", write(tmp_path, plan), "--provider", "X", "-o", str(tmp_path / "r"))
+    assert out.returncode == 0, out.stderr
+    record = json.loads((tmp_path / "r.json").read_text())
+    rule = record["lineage"]["modification_rule"]
+    assert (rule["status"], rule["becomes_provider"]) == ("not applicable", False)
+    assert "becomes a provider" not in (tmp_path / "r.md").read_text()
+    assert record["obligations"]["eu"]["provider"] == "original"
