@@ -91,3 +91,28 @@ def test_a_non_gpai_base_makes_no_provider_by_the_one_third_rule(tmp_path):
     assert (rule["status"], rule["becomes_provider"]) == ("not applicable", False)
     assert "becomes a provider" not in (tmp_path / "r.md").read_text()
     assert record["obligations"]["eu"]["provider"] == "original"
+
+
+BRIDGE = ROOT / "tests/recipes/megatron-bridge"
+
+
+def test_megatron_bridge_early_exits(tmp_path):
+    """Megatron-Bridge's TrainingConfig stops as Megatron-LM does: exit_interval caps the
+    iterations (10 of 100: 10 × 8 × 4096 = 327,680 tokens), exit_duration_in_mins makes the
+    length a maximum, never "crossed" (NVIDIA's llama32_1b_pretrain.yaml with each key added)."""
+    real = (BRIDGE / "llama32_1b_pretrain.yaml").read_text()
+    assert "  train_iters: 100\n" in real
+    config = str(BRIDGE / "llama-3.2-1b-config.json")
+    for key, value in (("exit_interval", 10), ("exit_duration_in_mins", 10)):
+        path = tmp_path / f"{key}.yaml"
+        path.write_text(real.replace("  train_iters: 100\n", f"  train_iters: 100\n  {key}: {value}\n", 1))
+        out = run("estimate", str(path), "--base-config", config, "--json")
+        assert out.returncode == 0, out.stderr
+        data = json.loads(out.stdout)
+        phase = data["phases"][0]
+        if key == "exit_interval":
+            assert (phase["tokens"], phase["bound"]) == (10 * 8 * 4096, None)
+        else:
+            assert (phase["tokens"], phase["bound"]) == (100 * 8 * 4096, "upper")
+            assert data["compute"]["training"]["bound"] == "upper"
+            assert all(t["status"] != "crossed" for t in data["thresholds"])

@@ -89,7 +89,9 @@ def import_(path: Path, flags: Flags = Flags()) -> Imported:
         phase.update(steps=r.count("train.train_iters"), batch_size=r.count("train.global_batch_size"))
         r.to("phases[0].steps", "train.train_iters")
         r.to("phases[0].batch_size", "train.global_batch_size")
-    notes = []
+    notes: list[str] = []
+    if flags.tokens is None:
+        _early_exit(r, phase, notes)
     if finetune:
         notes.append("checkpoint.pretrained_checkpoint / finetune / peft: read as fine-tuning of that checkpoint")
     if lora is not None:
@@ -97,6 +99,25 @@ def import_(path: Path, flags: Flags = Flags()) -> Imported:
         r.to("phases[0].trainable", "peft.dim", "peft.target_modules", sep=", ")
         notes.append(_lora_note(r, lora))
     return r.imported(path.stem, {"config": str(Path(flags.base_config).resolve())}, seq, [phase], notes)
+
+
+def _early_exit(r: Recipe, phase: dict, notes: list[str]) -> None:
+    """Megatron-Bridge's TrainingConfig stops early as Megatron-LM does: `train.exit_interval`
+    caps the iterations (from scratch); `train.exit_duration_in_mins` stops after that many
+    minutes wherever the run is, so the length read is only a maximum."""
+    interval = r.raw("train.exit_interval", None)
+    if interval is not None and r.count("train.exit_interval") < phase["steps"]:
+        iterations, phase["steps"] = phase["steps"], r.count("train.exit_interval")
+        r.to("phases[0].steps", "train.exit_interval")
+        notes.append(f"train.exit_interval {phase['steps']:,}: the run stops at iteration {phase['steps']:,} of "
+                     f"{iterations:,} (from scratch; resumed, at the next multiple)")
+    if r.raw("train.exit_duration_in_mins", None) is not None:
+        minutes = r.count("train.exit_duration_in_mins")
+        phase["upper_bound"] = True
+        r.to("phases[0].upper_bound", "train.exit_duration_in_mins")
+        notes.append(f"train.exit_duration_in_mins {minutes:,}: the run stops after {minutes:,} minutes wherever it "
+                     "has got to, so the run length read is an upper bound (the verdict reads 'at most'); give the "
+                     "tokens it trained (--tokens) for the count")
 
 
 def _lora(r: Recipe) -> dict:

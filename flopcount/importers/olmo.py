@@ -228,6 +228,13 @@ def import_(path: Path, flags: Flags = Flags(), *, steps: int | None = None) -> 
     phase = {"name": r.text("run_name", path.stem) if r.has("run_name") else path.stem,
              "kind": flags.kind or ("continued-pre-training" if start is not None else "pre-training"),
              "steps": last, "batch_size": batch}
+    # TrainConfig.time_limit (default 47.5 h, set or not) ends one job with a checkpoint; OLMo runs are
+    # resumed from it (load_path) until max_duration, so the length read stays the run's (not an upper bound)
+    time_limit = r.raw("time_limit", None)
+    if time_limit is not None:
+        notes.append(f"time_limit {time_limit} s ends each job early with a checkpoint (olmo/config.py TrainConfig); "
+                     "the run is resumed from it to max_duration, which is what is counted: a run left unresumed "
+                     "trained less (give --tokens)")
     r.read.update({"save_interval", "save_interval_unsharded", "save_interval_ephemeral", "no_pre_train_checkpoint",
                    "run_name"})
     return r.imported(path.stem, {"name": path.stem, "spec": model}, seq, [phase], notes)
