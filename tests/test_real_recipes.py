@@ -646,3 +646,14 @@ def test_nemo_mamba_config_is_refused_as_mamba(tmp_path):
     path, flags, _ = bad_input("nemo-mamba", tmp_path)
     line = one_line_everywhere(path, tmp_path, *flags)
     assert "mamba" in line.lower().replace(path.lower(), "")
+
+
+def test_axolotl_recipe_without_base_model_is_refused_as_axolotl(tmp_path):
+    """Axolotl's own lora-8b.yml with its base_model line removed keeps `model_type:
+    LlamaForCausalLM` (Axolotl's key): it is still an Axolotl recipe, refused for the missing
+    base_model by every command alike, not read as a model config by one and refused by another."""
+    real = (RECIPES / "axolotl" / "lora-8b.yml").read_text()
+    path = tmp_path / "lora-8b.yml"
+    path.write_text("\n".join(line for line in real.splitlines() if not line.startswith("base_model:")) + "\n")
+    assert "model_type: LlamaForCausalLM" in path.read_text() and "base_model:" not in path.read_text()
+    assert one_line_everywhere(str(path), tmp_path).endswith("base_model: required field is missing")

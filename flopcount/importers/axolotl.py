@@ -25,7 +25,10 @@ KEYS = Keys(base="base_model", seq="sequence_len", micro="micro_batch_size",
 
 def sniff(path: Path) -> bool:
     data = yaml_mapping(path)
-    return data is not None and "base_model" in data and ("sequence_len" in data or "micro_batch_size" in data)
+    # `datasets:` too: a recipe that lost its base_model is still Axolotl's (and refused for it), not
+    # a model config because of Axolotl's own `model_type: LlamaForCausalLM`
+    return data is not None and ("base_model" in data or "datasets" in data) \
+        and ("sequence_len" in data or "micro_batch_size" in data)
 
 
 def import_(path: Path, flags: Flags = Flags()) -> Imported:
