@@ -116,3 +116,14 @@ def test_megatron_bridge_early_exits(tmp_path):
             assert (phase["tokens"], phase["bound"]) == (100 * 8 * 4096, "upper")
             assert data["compute"]["training"]["bound"] == "upper"
             assert all(t["status"] != "crossed" for t in data["thresholds"])
+
+
+def test_methods_chart_names_an_upper_bound_phase_at_most():
+    import matplotlib
+    matplotlib.use("Agg")
+    from flopcount import estimate
+    from flopcount.inputs.plan import plan_from_mapping
+    from flopcount.records.plot import methods_chart
+    plan = plan_from_mapping({"flopcount_plan": 1, **MODIFICATION}, "ub.yaml")
+    labels = [t.get_text() for t in methods_chart(estimate(plan)).axes[0].get_xticklabels()]
+    assert labels == ["ft (at most)"]

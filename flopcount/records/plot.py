@@ -98,10 +98,15 @@ def planning_map(points: Iterable[tuple[str, float, float]] | None = None, *, re
     return fig
 
 
+#: appended to a phase's name where its figures are only maxima (a run that can stop early)
+AT_MOST = " (at most)"
+
+
 def methods_chart(result) -> Figure:
     """Per phase, each method's estimate with its interval, against the threshold lines
     (input: an `estimate.Result`)."""
-    phases = [(pr.phase.name, {m: (float(e.total), float(e.low), float(e.high)) for m, e in pr.estimates.items()})
+    phases = [(pr.phase.name + (AT_MOST if pr.phase.upper_bound else ""),
+               {m: (float(e.total), float(e.low), float(e.high)) for m, e in pr.estimates.items()})
               for pr in result.phases]
     return phase_methods_chart(phases, f"{result.plan.name}: estimates by method")
 

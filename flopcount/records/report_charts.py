@@ -20,7 +20,7 @@ def figures(record: dict) -> list[tuple[str, object]]:
     """(caption, matplotlib Figure): the methods chart and, with a ledger, the run chart,
     one line per run (`plot.ledger_runs`), of the record's model."""
     from . import plot
-    phases = [(p["name"], {m: (float(e["total"]), float(e["low"]), float(e["high"])) for m, e in p["estimates"].items()})
+    phases = [(p["name"] + (plot.AT_MOST if p.get("bound") == "upper" else ""), {m: (float(e["total"]), float(e["low"]), float(e["high"])) for m, e in p["estimates"].items()})
               for p in record["phases"]]
     out = [("Estimates by phase and method against the thresholds",
             plot.phase_methods_chart(phases, f"{record['model']['name']}: estimates by method"))]
