@@ -12,7 +12,7 @@ from pathlib import Path
 
 from ..data.recipes import AXOLOTL_DEFAULTS
 from ..boundary.fields import load_mapping
-from . import Imported
+from .base import Imported
 from .axolotl_rl import import_rl
 from .finetune import Keys, head_gradient_note, import_finetune, lora
 from .recipe import Flags, Recipe, yaml_mapping

@@ -21,7 +21,8 @@ from pathlib import Path
 from ..data.recipes import AXOLOTL_GRPO_DEFAULTS, PREFERENCE_STAGES
 from ..boundary.errors import InputError
 from ..model.peft import Adapter
-from . import Imported, passes
+from . import passes
+from .base import Imported
 from .finetune import Keys, base_model, examples, length_origins
 from .recipe import Flags, Recipe
 from .stages import Length, Run, Stage, preference, rl

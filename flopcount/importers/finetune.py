@@ -22,7 +22,7 @@ from ..boundary.errors import InputError
 from ..boundary.fields import load_mapping
 from ..boundary.numbers import sig2
 from ..model.peft import Adapter, base_config, read_adapter
-from . import Imported
+from .base import Imported
 from .lineage import base_entry
 from .recipe import Flags, Recipe
 

@@ -24,7 +24,7 @@ from ..boundary.errors import InputError
 from ..boundary.fields import load_mapping
 from ..boundary.numbers import parse_count
 from ..model.peft import base_config, read_adapter
-from . import Imported
+from .base import Imported
 from .lineage import base_entry, card_base, config_base
 from .recipe import Flags
 

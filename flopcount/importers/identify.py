@@ -11,9 +11,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..boundary.errors import InputError
-from . import Importer, PICKLE_SUFFIXES, _registry, find
+from .base import Imported, Importer
+from .registry import PICKLE_SUFFIXES, _registry, find
+
+if TYPE_CHECKING:
+    from .recipe import Flags
 
 #: Inputs `estimate` reads itself (no importer), in the order they are told apart.
 DIRECT = ("run plan (flopcount_plan / phases)", "model config (config.json with model_type, or a flopcount_spec file)",
@@ -88,3 +93,14 @@ def identify(path: str | Path) -> Format:
         raise unknown(p, f"a {'JSON' if suffix == '.json' else 'YAML'} mapping whose keys ({shown or 'none'}) are "
                          "none of a known format's")
     raise unknown(p, LOOKED_LIKE.get(suffix, f"a {suffix or 'suffix-less'} file"))
+
+
+def import_path(path: str | Path, flags: "Flags | None" = None) -> Imported:
+    """The import of a recipe or run; anything else gets the one line `identify` gives it
+    (the same line `estimate` and `record` give)."""
+    from .recipe import Flags
+    found = identify(path)
+    if found.importer is None:
+        raise InputError(f"a {found.name}: nothing to import; `flopcount estimate` and `record --plan` read it "
+                         "directly", source=str(path))
+    return found.importer.read(Path(path), flags or Flags())

@@ -19,7 +19,7 @@ from typing import Any
 from ..boundary.errors import InputError
 from ..ledger import Ledger
 from ..ledger.phases import phases_from_ledger
-from . import Imported
+from .base import Imported
 from .recipe import Flags, run_plan
 
 SQLITE_MAGIC = b"SQLite format 3\x00"

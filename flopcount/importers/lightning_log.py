@@ -23,7 +23,7 @@ from typing import Any
 
 from ..boundary.errors import InputError
 from ..boundary.numbers import exact_int
-from . import Imported
+from .base import Imported
 from .recipe import Flags, run_plan
 
 METRICS = "metrics.csv"

@@ -17,7 +17,8 @@ from pathlib import Path
 
 from ..data.recipes import LLAMAFACTORY_OVERSAMPLING, LLAMAFACTORY_STAGE_DEFAULTS
 from ..boundary.fields import load_mapping
-from . import Imported, llamafactory_v1
+from . import llamafactory_v1
+from .base import Imported
 from .finetune import Cap, Keys, import_finetune, lora
 from .llamafactory_stages import STAGES as PREFERENCE_AND_RL, import_stage
 from .recipe import Flags, Recipe, yaml_mapping

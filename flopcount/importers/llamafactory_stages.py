@@ -28,7 +28,7 @@ from pathlib import Path
 from ..data.recipes import LLAMAFACTORY_REFERENCE_FREE_LOSSES
 from ..boundary.fields import load_mapping
 from ..model.peft import Adapter
-from . import Imported
+from .base import Imported
 from .finetune import Cap, Examples, Keys, base_model, examples, length_origins
 from .recipe import Flags, Recipe
 from .stages import Length, Run, Stage, preference, rl

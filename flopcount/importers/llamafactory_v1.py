@@ -20,7 +20,7 @@ from typing import Any
 
 from ..data.recipes import LLAMAFACTORY_REFERENCE_FREE_LOSSES, LLAMAFACTORY_V1_DEFAULTS
 from ..boundary.errors import InputError
-from . import Imported
+from .base import Imported
 from .finetune import Examples, base_model, finished, lora
 from .passes import trainable
 from .recipe import Flags, Recipe

@@ -37,7 +37,7 @@ from ..data.recipes import MAXTEXT_BLOCKS, MAXTEXT_DEFAULT_MODEL, MAXTEXT_DEFAUL
 from ..boundary.errors import InputError
 from ..boundary.fields import _MISSING, load_mapping
 from ..boundary.numbers import parse_count, parse_positive
-from . import Imported
+from .base import Imported
 from .recipe import Flags, Recipe, yaml_mapping
 
 FRAMEWORK = "MaxText"

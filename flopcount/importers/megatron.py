@@ -33,7 +33,7 @@ from typing import Any, Mapping
 
 from ..data.recipes import MEGATRON_SOURCE
 from ..boundary.errors import InputError
-from . import Imported
+from .base import Imported
 from ..boundary.fields import load_mapping
 # The model from the arguments, and the argument reader, live in megatron_model.
 from .megatron_model import FREQ_TERM, _Args, _deepseek, _layer_pattern, _model, _padded_vocab  # noqa: F401

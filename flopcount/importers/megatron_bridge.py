@@ -29,7 +29,7 @@ from ..data.lora_targets import (MEGATRON_DEFAULT_DIM, MEGATRON_DEFAULT_TARGETS,
                                  TARGET_NAMES)
 from ..boundary.errors import InputError
 from ..boundary.fields import load_mapping
-from . import Imported
+from .base import Imported
 from .recipe import Flags, Recipe, yaml_mapping
 
 FRAMEWORK = "Megatron-Bridge"

@@ -23,7 +23,7 @@ from typing import Any
 from ..data.recipes import NEMO1_DEFAULTS, NEMO1_SOURCE
 from ..boundary.errors import InputError
 from ..boundary.fields import load_mapping
-from . import Imported
+from .base import Imported
 from .megatron import read_args
 from .recipe import Flags, Recipe, flatten, yaml_mapping
 

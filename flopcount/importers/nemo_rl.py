@@ -26,7 +26,8 @@ from typing import Any
 
 from ..boundary.errors import InputError
 from ..boundary.fields import load_mapping
-from . import Imported, passes
+from . import passes
+from .base import Imported
 from .finetune import base_model, lora
 from .recipe import Flags, Recipe, yaml_mapping
 

@@ -30,7 +30,7 @@ from typing import Any
 
 from ..boundary.errors import InputError
 from ..boundary.fields import load_mapping
-from . import Imported
+from .base import Imported
 from .recipe import Flags, Recipe, yaml_mapping
 
 FRAMEWORK = "GPT-NeoX"

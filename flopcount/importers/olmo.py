@@ -37,7 +37,7 @@ from typing import Any
 from ..boundary.errors import InputError
 from ..boundary.fields import load_mapping
 from ..boundary.numbers import parse_count
-from . import Imported
+from .base import Imported
 from .recipe import Flags, Recipe, yaml_mapping
 
 FRAMEWORK = "OLMo"

@@ -16,7 +16,7 @@ from typing import Any, Mapping
 from ..boundary.errors import InputError
 from ..boundary.fields import _MISSING, Fields, load_mapping
 from ..boundary.numbers import parse_count
-from . import Imported
+from .base import Imported
 
 
 IGNORED_SHOWN = 12  # ignored keys named in the note; the rest counted (a note, not a listing)

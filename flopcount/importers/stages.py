@@ -21,7 +21,8 @@ from typing import Any
 
 from ..data.recipes import PREFERENCE_STAGES
 from ..model.peft import Adapter
-from . import Imported, passes
+from . import passes
+from .base import Imported
 from .finetune import Examples, finished
 from .recipe import Recipe
 from .trl import upper_bound

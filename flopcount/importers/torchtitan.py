@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ..data.recipes import TORCHTITAN_DEFAULTS, TORCHTITAN_FLAVORS, TORCHTITAN_SOURCE
 from ..boundary.errors import InputError
-from . import Imported
+from .base import Imported
 from .recipe import Flags, Recipe
 
 FRAMEWORK = "torchtitan"

@@ -25,7 +25,7 @@ from typing import Any
 
 from ..data.recipes import TORCHTITAN_ARGS, TORCHTITAN_FLAVORS, TORCHTITAN_REGISTRY_SOURCE
 from ..boundary.errors import InputError
-from . import Imported
+from .base import Imported
 from .recipe import Flags, Recipe, flatten
 
 SELECT = "::"

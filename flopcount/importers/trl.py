@@ -33,7 +33,8 @@ from pathlib import Path
 from ..data.recipes import TRL_DEFAULTS
 from ..boundary.errors import InputError
 from ..boundary.fields import load_mapping
-from . import Imported, passes
+from . import passes
+from .base import Imported
 from .finetune import Examples, Keys, base_model, examples, head_gradient_note, import_finetune, length_origins, lora
 from .recipe import Flags, Recipe, yaml_mapping
 

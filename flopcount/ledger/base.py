@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, ClassVar, Iterator
 
 from ..boundary.errors import InputError
 from . import checkpoint as cp
@@ -47,12 +47,18 @@ class Ledger:
     unsigned appends and appends signed with another key. Use as a context manager."""
 
     path: Any  # the location, as given (a Path for SQLite, a URL for PostgreSQL)
+    #: URL schemes a backend opens ("": a file path); each backend class declares its own and is
+    #: registered as it is defined (`__init_subclass__`), so this base imports no backend
+    schemes: ClassVar[tuple[str, ...]] = ()
+    _backends: ClassVar[dict[str, type["Ledger"]]] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        Ledger._backends.update({scheme: cls for scheme in cls.schemes})
 
     def __new__(cls, location: str | Path, **kwargs: Any) -> "Ledger":
-        if cls is Ledger:
-            from .postgres import PostgresLedger
-            from .sqlite import SqliteLedger
-            cls = PostgresLedger if is_postgres(location) else SqliteLedger
+        if cls is Ledger:  # the backend for the location (flopcount.ledger imports both)
+            cls = Ledger._backends[location.split("://", 1)[0] if is_postgres(location) else ""]
         return super().__new__(cls)
 
     def __init__(self, location: str | Path, *, create: bool = True, read_only: bool | None = None,

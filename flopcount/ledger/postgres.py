@@ -46,6 +46,8 @@ def _display(url: str) -> str:
 
 
 class PostgresLedger(Ledger):
+    schemes = ("postgresql", "postgres")
+
     def _open(self, location: str | Path, *, create: bool, timeout: float) -> None:
         self.path = str(location)
         self.display = _display(self.path)

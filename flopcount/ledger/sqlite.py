@@ -43,6 +43,7 @@ PRAGMA application_id = {APPLICATION_ID};
 
 
 class SqliteLedger(Ledger):
+    schemes = ("",)
     immutable = False
 
     def _open(self, location: str | Path, *, create: bool, timeout: float) -> None:

@@ -9,8 +9,10 @@ framework builds it. `flopcount.model.formulas.training_flops` uses the counts.
 """
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 from .blocks import FLOP_PER_MAC, Attention, LatentAttention, MLP, MoE, Seq
 from ..data.lora_targets import ALL_LINEAR, FUSED, FUSED_MLP, MODULE_PARENTS, MODULES, REGEX, TARGET_NAMES
@@ -23,6 +25,20 @@ LORA_TARGETS = ("q", "k", "v", "o", "gate", "up", "down")
 #: DeepSeek-V3 is q_a, q_b, kv_a, kv_b, o, ..., not a Llama list), so each expands to itself
 #: wherever a caller expands groups before the model is known
 LORA_GROUPS = {"attention": ("attention",), "mlp": ("mlp",), "all-linear": ("all-linear",)}
+
+
+def config_model_type(source: str) -> str | None:
+    """The `model_type` of the Hugging Face config.json a spec was read from (its `source`),
+    or None when the spec came from elsewhere (a flopcount spec file, a mapping, no file):
+    LoRA names are then taken as written, unchecked against the model's modules."""
+    path = Path(source) if source else None
+    if path is None or path.suffix != ".json" or not path.is_file():
+        return None
+    try:
+        value = json.loads(path.read_text()).get("model_type")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return value if isinstance(value, str) else None
 
 
 def _layer_blocks(spec: ModelSpec) -> list[tuple[int, object]]:
@@ -97,7 +113,6 @@ def _architecture(spec: ModelSpec, targets: tuple[str, ...]) -> tuple[str, ...]:
     refused (PEFT would find nothing), "all-linear" becomes the modules PEFT wraps, a regex
     the modules it matches. Elsewhere a regex matches the transformers names flopcount knows
     (one that matches a fused name and its parts then adapts a matrix twice: refused)."""
-    from .peft import config_model_type  # reads the spec's config.json; imported here, as peft imports this module
     model_type = config_model_type(spec.source)
     present = MODULES.get(model_type or "")
     known = present or tuple(n for n, row in TARGET_NAMES.items() if row.framework.startswith("Hugging Face"))

@@ -11,7 +11,6 @@ fully trained extra modules) are refused with one line rather than counted wrong
 """
 from __future__ import annotations
 
-import json
 import os
 import re
 from dataclasses import dataclass
@@ -20,7 +19,7 @@ from pathlib import Path
 from ..data.lora_targets import ALL_LINEAR, REGEX, ROWS
 from ..boundary.errors import InputError
 from ..boundary.fields import Fields
-from .lora import regex_names
+from .lora import config_model_type, regex_names  # noqa: F401 (config_model_type: re-exported)
 
 #: the module names PEFT can match in a transformers model: rows of `data.lora_targets`
 #: whose framework is transformers (Megatron's names never occur in a transformers model)
@@ -90,20 +89,6 @@ def _targets(f: Fields) -> tuple[str, ...]:
                                                   f"(known: {', '.join(HF_NAMES)})")
         out.append(short)
     return tuple(dict.fromkeys(out))
-
-
-def config_model_type(source: str) -> str | None:
-    """The `model_type` of the Hugging Face config.json a spec was read from (its `source`),
-    or None when the spec came from elsewhere (a flopcount spec file, a mapping, no file):
-    LoRA names are then taken as written, unchecked against the model's modules."""
-    path = Path(source) if source else None
-    if path is None or path.suffix != ".json" or not path.is_file():
-        return None
-    try:
-        value = json.loads(path.read_text()).get("model_type")
-    except (OSError, ValueError, AttributeError):
-        return None
-    return value if isinstance(value, str) else None
 
 
 def hf_cache_dir() -> Path:

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from ..law.result import ROW_HEADER, duty_row
 from ..boundary.numbers import multiple, sig2, sig2_plain
-from .record import no_peak
+from .sections import no_peak
 
 ANNEX_MAP = (
     ("Annex XI 1(1)(c) — date of release; MDF: release and Union market dates, dependencies",

@@ -6,7 +6,7 @@ from __future__ import annotations
 from ..blocks import Attention, MLP, Norm
 from ...boundary.fields import Fields
 from ..spec import ModelSpec, decoder
-from . import head_dim, kv_heads, language_model, layer_types, reader
+from .registry import head_dim, kv_heads, language_model, layer_types, reader
 
 
 def llama_fields(f: Fields, name: str, *, kv_required: bool, **overrides) -> dict:

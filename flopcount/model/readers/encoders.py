@@ -4,7 +4,7 @@ from __future__ import annotations
 from ..blocks import Attention, Embedding, Head, Linear, MLP, Norm, PatchEmbedding
 from ...boundary.fields import Fields
 from ..spec import Layers, ModelSpec, Tower
-from . import head_dim, reader
+from .registry import head_dim, reader
 
 #: Whether a T5-family checkpoint ties its lm_head to the shared embedding when its
 #: config.json leaves `tie_word_embeddings` out: T5 1.0 configs omit it and tie (t5x

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..blocks import Attention, LatentAttention, MLP, MoE, Norm
 from ...boundary.fields import Fields
 from ..spec import ModelSpec, decoder
-from . import head_dim, kv_heads, language_model, layer_types, reader, top_k
+from .registry import head_dim, kv_heads, language_model, layer_types, reader, top_k
 from .decoders import llama_fields
 
 

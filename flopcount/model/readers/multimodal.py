@@ -10,7 +10,7 @@ from ..blocks import Attention, Linear, MLP, Norm, PatchEmbedding
 from ...data import assumptions
 from ...boundary.fields import Fields
 from ..spec import Layers, ModelSpec, Tower
-from . import READERS, reader, runs
+from .registry import READERS, reader, runs
 from .decoders import gemma3_text
 
 

@@ -7,7 +7,7 @@ import math
 from ..blocks import MLP, Attention, Mamba, Mamba2, MoE, Norm
 from ...boundary.fields import Fields
 from ..spec import ModelSpec
-from . import kv_heads, language_model, reader, top_k
+from .registry import kv_heads, language_model, reader, top_k
 
 #: Nemotron-H layer kinds: transformers' names, the legacy names it still maps, and the
 #: characters of `hybrid_override_pattern` (configuration_nemotron_h._pattern_to_list)
