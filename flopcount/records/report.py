@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 import re
 
+from ..law.headline import headline
 from .report_charts import charts, figures  # noqa: F401  (re-exported)
 from .report_tables import (  # noqa: F401  (re-exported)
     ANNEX_MAP, OBLIGATIONS_TABLE, THRESHOLDS_TABLE, UPPER_TEXT, UTILIZATION_SOURCES, _f, _tables, bounded,
@@ -13,28 +14,9 @@ from .report_tables import (  # noqa: F401  (re-exported)
 
 
 def verdict(record: dict) -> str:
-    """One line: the EU verdict with its duty, then the other regimes' statuses."""
-    by_id = {t["id"]: t for t in record["thresholds"]}
-    rule = record["lineage"].get("modification_rule")
-    parts = []
-    if rule and rule["status"] != "not applicable" and not rule["becomes_provider"]:
-        parts.append("EU: the modifier does not become the provider (one-third rule), no EU duty")
-    else:
-        systemic, gpai = by_id.get("eu-systemic-risk"), by_id.get("eu-gpai")
-        if systemic and systemic["status"] == "at most":
-            parts.append("EU: systemic risk at most (an upper bound over the line: the run can stop early; the tokens "
-                         "trained decide, notify only if it trains past the line)")
-        elif systemic and systemic["status"] in ("crossed", "straddles", "presumed"):
-            when = f" — notify the Commission by {systemic['notify_by']}" if systemic["notify_by"] else \
-                " — notify the Commission (date: give the runs' start dates)"
-            parts.append(f"EU: systemic risk {systemic['status']}{when}")
-        elif gpai:
-            upper = " (an upper bound: the run can stop early; the tokens trained decide)" \
-                if gpai["status"] == "at most" else ""
-            parts.append(f"EU: general-purpose AI model {gpai['status']}{upper}; systemic risk below")
-    parts += [f"{t['id']} {t['status']}" for t in record["thresholds"] if not t["id"].startswith("eu-")
-              and t["legal_status"].split(" ")[0] != "revoked"]
-    return "; ".join(parts)
+    """One line: the EU verdict with its duty, then the other regimes' statuses, as the law
+    words it from the record's threshold rows (`flopcount.law.headline`)."""
+    return headline(record["thresholds"], record["lineage"].get("modification_rule"))
 
 
 def _header(record: dict) -> list[tuple[str, str]]:
