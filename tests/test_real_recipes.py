@@ -657,3 +657,12 @@ def test_axolotl_recipe_without_base_model_is_refused_as_axolotl(tmp_path):
     path.write_text("\n".join(line for line in real.splitlines() if not line.startswith("base_model:")) + "\n")
     assert "model_type: LlamaForCausalLM" in path.read_text() and "base_model:" not in path.read_text()
     assert one_line_everywhere(str(path), tmp_path).endswith("base_model: required field is missing")
+
+
+def test_axolotl_validation_split_is_named_in_a_note():
+    """fft-8b.yaml holds val_set_size 0.05 out of the rows: the note says --samples is the
+    training split's, and the count is epochs × the samples given × sequence_len as before."""
+    from flopcount.importers.recipe import Flags
+    imported = import_path(RECIPES / "axolotl" / "fft-8b.yaml", Flags(samples="1000", base_config=str(L8)))
+    assert any(n.startswith("val_set_size 0.05: held out") for n in imported.notes), imported.notes
+    assert imported.plan["phases"][0]["tokens"] == 1 * 1000 * 8192

@@ -15,10 +15,10 @@ IMPORT_FLAGS = {
     "--tokens": "training tokens, for runs that did not log num_input_tokens_seen",
     "--gpus": "devices in the run, where the recipe sizes its batch per device",
     "--samples": "training samples per epoch, for recipes that train for epochs: dataset rows as the recipe reads "
-                 "them, before packing (Axolotl sample_packing, LLaMA-Factory / TRL packing: then rows × sequence "
+                 "them, after any validation split (Axolotl val_set_size), before packing (Axolotl sample_packing, LLaMA-Factory / TRL packing: then rows × sequence "
                  "length is only an upper bound, so give --dataset-tokens), or the packed sequences after it; "
                  "preference pairs for DPO; prompts for GRPO and NeMo-RL",
-    "--dataset-tokens": "the training set's tokens per epoch (packed recipes: each epoch trains them once; "
+    "--dataset-tokens": "the training set's tokens per epoch, after any validation split (packed recipes: each epoch trains them once; "
                         "without it a packed recipe's count is an upper bound)",
     "--base-config": "the (base) model's config.json or snapshot folder: for recipes naming a hub id not in the "
                      "local Hugging Face cache, TrainingArguments JSON, ledgers and Lightning logs",

@@ -35,6 +35,10 @@ def import_(path: Path, flags: Flags = Flags()) -> Imported:
     r = Recipe(load_mapping(path), str(path), FRAMEWORK, AXOLOTL_DEFAULTS)
     kind = r.raw("adapter", None)
     notes: list[str] = []
+    val = r.raw("val_set_size", None)
+    if val not in (None, 0, 0.0):  # Axolotl splits it off the rows before training
+        notes.append(f"val_set_size {val}: held out of the rows for evaluation, so --samples and --dataset-tokens are "
+                     "the training split's; evaluation forwards are not training compute and are not counted")
     adapter = None
     if kind in ("lora", "qlora"):
         if r.raw("lora_target_linear", False) is True:
