@@ -123,6 +123,9 @@ def _sft(run: Run, length: Length, flags: Flags) -> Imported:
                              **trainable(run.adapter)}
     if n is not None:
         upper_bound(r, [phase], *length.seq_origins)
-        run.notes.append(f"each sample is padded to its batch's longest, at most {length.seq:,} tokens: the count "
-                         "is an upper bound (the verdict reads 'at most'; pass --tokens for the real count)")
+        how = ("padding_free concatenates the samples unpadded" if r.raw("batching_strategy", "normal") ==
+               "padding_free" else "each sample is padded to its batch's longest")
+        run.notes.append(f"{how}, each at most {length.seq:,} tokens (cutoff_len): counted at {length.seq:,} per "
+                         "sample, the count is an upper bound (the verdict reads 'at most'; pass --tokens for the "
+                         "real count)")
     return finished(r, run.path, BASE, {"config": str(run.config.resolve())}, length.seq, [phase], run.notes)
