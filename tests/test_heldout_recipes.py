@@ -245,9 +245,10 @@ REFUSED = {
     # torchtitan HEAD: `model_spec = model_registry("1.7B")` then `return Trainer.Config(...)`
     "titan-registry-statements": ("torchtitan/registry-b5bcd76/qwen3/config_registry.py::qwen3_1_7b", ["--gpus", "8"],
                                   "qwen3_1_7b: recipe function qwen3_1_7b: its body is statements"),
-    # torchtitan HEAD flavours are built by calls (_build_qwen3_layers): not a literal registry
+    # torchtitan HEAD flavours are built by calls (_build_qwen3_layers): refused by name, never run
     "titan-registry-built-flavours": ("torchtitan/registry-b5bcd76/qwen3/__init__.py::1.7B", ["--tokens", "1e12"],
-                                      "a Python file"),
+                                      "flavour '1.7B' is built by the function _1_7b() (local variables, helper "
+                                      "calls), not written as one literal"),
     # GELU MLP with grouped query attention (Megatron's default MLP, --num-query-groups 8)
     "megatron-ft-gpt3-7b-gqa-gelu": ("megatron/functional/gpt3_7b_tp1_pp4_memory_speed/model_config.yaml", [],
                                      "a GELU MLP with rotary positions, GQA or experts is not mapped yet"),
