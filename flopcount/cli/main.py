@@ -33,7 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     tables.add_parsers(sub)
     from .measure import add_parser as add_measure  # imports torch only when run
     add_measure(sub)
-    from ..records.status import add_parsers as add_status
+    from .ledger import add_parsers as add_status
     add_status(sub)
     from .plot import add_parser as add_plot
     add_plot(sub)
