@@ -174,13 +174,17 @@ def test_modifier_below_a_third_owes_nothing(tmp_path, capsys):
 
 def test_modifier_of_a_non_gpai_base(tmp_path, capsys):
     """Base not a GPAI model (base_model.gpai: false): the modification rule concerns GPAI
-    models (Guidelines §3.2), so nothing makes the result "GPAI presumed"; the model is judged
-    on its own, its developer its provider ("original", not a modifier made provider by the
-    rule): a model that is not GPAI, no Chapter V duty."""
+    models (Guidelines §3.2), so the base's status does not carry over; the model is judged on
+    its own (§2.1), its developer its provider ("original", not a modifier made provider by the
+    rule). 6 × 7e9 × 3e12 = 1.26e23 > 1e23: a GPAI model on its own compute, as the eu-gpai row
+    says; a 7B fine-tune of 0.3T tokens (1.26e22 FLOP) is not one."""
     base = {"name": "B", "training_compute": "3e23", "gpai": False}
     eu = obligations(plan(tmp_path, "7B", "3T", base=base), capsys)["eu"]
+    assert (eu["provider"], eu["gpai"]) == ("original", "presumed")
+    assert "judged on its own" in eu["why"]["provider"] and "judged on its own" in eu["why"]["gpai"]
+    eu = obligations(plan(tmp_path, "7B", "0.3T", base=base), capsys)["eu"]
     assert (eu["provider"], eu["gpai"], eu["open_source_exemption"]) == ("original", "no", "n/a_not_gpai")
-    assert "judged on its own" in eu["why"]["provider"]
+    assert set(statuses(eu).values()) == {"not_applicable"}
     assert set(statuses(eu).values()) == {"not_applicable"}
 
 

@@ -127,3 +127,60 @@ def test_methods_chart_names_an_upper_bound_phase_at_most():
     plan = plan_from_mapping({"flopcount_plan": 1, **MODIFICATION}, "ub.yaml")
     labels = [t.get_text() for t in methods_chart(estimate(plan)).axes[0].get_xticklabels()]
     assert labels == ["ft (at most)"]
+
+
+# --- a second independent review's findings --------------------------------------------------
+
+def test_exact_phases_that_cross_alone_are_crossed_whatever_a_bounded_phase_adds(tmp_path):
+    """6 × 400e9 × 15e12 = 3.6e25 FLOP of exact pre-training already crosses 10^25; a later
+    continued pre-training that is only a maximum cannot undo it: CROSSED, notify due from the
+    first run's start (2025-09-01 + 14 days), not "at most"."""
+    plan = {"name": "two", "model": {"params": 400_000_000_000},
+            "phases": [{"name": "pre", "kind": "pre-training", "tokens": 15 * 10**12, "start": "2025-09-01"},
+                       {"name": "cpt", "kind": "continued-pre-training", "tokens": 10**12, "upper_bound": True,
+                        "start": "2025-12-01"}]}
+    data = json.loads(run("estimate", write(tmp_path, plan), "--json").stdout)
+    systemic = rows(json.dumps(data))["eu-systemic-risk"]
+    assert (systemic["status"], systemic["notify_by"], systemic["bound"]) == ("crossed", "2025-09-15", None)
+    assert data["compute"]["cumulative"]["bound"] == "upper"   # the total itself is still a maximum
+    eu = data["obligations"]["eu"]
+    assert (eu["systemic_risk"], eu["notify"]["status"], eu["notify"]["by"]) == ("presumed", "due", "2025-09-15")
+
+
+def test_an_at_most_row_has_no_firm_notification_date(tmp_path):
+    data = json.loads(run("estimate", write(tmp_path, SYNTHETIC), "--json").stdout)
+    assert rows(json.dumps(data))["eu-systemic-risk"]["notify_by"] is None
+    assert data["obligations"]["eu"]["notify"]["by"] is None
+
+
+def test_training_at_most_over_gpai_leaves_systemic_risk_no(tmp_path):
+    """At most 6 × 70e9 × 1e12 = 4.2e23 FLOP: GPAI for review (the tokens decide), but
+    cumulative compute is below 10^25 however the run ends: systemic risk "no", no Art. 55."""
+    plan = {"name": "ub", "model": {"params": 70_000_000_000},
+            "phases": [{"name": "pre", "kind": "pre-training", "tokens": 10**12, "upper_bound": True}]}
+    eu = json.loads(run("obligations", write(tmp_path, plan), "--json").stdout)["eu"]
+    assert (eu["gpai"], eu["systemic_risk"], eu["duties"]["art55"]["status"]) == ("review", "no", "not_applicable")
+
+
+def test_placed_before_chapter_v_crossing_later_is_dated_from_the_crossing_run(tmp_path):
+    """On the market 2025-03-01 with 6 × 400e9 × 3e12 = 7.2e24; a run from 2025-10-01 adds
+    2.88e25: known then, so notify by 2025-10-15 in the threshold row and in obligations alike."""
+    plan = {"name": "pm", "model": {"params": 400_000_000_000}, "placed_on_market": "2025-03-01",
+            "phases": [{"name": "pre", "kind": "pre-training", "tokens": 3 * 10**12, "start": "2024-06-01"},
+                       {"name": "more", "kind": "continued-pre-training", "tokens": 12 * 10**12,
+                        "start": "2025-10-01"}]}
+    path = write(tmp_path, plan)
+    data = json.loads(run("estimate", path, "--json").stdout)
+    assert rows(json.dumps(data))["eu-systemic-risk"]["notify_by"] == "2025-10-15"
+    eu = json.loads(run("obligations", path, "--json", "--as-of", "2026-01-01").stdout)["eu"]
+    assert eu["notify"]["by"] == "2025-10-15"
+
+
+def test_a_base_whose_gpai_status_is_not_stated_is_taken_as_one_everywhere(tmp_path):
+    plan = {"name": "m", "model": {"params": 70_000_000_000},
+            "base_model": {"name": "b", "training_compute": "1e24"},
+            "phases": [{"name": "ft", "kind": "fine-tuning", "tokens": 10**12}]}
+    data = json.loads(run("estimate", write(tmp_path, plan), "--json").stdout)
+    assert rows(json.dumps(data))["eu-gpai"]["status"] == "presumed"
+    eu = data["obligations"]["eu"]
+    assert eu["gpai"] == "presumed" and "not stated" in eu["why"]["gpai"] and eu["systemic_risk"] == "no"

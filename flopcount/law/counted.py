@@ -75,7 +75,13 @@ def phases_context(phases: list[PhaseResult], base: BaseModel | None, modalities
                    placed_on_market=placed_on_market, runs=runs,
                    primary=primaries.pop() if len(primaries) == 1 else "the primary estimate",
                    alternatives=alternatives(phases, base_compute),
-                   upper_bound=upper_bound_quantities(phases))
+                   upper_bound=upper_bound_quantities(phases),
+                   floor={k: q[1] for k, q in threshold_quantities(phases, base_compute, _certain).items()})
+
+
+def _certain(pr: PhaseResult) -> Interval:
+    """A phase's part of the certain minimum: nothing from a phase whose figure is only a maximum."""
+    return Interval() if pr.phase.upper_bound and pr.primary in ANALYTIC else Interval.of(pr.best)
 
 
 def verdict(phases: list[PhaseResult], base: BaseModel | None = None, modalities: frozenset[str] | None = None,

@@ -53,20 +53,21 @@ def gpai(c: ComputeSummary, facts: Facts, provider: str) -> tuple[str, str]:
         return "n/a", "not a provider"
     if provider == "review":
         return "review", "follows the provider role, which admits two readings"
-    if c.is_modification:
-        if facts.base_gpai is not None:
-            return ("yes", "a modification of a GPAI model is one (Guidelines §3.2)") if facts.base_gpai else \
-                ("no", "the base model is not a GPAI model (base_model.gpai: false): the modification rule of "
-                       "Guidelines §3.2 concerns GPAI models")
+    if c.is_modification and facts.base_gpai is not False:  # a base that is not GPAI: judged on its own, below
+        if facts.base_gpai:
+            return "yes", "a modification of a GPAI model is one (Guidelines §3.2)"
         if c.base_systemic:
             return "yes", "the base has systemic risk, which only a GPAI model can have (Art. 51(1))"
-        return "review", "whether the base is a GPAI model is not stated: add base_model.gpai (Guidelines §3.2)"
+        return "presumed", ("whether the base is a GPAI model is not stated: taken as one, as the threshold verdicts "
+                            "take it (conservative); add base_model.gpai (Guidelines §3.2)")
     training = c.figures.get("training", "the training compute")
     if c.gpai == "below" and c.modalities is not None and not c.modalities & GPAI_MODALITIES:
         return "no", (f"generates {', '.join(sorted(c.modalities))}: not language, images or video; the criterion is "
                       "indicative (Guidelines §2.1)")
+    own = "; the base is not a GPAI model, so the modified model is judged on its own" \
+        if c.is_modification else ""
     if c.gpai == "below":
-        return "no", f"training compute {training} is not over 10^23 FLOP (Guidelines §2.1, indicative)"
+        return "no", f"training compute {training} is not over 10^23 FLOP (Guidelines §2.1, indicative){own}"
     if c.gpai == "at most":
         return "review", (f"training compute at most {training} (an upper bound: the run can stop early): a GPAI "
                           "model only if the run trains past the line (Guidelines §2.1; or past 10^25, Art. 51(2)); "
@@ -77,7 +78,7 @@ def gpai(c: ComputeSummary, facts: Facts, provider: str) -> tuple[str, str]:
     if c.gpai == "presumed":
         return "presumed", "presumed to have systemic risk, which only a GPAI model can have (Art. 51(1))"
     note = "" if c.modalities is not None else "; modalities not stated: presumed on compute alone (add modalities)"
-    return "presumed", f"training compute {training} > 10^23 FLOP (Guidelines §2.1 indicative criterion){note}"
+    return "presumed", f"training compute {training} > 10^23 FLOP (Guidelines §2.1 indicative criterion){note}{own}"
 
 
 def systemic(c: ComputeSummary, provider: str, gpai_status: str) -> tuple[str, str]:
@@ -85,6 +86,9 @@ def systemic(c: ComputeSummary, provider: str, gpai_status: str) -> tuple[str, s
     systemic-risk base is presumed to have one (Guidelines §3.2.2)."""
     if provider == "not_provider" or gpai_status in ("no", "n/a"):
         return "n/a", "not a GPAI model's provider"
+    if c.systemic == "below" and not (c.is_modification and c.base_systemic):
+        return "no", f"cumulative compute {c.figures.get('cumulative', 'cumulative compute')} is not over 10^25 FLOP " \
+                     "(Art. 51(2))"
     if c.systemic == "at most" and provider != "review":
         return "at_most", (f"cumulative compute at most {c.figures.get('cumulative', 'cumulative compute')} (an upper "
                            "bound: the run can stop early), over 10^25 FLOP: presumed only if the run trains past "
@@ -118,9 +122,12 @@ def notify(c: ComputeSummary, facts: Facts, systemic_status: str, as_of: dt.date
         return Duty("review", NOTIFY_PROVISION, "follows the provider role, which admits two readings")
     placed = facts.release.placed_on_market
     if placed is not None and placed < CHAPTER_V_DATE:
-        early = notify_by(CHAPTER_V_DATE, NOTIFY_DAYS)
-        readings = (Reading(f"notify by {early}: two weeks after Chapter V applied, the line having been met before",
-                            "Art. 52(1), Art. 113(b)"),
+        # dated from when it was known (the run that crosses), counted from Chapter V for what was known before
+        early = notify_by(c.known or CHAPTER_V_DATE, NOTIFY_DAYS)
+        met = (f"two weeks after it was known, at the latest {c.known} (start of the run that crosses it)"
+               if c.known is not None and c.known >= CHAPTER_V_DATE else
+               "two weeks after Chapter V applied, the line having been met before")
+        readings = (Reading(f"notify by {early}: {met}", "Art. 52(1), Art. 113(b)"),
                     Reading(f"notify by {LEGACY_DATE}, with the other obligations of a model placed before "
                             f"{CHAPTER_V_DATE}", "Art. 111(3)"))
         return Duty("review", NOTIFY_PROVISION, f"placed on the market {placed}, before Chapter V applied: two "

@@ -20,12 +20,15 @@ def due_date(facts: Facts) -> tuple[dt.date | None, str]:
     return placed, f"due on placing on the market ({placed})"
 
 
-def gate(row: DutyRow, provider: str, gpai: str, readings: tuple[Reading, ...]) -> Duty | None:
-    """The duty's status when the role or the GPAI status already decides it."""
+def gate(row: DutyRow, provider: str, gpai: str, readings: tuple[Reading, ...], systemic: str = "") -> Duty | None:
+    """The duty's status when the role, the GPAI status or (Art. 55) the absence of any
+    systemic-risk presumption already decides it."""
     if provider == "not_provider":
         return Duty("not_applicable", row.provision, "not the provider of a GPAI model placed on the EU market")
     if gpai in ("no", "n/a"):
         return Duty("not_applicable", row.provision, "not a GPAI model")
+    if row.key == "art55" and systemic == "no":
+        return Duty("not_applicable", row.provision, f"{row.title}: no systemic-risk presumption (Art. 51)")
     if "review" in (provider, gpai):
         return Duty("review", row.provision, "the provider role or GPAI status admits two readings", None, False,
                     readings)
@@ -69,7 +72,7 @@ def duties(provider: str, gpai: str, systemic: str, exemption: str, facts: Facts
     out = []
     due, due_why = due_date(facts)
     for row in EU_DUTIES:
-        duty = gate(row, provider, gpai, readings)
+        duty = gate(row, provider, gpai, readings, systemic)
         if duty is None:
             status, why = status_of(row, provider, systemic, exemption, facts)
             duty_readings = readings

@@ -81,6 +81,8 @@ class Context:
     primary: str = "the primary estimate"       # the method behind `quantities`
     alternatives: tuple[Alternative, ...] = ()
     upper_bound: frozenset[str] = frozenset()   # quantities whose figure is only a maximum (a phase can stop early)
+    #: quantity -> its certain part: the low ends of the phases whose figures are not maxima
+    floor: dict[str, float] = field(default_factory=dict)
     base_gpai: bool | None = None               # the base is a GPAI model; None: not stated (taken as one)
 
 
@@ -101,12 +103,18 @@ def status(low: float, high: float, line: Fraction | int) -> str:
     return "straddles"
 
 
-def bounded(st: str, quantity: str, ctx: Context) -> tuple[str, str | None]:
+def bounded(st: str, quantity: str, ctx: Context, line: Fraction | int | None = None) -> tuple[str, str | None]:
     """The status and bound of a row whose quantity may be only a maximum: a maximum over
-    the line says nothing about crossing it ("at most"); one at or below it is below."""
+    the line says nothing about crossing it ("at most"), unless the phases with exact
+    figures alone are over it (`ctx.floor`): then it is crossed whatever the others add.
+    One at or below the line is below."""
     if quantity not in ctx.upper_bound:
         return st, None
-    return ("below" if st == "below" else "at most"), "upper"
+    if st == "below":
+        return "below", "upper"
+    if line is not None and Fraction(ctx.floor.get(quantity, 0)) > Fraction(line):
+        return "crossed", None
+    return "at most", "upper"
 
 
 UPPER_NOTE = "an upper bound (the run can stop early): the tokens trained decide (--tokens, or tokens: in the plan)"

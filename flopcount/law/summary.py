@@ -48,10 +48,10 @@ def summary_of(model: str, phases: list[PhaseResult], evaluations, base: BaseMod
         line, _ = modification_line(base.training_compute, base.systemic_risk)
         figures["modification_line"] = f"one third of the base ({sig2(line)})"
         modification = rows["eu-modification"].status
-        cumulative_reading = bounded(status(cumulative[1], cumulative[2], line), "cumulative", ctx)[0]
+        cumulative_reading = bounded(status(cumulative[1], cumulative[2], line), "cumulative", ctx, line)[0]
         if base.systemic_risk:
             known = known_by(ctx.runs, "modification", line)
-    own_status = bounded(status(training[1], training[2], FRONTIER_LINE), "training", ctx)[0]
+    own_status = bounded(status(training[1], training[2], FRONTIER_LINE), "training", ctx, FRONTIER_LINE)[0]
     return ComputeSummary(
         model=model, is_modification=base is not None, base_systemic=bool(base and base.systemic_risk),
         modalities=modalities, gpai=rows["eu-gpai"].status, systemic=rows["eu-systemic-risk"].status,

@@ -72,9 +72,12 @@ def _row(t: Threshold, line, q, st: str, basis: str, **kw) -> Evaluation:
 
 def _decided(t: Threshold, line, q, st: str, basis: str, ctx: Context, **kw) -> Evaluation:
     """A row the line decides, with the upper-bound reading (`bounded`) applied."""
-    st, bound = bounded(st, t.quantity, ctx)
+    upper = t.quantity in ctx.upper_bound
+    st, bound = bounded(st, t.quantity, ctx, line)
     if st == "at most":
         basis = f"{basis}, {UPPER_NOTE}"
+    elif upper and st == "crossed":
+        basis = f"{basis}; the phases with exact figures alone cross the line (others are only maxima)"
     return _row(t, line, q, st, basis, bound=bound, **kw)
 
 
@@ -92,7 +95,7 @@ def evaluate(quantities: dict[str, tuple[float, float, float]], ctx: Context = C
     elif ctx.is_modification:
         t = next(t for t in THRESHOLDS if t.quantity == "modification")
         mod_line, basis = modification_line(ctx.base_training, ctx.base_systemic)
-        st, bound = bounded(status(*quantities["modification"][1:], mod_line), "modification", ctx)
+        st, bound = bounded(status(*quantities["modification"][1:], mod_line), "modification", ctx, mod_line)
         # the upper estimate decides: an interval across the line is taken as crossing (conservative)
         provider = becomes_provider(quantities["modification"][2], mod_line)
         duty = {"crossed": "the modifier becomes the provider of the modified model; its obligations cover the "
@@ -138,7 +141,7 @@ def _presumed_by_modification(t: Threshold, q, mod_line, by_id: dict[str, Evalua
         return _row(t, t.flop, q, "at most",
                     "modified model of a systemic-risk model, its modification over one third only as an upper bound: "
                     f"presumed to have systemic risk only if it trains past one third (Guidelines §3.2.2, ¶70), "
-                    f"{UPPER_NOTE}", notify_by=when, bound="upper",
+                    f"{UPPER_NOTE}", notify_by=None, bound="upper",  # conditional: no firm date
                     duty="only if the run trains past one third: the figure is an upper bound; once it is known that "
                          "it will be, " + text)
     return _row(t, t.flop, q, "presumed", "modified model of a systemic-risk model, modification above one third: "
@@ -184,9 +187,9 @@ def _notify(by_id: dict[str, Evaluation], ctx: Context) -> None:
     if ev.status == "straddles":
         text = ("the upper estimate crosses the line: treat it as known that it may be met and notify, or narrow "
                 "the estimate (Annex A.2 accepts 30%); " + text)
-    elif ev.status == "at most":
-        text = ("only if the run trains past the line: the figure is an upper bound; once it is known that it will "
-                "be met, " + text)
+    elif ev.status == "at most":  # conditional: the date below is the latest if it does, not a firm one
+        when, text = None, ("only if the run trains past the line: the figure is an upper bound; once it is known "
+                            "that it will be met, " + text)
     by_id[t.id] = replace(ev, notify_by=when, duty=text)
 
 
