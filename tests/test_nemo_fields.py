@@ -67,3 +67,16 @@ def test_nemo_mamba_config_is_refused_as_mamba():
     error = refusal(EXAMPLES / "megatron_mamba_config.yaml", vocab_size="256000")
     assert error.field == "model.mamba_ssm_ngroups" and "Mamba hybrid" in error.message
     assert "GELU" not in error.message
+
+
+def test_max_time_as_a_mapping_is_a_wall_clock_too(tmp_path):
+    """Lightning's `max_time: {days: 0, hours: 2}` (the mapping form, flattened by the reader)
+    bounds the run as "00:02:00:00" does: the phase is an upper bound, never "crossed"."""
+    real = LLAMA.read_text()
+    assert "\ntrainer:\n  devices: 1\n" in real and "max_time" not in real
+    for form in ("{days: 0, hours: 2}", '"00:02:00:00"'):
+        path = tmp_path / "megatron_llama_config.yaml"
+        path.write_text(real.replace("\ntrainer:\n", f"\ntrainer:\n  max_time: {form}\n", 1))
+        imported = import_path(path, Flags(vocab_size="32000"))
+        assert imported.plan["phases"][0]["upper_bound"] is True, form
+        assert any("trainer.max_time: the run stops after 120 minutes" in n for n in imported.notes), form

@@ -109,10 +109,13 @@ class _Hydra(Recipe):
 def _minutes(r: _Hydra) -> Fraction | None:
     """trainer.max_time (Lightning: "DD:HH:MM:SS" or {days, hours, minutes, seconds}) in minutes."""
     value = r.raw("trainer.max_time", None)
-    if value in (None, ""):
+    units = ("days", "hours", "minutes", "seconds")
+    if value is None:  # the mapping form arrives flattened: trainer.max_time.hours, ...
+        value = {k: r.raw(f"trainer.max_time.{k}") for k in units if r.raw(f"trainer.max_time.{k}", None) is not None}
+    if value in (None, "", {}):
         return None
     if isinstance(value, dict):
-        parts = [value.get(k, 0) for k in ("days", "hours", "minutes", "seconds")]
+        parts = [value.get(k, 0) for k in units]
     else:
         parts = str(value).split(":")
         if len(parts) != 4:
@@ -196,7 +199,7 @@ def import_(path: Path, flags: Flags = Flags()) -> Imported:
     if minutes is not None and flags.tokens is None:
         imported.plan["phases"][0]["upper_bound"] = True
         trace["phases[0].upper_bound"] = "trainer.max_time"
-        notes.append(f"trainer.max_time {r.raw('trainer.max_time')}: the run stops after {float(minutes):,.0f} minutes "
+        notes.append(f"trainer.max_time: the run stops after {float(minutes):,.0f} minutes "
                      "wherever it has got to, so the run length read is an upper bound (the verdict reads 'at "
                      "most'); give the tokens it trained (--tokens) for the count")
     defaults = [f"{k} {v!r}" for k, v in NEMO1_DEFAULTS.items() if k not in r.data and k in r.read]
