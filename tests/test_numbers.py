@@ -72,3 +72,14 @@ def test_yaml_merge_keys_merge_and_duplicates_are_still_refused():
     assert loads_yaml("a: &A {x: 1, y: 2}\nb:\n  <<: *A\n  y: 3\n") == {"a": {"x": 1, "y": 2}, "b": {"x": 1, "y": 3}}
     with pytest.raises((InputError, ValueError), match="given twice"):
         loads_yaml("b:\n  <<: {x: 1}\n  y: 3\n  y: 4\n")
+
+
+def test_a_yaml_date_that_is_not_one_is_named_with_its_line():
+    from flopcount.boundary.errors import InputError
+    from flopcount.boundary.fields import load_mapping
+    import tempfile, pathlib
+    with tempfile.TemporaryDirectory() as d:
+        path = pathlib.Path(d) / "plan.yaml"
+        path.write_text("flopcount_plan: 1\nphases:\n  - {name: a, start: 2025-13-01}\n")
+        with pytest.raises(InputError, match=r"line 3 column \d+: '2025-13-01' is not a date"):
+            load_mapping(path)
