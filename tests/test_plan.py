@@ -138,5 +138,5 @@ def test_invalid_yaml_date_is_a_clean_error(tmp_path):
     from flopcount.boundary.fields import load_mapping
     path = tmp_path / "p.yaml"
     path.write_text("start: 2024-13-01\n")
-    with pytest.raises(InputError, match="p.yaml: malformed YAML at line 1 column 8: '2024-13-01' is not a date \(month must be in 1..12\)"):
+    with pytest.raises(InputError, match=r"p.yaml: malformed YAML at line 1 column 8: '2024-13-01' is not a date \(month must be in 1..12\)"):
         load_mapping(path)
