@@ -194,3 +194,21 @@ def test_absurd_flop_string_is_refused_in_one_short_line(tmp_path, capsys):
     assert main(["record", "--check", str(path)]) == 2
     err = capsys.readouterr().err
     assert "totals.training.total" in err and "is too long" in err and len(err) < 400
+
+
+def test_a_plan_with_a_bare_parameter_count_records_it(tmp_path):
+    """`model: {params: 400B}`: the record states the count given (it said "—"), its source
+    named, and `record --check` re-derives it."""
+    import subprocess
+    import sys
+    plan = tmp_path / "p.yaml"
+    plan.write_text("flopcount_plan: 1\nname: p\nmodel: {params: 400B}\nphases:\n"
+                    "  - {name: pre, kind: pre-training, tokens: 1T}\n")
+    out = subprocess.run([sys.executable, "-m", "flopcount", "record", "--plan", str(plan), "--provider", "X",
+                          "-o", str(tmp_path / "r")], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    params = json.loads((tmp_path / "r.json").read_text())["model"]["parameters"]
+    assert (params["total"], params["source"]) == (400 * 10**9, "given in the plan (model.params)")
+    check = subprocess.run([sys.executable, "-m", "flopcount", "record", "--check", str(tmp_path / "r.json")],
+                           capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout + check.stderr

@@ -82,7 +82,7 @@ def inputs_from_record(record: dict, measured: list[CountedPhase] | None, info: 
         if model["architecture"] else None
     stated = model["parameters"]
     counted = info["parameters"] if info is not None else (
-        {"total": stated["total"]} if stated and spec is None else None)
+        {"total": stated["total"], "source": stated.get("source")} if stated and spec is None else None)
     facts, as_of = read_section(record["facts"]) if "facts" in record else (None, None)  # version 1: none
     b = lineage["base_model"] or {}
     base = BaseModel(b.get("name") or "base model", int(b["training_compute"]) if b.get("training_compute") else None,

@@ -60,7 +60,9 @@ def _plan_inputs(plan: Plan, measured: list[CountedPhase] | None) -> Inputs:
             entry.utilization_source = "measured"
     b = plan.base
     spec = plan.model.spec
-    return Inputs(plan.model.name, phases, spec=spec, is_modification=b is not None,
+    given = {"total": plan.model.active_params, "source": "given in the plan (model.params)"} \
+        if spec is None and plan.model.active_params is not None else None
+    return Inputs(plan.model.name, phases, spec=spec, counted_parameters=given, is_modification=b is not None,
                   base=None if b is None else BaseModel(b.name, b.training_compute, b.systemic_risk, gpai=b.gpai),
                   modalities=plan.modalities, placed_on_market=plan.placed_on_market,
                   released=plan.released.isoformat() if plan.released else None,

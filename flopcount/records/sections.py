@@ -185,8 +185,8 @@ def parameters(spec: ModelSpec | None, counted: dict | None) -> dict | None:
         return {"total": params.total, "active": params.active, "embedding": params.embedding,
                 "notified_form": sig2(params.total), "source": "model spec"}
     if counted and isinstance(counted.get("total"), int):
-        return {"total": counted["total"], "active": None, "embedding": None,
-                "notified_form": sig2(counted["total"]), "source": "counted from the model's tensors (ledger)"}
+        return {"total": counted["total"], "active": None, "embedding": None, "notified_form": sig2(counted["total"]),
+                "source": counted.get("source") or "counted from the model's tensors (ledger)"}
     return None
 
 
