@@ -126,11 +126,16 @@ def choose_primary(estimates: dict[str, MethodEstimate], prefer: str | None) -> 
     return next(m for m in PRIMARY_ORDER if m in estimates)
 
 
+def is_maximum(pr: PhaseResult) -> bool:
+    """A phase whose figure is only a maximum: its tokens are (a recipe that can stop early)
+    and the figure used is token-based (analytic)."""
+    return pr.phase.upper_bound and pr.primary in ANALYTIC
+
+
 def upper_bound_quantities(phases: list[PhaseResult]) -> frozenset[str]:
-    """The totals that are only maxima: those counting a phase whose tokens are only a
-    maximum (a recipe that can stop early) and whose figure is token-based (analytic)."""
-    return frozenset(key for key, counts in COUNTS_IN.items() if any(
-        pr.phase.upper_bound and pr.primary in ANALYTIC and counts(pr.phase.kind) for pr in phases))
+    """The totals that are only maxima: those counting a phase that is (`is_maximum`)."""
+    return frozenset(key for key, counts in COUNTS_IN.items()
+                     if any(is_maximum(pr) and counts(pr.phase.kind) for pr in phases))
 
 
 def count_plan(plan: Plan, prefer: str | None = None) -> Result:

@@ -8,7 +8,7 @@ import datetime as dt
 
 from ..boundary.interval import Interval
 from ..data.assumptions import ACCEPTED_ERROR
-from ..count.estimate import ANALYTIC, METHODS, PhaseResult, upper_bound_quantities
+from ..count.estimate import ANALYTIC, METHODS, PhaseResult, is_maximum, upper_bound_quantities
 from ..hardware.accelerators import SECONDS_PER_HOUR
 from ..inputs.plan import BaseModel, Plan
 from ..ledger.summary import COUNTS_IN, adds
@@ -20,7 +20,7 @@ def threshold_quantities(phases: list[PhaseResult], base_compute: int, pick=lamb
     """(central, low, high) of each quantity, summing the estimate `pick` chooses per phase;
     the known compute of a base model counts in cumulative compute (its weights initialise
     this one, Guidelines Annex A.1) and in SB 53's lineage."""
-    base = Interval(base_compute, base_compute, base_compute)
+    base = Interval.exact(base_compute)
     out = {}
     for key, counts in COUNTS_IN.items():
         q = sum((Interval.of(pick(pr)) for pr in phases if counts(pr.phase.kind)), Interval())
@@ -81,7 +81,7 @@ def phases_context(phases: list[PhaseResult], base: BaseModel | None, modalities
 
 def _certain(pr: PhaseResult) -> Interval:
     """A phase's part of the certain minimum: nothing from a phase whose figure is only a maximum."""
-    return Interval() if pr.phase.upper_bound and pr.primary in ANALYTIC else Interval.of(pr.best)
+    return Interval() if is_maximum(pr) else Interval.of(pr.best)
 
 
 def verdict(phases: list[PhaseResult], base: BaseModel | None = None, modalities: frozenset[str] | None = None,

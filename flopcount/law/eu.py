@@ -72,8 +72,8 @@ def gpai(c: ComputeSummary, facts: Facts, provider: str) -> tuple[str, str]:
         return "review", (f"training compute at most {training} (an upper bound: the run can stop early): a GPAI "
                           "model only if the run trains past the line (Guidelines §2.1; or past 10^25, Art. 51(2)); "
                           "the tokens trained decide")
-    if c.gpai in ("straddles", "at most"):
-        return "review", (f"training compute {training} {c.gpai} the indicative 10^23 line (Guidelines §2.1): "
+    if c.gpai == "straddles":
+        return "review", (f"training compute {training} straddles the indicative 10^23 line (Guidelines §2.1): "
                           "narrow the estimate")
     if c.gpai == "presumed":
         return "presumed", "presumed to have systemic risk, which only a GPAI model can have (Art. 51(1))"

@@ -13,6 +13,7 @@ from fractions import Fraction
 from typing import Iterable, Sequence
 
 from ..boundary.numbers import sig2
+from .compute import met
 from ..data.thresholds import CHAPTER_V_APPLIES, MODIFICATION_FALLBACK_BASE, MODIFICATION_FRACTION, THRESHOLDS, Threshold
 
 Line = tuple[Threshold, int, str]  # (threshold, line in FLOP, quantity it is measured on)
@@ -46,7 +47,7 @@ class Evaluation:
     @property
     def met(self) -> bool:
         """Met, presumed, or possibly met (an interval across the line, a maximum over it)."""
-        return self.status in ("crossed", "straddles", "at most", "presumed")
+        return met(self.status)
 
 
 @dataclass(frozen=True)
