@@ -13,6 +13,7 @@ a ledger.
 from __future__ import annotations
 
 import sqlite3
+import time
 from pathlib import Path
 from typing import Any, Callable, Iterator
 from urllib.parse import quote
@@ -58,20 +59,44 @@ class SqliteLedger(Ledger):
             raise InputError("empty file: not a flopcount ledger", source=self.display)
         try:
             self.db = self._connect(create, timeout)
-            tables = {name for (name,) in self.db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-            app = self.db.execute("PRAGMA application_id").fetchone()[0]
+            tables, app = self._inspect()
             if not {"meta", "rows"} <= tables or app not in (0, APPLICATION_ID):
                 if tables or app or not create:
                     raise InputError("an SQLite database but not a flopcount ledger ("
                                      + (f"tables: {', '.join(sorted(tables))}" if tables else "no tables")
                                      + "); refusing to read or change it", source=self.display)
             if create:  # only now, once the file is known to be ours or blank
-                self.db.execute("PRAGMA journal_mode=WAL")
+                self._wal(timeout)
                 self.db.execute("PRAGMA synchronous=FULL")  # a committed flush survives power loss
                 self._initialise()
                 self._upgrade()
         except sqlite3.DatabaseError as exc:
             raise InputError(f"not a readable flopcount ledger ({exc})", source=self.display) from None
+
+    def _inspect(self) -> tuple[set[str], int]:
+        """The tables and application id, read in one transaction: another writer creating
+        the ledger at the same moment is seen before or after its schema, never half-way."""
+        self.db.execute("BEGIN")
+        try:
+            tables = {name for (name,) in self.db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+            return tables, self.db.execute("PRAGMA application_id").fetchone()[0]
+        finally:
+            self.db.execute("COMMIT")
+
+    def _wal(self, timeout: float) -> None:
+        """Switch to WAL (once per file: it persists). The switch needs the file to itself and
+        SQLite reports "database is locked" at once rather than waiting while another writer
+        opens it, so it is retried within the same timeout as any lock."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                if self.db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                    self.db.execute("PRAGMA journal_mode=WAL")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.01)
 
     def _connect(self, create: bool, timeout: float) -> sqlite3.Connection:
         if create:
